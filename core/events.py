@@ -1,0 +1,268 @@
+"""Events and their ticket types: create, update, publish, cancel, and read one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from core.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PaymentsNotConnected,
+    SlugTaken,
+    TicketTypeHasSales,
+    ValidationFailed,
+)
+from core.ids import parse_id
+from core.models import EventCreate, EventUpdate, Scope, TicketTypeCreate, TicketTypeUpdate
+from core.models import check_event_times as _check_times
+from core.slugs import slugify
+
+EVENT_COLUMNS = (
+    "title", "slug", "description", "starts_at", "ends_at", "doors_open_at", "timezone",
+    "venue_name", "address", "postal_code", "city", "country", "online", "currency",
+    "visibility", "category", "access_code", "call_to_action", "image_header", "image_thumbnail",
+)
+TICKET_TYPE_COLUMNS = (
+    "name", "description", "price", "booking_fee", "quantity", "sale_starts_at", "sale_ends_at",
+    "min_per_order", "max_per_order", "hidden", "access_code", "sort_order", "status", "group_id",
+)
+
+
+def _insert_sql(table: str, columns: list[str], extra: str = "") -> str:
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {extra}"
+
+
+async def create_event(conn: asyncpg.Connection, scope: Scope, data: EventCreate) -> asyncpg.Record:
+    values = {c: getattr(data, c) for c in EVENT_COLUMNS if c in type(data).model_fields}
+    values["currency"] = data.currency or await _office_currency(conn, scope)
+    async with conn.transaction():
+        values["slug"] = data.slug or await _free_slug(conn, scope, slugify(data.title))
+        columns = ["box_office_id", "livemode", *values]
+        try:
+            event = await conn.fetchrow(
+                _insert_sql("events", columns, "RETURNING *"), scope.box_office_id, scope.livemode,
+                *values.values(),
+            )
+        except asyncpg.UniqueViolationError:
+            raise SlugTaken(values["slug"]) from None
+        for position, ticket_type in enumerate(data.ticket_types):
+            await _insert_ticket_type(conn, event["id"], ticket_type, f"ticket_types.{position}")
+    return event
+
+
+async def _office_currency(conn: asyncpg.Connection, scope: Scope) -> str:
+    return await conn.fetchval("SELECT currency FROM box_offices WHERE id = $1", scope.box_office_id)
+
+
+async def _free_slug(conn: asyncpg.Connection, scope: Scope, base: str) -> str:
+    taken = set(
+        await conn.fetchval(
+            "SELECT coalesce(array_agg(slug), '{}') FROM events WHERE box_office_id = $1"
+            " AND livemode = $2 AND (slug = $3 OR slug LIKE $3 || '-%')",
+            scope.box_office_id, scope.livemode, base,
+        )
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+async def update_event(
+    conn: asyncpg.Connection, scope: Scope, event_id: int, data: EventUpdate
+) -> asyncpg.Record:
+    changes = data.provided()
+    async with conn.transaction():
+        current = await get_event(conn, scope, event_id, for_update=True)
+        merged = {**dict(current), **changes}
+        try:
+            _check_times(merged["starts_at"], merged["ends_at"], merged["doors_open_at"])
+        except ValueError as exc:
+            raise ValidationFailed.single("ends_at", str(exc)) from None
+        if not changes:
+            return current
+        assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
+        try:
+            return await conn.fetchrow(
+                f"UPDATE events SET {assignments}, updated_at = now() WHERE id = $1 RETURNING *",
+                event_id, *changes.values(),
+            )
+        except asyncpg.UniqueViolationError:
+            raise SlugTaken(changes.get("slug", "")) from None
+
+
+async def get_event(
+    conn: asyncpg.Connection, scope: Scope, event_id: int, *, for_update: bool = False
+) -> asyncpg.Record:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(
+        f"SELECT * FROM events WHERE id = $1 AND box_office_id = $2 AND livemode = $3{lock}",
+        event_id, scope.box_office_id, scope.livemode,
+    )
+    if row is None:
+        raise NotFound("event", "Event not found")
+    return row
+
+
+async def resolve_event(conn: asyncpg.Connection, scope: Scope, id_or_slug: str) -> asyncpg.Record:
+    """An event by any id form or by slug, within the scope."""
+    event_id = parse_id("event", id_or_slug)
+    if event_id is not None:
+        row = await conn.fetchrow(
+            "SELECT * FROM events WHERE id = $1 AND box_office_id = $2 AND livemode = $3",
+            event_id, scope.box_office_id, scope.livemode,
+        )
+        if row is not None:
+            return row
+    row = await conn.fetchrow(
+        "SELECT * FROM events WHERE slug = $1 AND box_office_id = $2 AND livemode = $3",
+        id_or_slug, scope.box_office_id, scope.livemode,
+    )
+    if row is None:
+        raise NotFound("event", "Event not found")
+    return row
+
+
+async def publish_event(conn: asyncpg.Connection, scope: Scope, event_id: int) -> asyncpg.Record:
+    async with conn.transaction():
+        event = await get_event(conn, scope, event_id, for_update=True)
+        if event["status"] not in ("draft", "published"):
+            raise Conflict(f"An event that is {event['status']} cannot be published")
+        paid = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM ticket_types WHERE event_id = $1 AND price > 0)", event_id
+        )
+        connected = await conn.fetchval(
+            "SELECT payments_connected FROM box_offices WHERE id = $1", scope.box_office_id
+        )
+        if paid and not connected:
+            raise PaymentsNotConnected(
+                "Payments must be connected before you can publish an event with paid tickets"
+            )
+        return await _set_status(conn, event_id, "published")
+
+
+async def cancel_event(conn: asyncpg.Connection, scope: Scope, event_id: int) -> asyncpg.Record:
+    async with conn.transaction():
+        event = await get_event(conn, scope, event_id, for_update=True)
+        if event["status"] in ("cancelled", "completed", "archived"):
+            raise Conflict(f"An event that is {event['status']} cannot be cancelled")
+        return await _set_status(conn, event_id, "cancelled")
+
+
+async def _set_status(conn: asyncpg.Connection, event_id: int, status: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "UPDATE events SET status = $2, updated_at = now() WHERE id = $1 RETURNING *", event_id, status
+    )
+
+
+async def ticket_types_for(conn: asyncpg.Connection, event_ids: list[int]) -> list[asyncpg.Record]:
+    """Ticket types of many events in one query, ordered for display."""
+    return await conn.fetch(
+        "SELECT * FROM ticket_types WHERE event_id = ANY($1::bigint[]) ORDER BY event_id, sort_order, id",
+        event_ids,
+    )
+
+
+async def ticket_groups_for(conn: asyncpg.Connection, event_ids: list[int]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM ticket_groups WHERE event_id = ANY($1::bigint[]) ORDER BY event_id, sort_order, id",
+        event_ids,
+    )
+
+
+async def add_ticket_type(
+    conn: asyncpg.Connection, scope: Scope, event_id: int, data: TicketTypeCreate
+) -> asyncpg.Record:
+    async with conn.transaction():
+        await get_event(conn, scope, event_id, for_update=True)
+        return await _insert_ticket_type(conn, event_id, data, "")
+
+
+async def _insert_ticket_type(
+    conn: asyncpg.Connection, event_id: int, data: TicketTypeCreate, field: str
+) -> asyncpg.Record:
+    values: dict[str, Any] = {c: getattr(data, c) for c in TICKET_TYPE_COLUMNS}
+    if data.group_id is not None:
+        owner = await conn.fetchval("SELECT event_id FROM ticket_groups WHERE id = $1", data.group_id)
+        if owner != event_id:
+            raise ValidationFailed.single(f"{field}.group_id".lstrip("."), "no such ticket group")
+    return await conn.fetchrow(
+        _insert_sql("ticket_types", ["event_id", *values], "RETURNING *"), event_id, *values.values()
+    )
+
+
+async def get_ticket_type(
+    conn: asyncpg.Connection, scope: Scope, ticket_type_id: int, *, for_update: bool = False
+) -> asyncpg.Record:
+    lock = " FOR UPDATE OF t" if for_update else ""
+    row = await conn.fetchrow(
+        "SELECT t.* FROM ticket_types t JOIN events e ON e.id = t.event_id"
+        f" WHERE t.id = $1 AND e.box_office_id = $2 AND e.livemode = $3{lock}",
+        ticket_type_id, scope.box_office_id, scope.livemode,
+    )
+    if row is None:
+        raise NotFound("ticket_type", "Ticket type not found")
+    return row
+
+
+async def update_ticket_type(
+    conn: asyncpg.Connection, scope: Scope, ticket_type_id: int, data: TicketTypeUpdate
+) -> asyncpg.Record:
+    changes = data.provided()
+    async with conn.transaction():
+        current = await get_ticket_type(conn, scope, ticket_type_id, for_update=True)
+        merged = {**dict(current), **changes}
+        _check_ticket_type(merged)
+        if not changes:
+            return current
+        assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
+        return await conn.fetchrow(
+            f"UPDATE ticket_types SET {assignments}, updated_at = now() WHERE id = $1 RETURNING *",
+            ticket_type_id, *changes.values(),
+        )
+
+
+def _check_ticket_type(row: dict[str, Any]) -> None:
+    errors = []
+    if row["quantity"] < row["sold"] + row["held"]:
+        errors.append(FieldError("quantity", f"must be at least the {row['sold'] + row['held']} already sold or held"))
+    if row["min_per_order"] > row["max_per_order"]:
+        errors.append(FieldError("min_per_order", "must not exceed max_per_order"))
+    if row["sale_starts_at"] and row["sale_ends_at"] and row["sale_ends_at"] < row["sale_starts_at"]:
+        errors.append(FieldError("sale_ends_at", "must not be before sale_starts_at"))
+    for key in ("name", "price", "quantity", "min_per_order", "max_per_order", "hidden", "status"):
+        if row[key] is None:
+            errors.append(FieldError(key, "must not be null"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def remove_ticket_type(conn: asyncpg.Connection, scope: Scope, ticket_type_id: int) -> None:
+    """Delete an unsold ticket type. The check and the delete are one statement."""
+    async with conn.transaction():
+        row = await get_ticket_type(conn, scope, ticket_type_id, for_update=True)
+        if row["sold"] > 0 or row["held"] > 0:
+            raise TicketTypeHasSales()
+        sold_before = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM order_line_items WHERE ticket_type_id = $1)", ticket_type_id
+        )
+        if sold_before:
+            raise TicketTypeHasSales()
+        await conn.execute("DELETE FROM ticket_types WHERE id = $1", ticket_type_id)
+
+
+def available(ticket_type: Any) -> int:
+    return max(0, ticket_type["quantity"] - ticket_type["sold"] - ticket_type["held"])
+
+
+def on_sale_now(ticket_type: Any, now: Any) -> bool:
+    """Whether the type can be bought right now (status and sale window; stock aside)."""
+    if ticket_type["status"] != "on_sale":
+        return False
+    starts, ends = ticket_type["sale_starts_at"], ticket_type["sale_ends_at"]
+    return (starts is None or starts <= now) and (ends is None or now < ends)

@@ -1,0 +1,240 @@
+"""Lists of events, orders and issued tickets: filters and keyset pages.
+
+Every list is ordered newest first on (created_at, id), which an index of each table
+covers, so a page a million rows deep costs what the first page costs. Dialects
+translate their own paging (ids, signed cursors, page numbers) into ``PageQuery``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from core.models import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    created_at: datetime
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    limit: int
+    after: Keyset | None = None  # rows older than this one (the next page)
+    before: Keyset | None = None  # rows newer than this one (the previous page)
+    offset: int = 0  # page-number dialects only
+
+
+@dataclass(slots=True)
+class Page:
+    rows: list[asyncpg.Record]
+    has_more: bool  # more rows beyond this page in the direction of travel
+
+
+@dataclass
+class Where:
+    """A WHERE clause built from parts, numbering placeholders as it goes."""
+
+    parts: list[str] = field(default_factory=list)
+    args: list[Any] = field(default_factory=list)
+
+    def add(self, sql: str, *values: Any) -> None:
+        for value in values:
+            self.args.append(value)
+            sql = sql.replace("?", f"${len(self.args)}", 1)
+        self.parts.append(sql)
+
+    def sql(self) -> str:
+        return " AND ".join(self.parts) if self.parts else "true"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    """created_at filters: exact second, or open/closed bounds."""
+
+    eq: datetime | None = None
+    gt: datetime | None = None
+    gte: datetime | None = None
+    lt: datetime | None = None
+    lte: datetime | None = None
+
+    def apply(self, where: Where, column: str) -> None:
+        if self.eq is not None:
+            where.add(f"{column} >= ? AND {column} < ? + interval '1 second'", self.eq, self.eq)
+        for op, value in ((">", self.gt), (">=", self.gte), ("<", self.lt), ("<=", self.lte)):
+            if value is not None:
+                where.add(f"{column} {op} ?", value)
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilters:
+    statuses: tuple[str, ...] = ()
+    search: str | None = None
+    starts_from: datetime | None = None
+    starts_to: datetime | None = None
+    visibility: tuple[str, ...] = ()
+    on_sale_only: bool = False
+    created: TimeRange = TimeRange()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilters:
+    event_id: int | None = None
+    statuses: tuple[str, ...] = ()
+    buyer_email: str | None = None
+    created: TimeRange = TimeRange()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilters:
+    event_id: int | None = None
+    order_id: int | None = None
+    barcode: str | None = None
+    status: str | None = None
+    email: str | None = None
+    checked_in: bool | None = None
+    created: TimeRange = TimeRange()
+
+
+def _scoped(scope: Scope, alias: str) -> Where:
+    where = Where()
+    where.add(f"{alias}.box_office_id = ? AND {alias}.livemode = ?", scope.box_office_id, scope.livemode)
+    return where
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def event_where(scope: Scope, f: EventFilters) -> Where:
+    where = _scoped(scope, "e")
+    if f.statuses:
+        where.add("e.status = ANY(?::text[])", list(f.statuses))
+    if f.visibility:
+        where.add("e.visibility = ANY(?::text[])", list(f.visibility))
+    if f.search:
+        pattern = f"%{_escape_like(f.search)}%"
+        where.add("(e.title ILIKE ? OR e.venue_name ILIKE ? OR e.city ILIKE ?)", pattern, pattern, pattern)
+    if f.starts_from is not None:
+        where.add("e.starts_at >= ?", f.starts_from)
+    if f.starts_to is not None:
+        where.add("e.starts_at <= ?", f.starts_to)
+    if f.on_sale_only:
+        where.add("e.status = 'published' AND e.starts_at > now()")
+    f.created.apply(where, "e.created_at")
+    return where
+
+
+def order_where(scope: Scope, f: OrderFilters) -> Where:
+    where = _scoped(scope, "o")
+    if f.event_id is not None:
+        where.add("o.event_id = ?", f.event_id)
+    if f.statuses:
+        where.add("o.status = ANY(?::text[])", list(f.statuses))
+    if f.buyer_email is not None:
+        where.add("o.buyer_email = ?", f.buyer_email)
+    f.created.apply(where, "o.created_at")
+    return where
+
+
+def ticket_where(scope: Scope, f: TicketFilters) -> Where:
+    where = _scoped(scope, "t")
+    for column, value in (("event_id", f.event_id), ("order_id", f.order_id), ("barcode", f.barcode),
+                          ("status", f.status)):
+        if value is not None:
+            where.add(f"t.{column} = ?", value)
+    if f.email is not None:
+        where.add("lower(t.email) = lower(?)", f.email)
+    if f.checked_in is not None:
+        where.add("t.checked_in_at IS NOT NULL" if f.checked_in else "t.checked_in_at IS NULL")
+    f.created.apply(where, "t.created_at")
+    return where
+
+
+EVENT_SELECT = "SELECT e.* FROM events e"
+ORDER_SELECT = (
+    "SELECT o.*, e.title AS event_title, e.starts_at AS event_starts_at,"
+    " e.ends_at AS event_ends_at, e.timezone AS event_timezone FROM orders o"
+    " JOIN events e ON e.id = o.event_id"
+)
+TICKET_SELECT = "SELECT t.* FROM issued_tickets t"
+
+
+async def page(
+    conn: asyncpg.Connection, select: str, alias: str, where: Where, query: PageQuery
+) -> Page:
+    """One keyset page, newest first, whichever direction it was asked in."""
+    where = Where(list(where.parts), list(where.args))
+    backwards = query.before is not None
+    anchor = query.before or query.after
+    if anchor is not None:
+        op = ">" if backwards else "<"
+        where.add(f"({alias}.created_at, {alias}.id) {op} (?, ?)", anchor.created_at, anchor.id)
+    order = "ASC" if backwards else "DESC"
+    where.args.append(query.limit + 1)
+    sql = (
+        f"{select} WHERE {where.sql()} ORDER BY {alias}.created_at {order}, {alias}.id {order}"
+        f" LIMIT ${len(where.args)}"
+    )
+    if query.offset:
+        where.args.append(query.offset)
+        sql += f" OFFSET ${len(where.args)}"
+    rows = await conn.fetch(sql, *where.args)
+    has_more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    if backwards:
+        rows.reverse()
+    return Page(rows, has_more)
+
+
+async def count(conn: asyncpg.Connection, table: str, alias: str, where: Where) -> int:
+    return await conn.fetchval(f"SELECT count(*) FROM {table} {alias} WHERE {where.sql()}", *where.args)
+
+
+async def keyset_of(conn: asyncpg.Connection, table: str, scope: Scope, object_id: int) -> Keyset | None:
+    """The paging position of one of the scope's rows, or None when it is not theirs."""
+    row = await conn.fetchrow(
+        f"SELECT created_at, id FROM {table} WHERE id = $1 AND box_office_id = $2 AND livemode = $3",
+        object_id, scope.box_office_id, scope.livemode,
+    )
+    return Keyset(row["created_at"], row["id"]) if row else None
+
+
+async def list_events(conn: asyncpg.Connection, scope: Scope, f: EventFilters, q: PageQuery) -> Page:
+    return await page(conn, EVENT_SELECT, "e", event_where(scope, f), q)
+
+
+async def list_orders(conn: asyncpg.Connection, scope: Scope, f: OrderFilters, q: PageQuery) -> Page:
+    return await page(conn, ORDER_SELECT, "o", order_where(scope, f), q)
+
+
+async def list_tickets(conn: asyncpg.Connection, scope: Scope, f: TicketFilters, q: PageQuery) -> Page:
+    return await page(conn, TICKET_SELECT, "t", ticket_where(scope, f), q)
+
+
+async def line_items_for(conn: asyncpg.Connection, order_ids: list[int]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM order_line_items WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, id", order_ids
+    )
+
+
+async def tickets_for_orders(conn: asyncpg.Connection, order_ids: list[int]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM issued_tickets WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, id", order_ids
+    )
+
+
+async def event_totals(conn: asyncpg.Connection, event_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(orders, issued tickets) per event."""
+    rows = await conn.fetch(
+        "SELECT e.id, (SELECT count(*) FROM orders o WHERE o.event_id = e.id) AS orders,"
+        " (SELECT count(*) FROM issued_tickets t WHERE t.event_id = e.id) AS tickets"
+        " FROM unnest($1::bigint[]) AS e(id)",
+        event_ids,
+    )
+    return {r["id"]: (r["orders"], r["tickets"]) for r in rows}

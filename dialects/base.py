@@ -1,0 +1,207 @@
+"""The contract every dialect fulfils, and the request pipeline they share.
+
+A dialect declares, as data and small methods:
+
+- ``routes()``: its vendor's paths, each a thin handler ``(request, principal) -> Response``
+  wrapped by ``endpoint()`` with the scopes it needs;
+- ``authenticate(request)``: credentials to a ``Principal`` (or ``AuthFailed``);
+- ``rate_limit(principal)``: a ``RateLimitPolicy`` and ``limit_headers(state)``;
+- ``error_response(request, exc)``: any exception to the vendor's error body and status.
+
+The pipeline (``endpoint``) is written once: authenticate, count against the rate limit,
+check scopes, run the handler, add the limit headers; every exception on the way,
+including an unexpected one, leaves as the dialect's own error format.
+Dialects never import each other; they import ``core`` and this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+import asyncpg
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+
+from core.clock import Clock
+from core.errors import CoreError
+from core.keys import KeyStore, Principal
+
+log = logging.getLogger("ticketgate.dialects")
+
+Handler = Callable[[Request, Principal], Awaitable[Response]]
+PublicHandler = Callable[[Request], Awaitable[Response]]
+
+
+# --- errors raised by the pipeline (not domain errors: those are core.errors) ---------------
+
+class DialectError(Exception):
+    """An HTTP-level refusal that is not a domain rule (auth, scope, limits, malformed request)."""
+
+
+class AuthFailed(DialectError):
+    pass
+
+
+class ScopeMissing(DialectError):
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(", ".join(missing))
+        self.missing = missing
+
+
+class RateLimited(DialectError):
+    def __init__(self, state: LimitState) -> None:
+        super().__init__("rate limited")
+        self.state = state
+
+
+class BadRequest(DialectError):
+    """Malformed request: bad JSON, bad query parameter, bad cursor."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- rate limits ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RateLimitPolicy:
+    amount: int
+    per_seconds: int
+    moving: bool  # rolling window (True) or fixed window aligned on its period (False)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitState:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_after: int  # whole seconds until the window frees a request (fixed: until it resets)
+
+
+class Limiter(Protocol):
+    async def hit(self, policy: RateLimitPolicy, key: str) -> LimitState: ...
+
+
+# --- what the gateway hands each dialect ------------------------------------------------------
+
+@dataclass
+class Services:
+    pool: asyncpg.Pool
+    keys: KeyStore
+    limiter: Limiter | None  # None when rate limits are off
+    clock: Clock
+    cursor_secret: str
+    public_base_url: str
+    development: bool = False
+
+
+def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(content), status, headers, media_type="application/json")
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as JSON, or BadRequest."""
+    body = await request.body()
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise BadRequest("Invalid JSON body") from None
+
+
+class Dialect(ABC):
+    name: ClassVar[str]
+
+    def __init__(self, services: Services, settings: Any) -> None:
+        self.services = services
+        self.settings = settings
+
+    # --- what each dialect provides ---
+
+    @abstractmethod
+    def routes(self) -> Sequence[BaseRoute]: ...
+
+    @abstractmethod
+    async def authenticate(self, request: Request) -> Principal: ...
+
+    @abstractmethod
+    def rate_limit(self, principal: Principal) -> RateLimitPolicy: ...
+
+    @abstractmethod
+    def error_response(self, request: Request, exc: Exception) -> Response: ...
+
+    def limit_headers(self, state: LimitState) -> dict[str, str]:
+        return {}
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """Wrap the dialect's app (CORS, request ids); the default adds nothing."""
+        return app
+
+    # --- the shared pipeline ---
+
+    def endpoint(self, handler: Handler, *scopes: str) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            state: LimitState | None = None
+            try:
+                principal = await self.authenticate(request)
+                state = await self._count(principal)
+                missing = principal.missing(*scopes)
+                if missing:
+                    raise ScopeMissing(missing)
+                response = await handler(request, principal)
+            except Exception as exc:  # every failure leaves in the vendor's format
+                response = self._failure(request, exc)
+            if state is not None:
+                response.headers.update(self.limit_headers(state))
+            return response
+
+        run.__name__ = handler.__name__
+        return run
+
+    def public(self, handler: PublicHandler) -> Callable[[Request], Awaitable[Response]]:
+        """An endpoint without authentication (still in the dialect's error format)."""
+
+        async def run(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception as exc:
+                return self._failure(request, exc)
+
+        run.__name__ = handler.__name__
+        return run
+
+    async def _count(self, principal: Principal) -> LimitState | None:
+        limiter = self.services.limiter
+        if limiter is None:
+            return None
+        state = await limiter.hit(self.rate_limit(principal), f"{self.name}:{principal.key_id}")
+        if not state.allowed:
+            raise RateLimited(state)
+        return state
+
+    def _failure(self, request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, DialectError | HTTPException | CoreError):
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return self.error_response(request, exc)
+
+    def app(self) -> ASGIApp:
+        """The dialect as one ASGI app; unknown paths and methods answer in its format too."""
+
+        async def http_error(request: Request, exc: Exception) -> Response:
+            return self.error_response(request, exc)
+
+        app = Starlette(
+            routes=list(self.routes()),
+            exception_handlers={HTTPException: http_error},
+        )
+        return self.middleware(app)

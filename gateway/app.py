@@ -1,0 +1,89 @@
+"""The app factory: health checks, the operator API and every enabled dialect.
+
+Routing order, written once here: health and admin paths first, then each dialect's
+host names (vendor bare paths), then each dialect's mount prefix.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Host, Mount, Route
+
+from dialects.base import Dialect, json_response
+from gateway.admin import admin_app
+from gateway.config import Settings, load_settings
+from gateway.runtime import Gateway
+
+log = logging.getLogger("ticketgate")
+
+DIALECT_NAMES = ("ticketsmart", "tickettailor", "equaticket")
+
+
+def dialect_class(name: str) -> type[Dialect]:
+    cls: type[Dialect] = importlib.import_module(f"dialects.{name}").DIALECT
+    return cls
+
+
+def health_routes(gateway: Gateway) -> list[BaseRoute]:
+    async def healthz(request: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        if await gateway.ready():
+            return json_response({"status": "ready", "database": "ok"})
+        return json_response({"status": "unavailable", "database": "unreachable"}, 503)
+
+    return [Route("/healthz", healthz), Route("/readyz", readyz)]
+
+
+def dialect_routes(gateway: Gateway) -> list[BaseRoute]:
+    services = gateway.services()
+    hosts: list[BaseRoute] = []
+    mounts: list[BaseRoute] = []
+    for name in DIALECT_NAMES:
+        settings = gateway.settings.dialect(name)
+        if not settings.enabled:
+            continue
+        app = dialect_class(name)(services, settings).app()
+        hosts += [Host(host, app=app) for host in settings.hosts]
+        mounts.append(Mount(settings.prefix, app=app))
+    return hosts + mounts
+
+
+def gateway_routes(gateway: Gateway) -> list[BaseRoute]:
+    routes = health_routes(gateway)
+    if gateway.settings.admin_token:
+        routes.append(Mount("/admin/v1", app=admin_app(gateway)))
+    return routes + dialect_routes(gateway)
+
+
+def build_app(gateway: Gateway) -> Starlette:
+    """The whole app over an already started gateway (tests, embedding)."""
+    app = Starlette(routes=gateway_routes(gateway))
+    app.state.gateway = gateway
+    return app
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The app for a server: the gateway starts in the lifespan, then routes are mounted."""
+    gateway = Gateway(settings or load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await gateway.start()
+        app.router.routes.extend(gateway_routes(gateway))
+        try:
+            yield
+        finally:
+            await gateway.stop()
+
+    app = Starlette(lifespan=lifespan)
+    app.state.gateway = gateway
+    return app

@@ -1,0 +1,302 @@
+"""The ``ticketgate`` command line.
+
+Every command that changes data validates first and exits non-zero with a one-line
+reason when the input is bad, having written nothing. ``--json`` prints exactly one
+JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import click
+import orjson
+
+from core.clock import SystemClock
+from core.db import init_connection, migrate
+from core.errors import CoreError
+from gateway import demo, operator
+from gateway.config import ConfigError, Settings, load_settings
+from gateway.runtime import resolve_dsn
+
+T = TypeVar("T")
+DIALECT_CHOICE = click.Choice(["ticketsmart", "tickettailor", "equaticket"])
+MODE_CHOICE = click.Choice(["live", "test"])
+
+
+class Context:
+    def __init__(self, config: Path | None, as_json: bool, data_dir: Path | None) -> None:
+        self.config = config
+        self.as_json = as_json
+        self.data_dir = data_dir
+
+    def settings(self, **overrides: Any) -> Settings:
+        try:
+            return load_settings(self.config, data_dir=self.data_dir, **overrides)
+        except ConfigError as exc:
+            fail(str(exc))
+            raise  # unreachable: fail exits
+
+    def run(self, op: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """Run one operation on a connection to the configured database."""
+        dsn = resolve_dsn(self.settings())
+
+        async def main() -> T:
+            conn = await asyncpg.connect(dsn)
+            try:
+                await migrate(conn)
+                await init_connection(conn)
+                return await op(conn)
+            finally:
+                await conn.close()
+
+        try:
+            return asyncio.run(main())
+        except CoreError as exc:
+            fail(exc.message)
+        except (OSError, asyncpg.PostgresError) as exc:
+            fail(f"database error: {exc}")
+        raise AssertionError("unreachable")
+
+    def emit(self, result: Any, human: Callable[[Any], str] | None = None) -> None:
+        if self.as_json:
+            payload = result if isinstance(result, dict) else {"data": result}
+            click.echo(orjson.dumps(payload, default=str).decode())
+        else:
+            click.echo(human(result) if human else _human(result))
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message.splitlines()[0] if message else 'failed'}", err=True)
+    sys.exit(2)
+
+
+def _human(result: Any) -> str:
+    if isinstance(result, list):
+        return "\n".join(_human(item) for item in result) or "(none)"
+    if isinstance(result, dict):
+        return "  ".join(f"{k}={v}" for k, v in result.items() if not isinstance(v, list | dict))
+    return str(result)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="TOML config file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of the embedded PostgreSQL (default .ticketgate/, env TICKETGATE_DATA_DIR).")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None, as_json: bool, data_dir: Path | None) -> None:
+    """ticketgate: one ticketing core served as TicketSmart, Ticket Tailor and Equaticket.
+
+    Without DATABASE_URL every command uses the embedded PostgreSQL in the data folder.
+    """
+    ctx.obj = Context(config, as_json, data_dir)
+
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default 8000).")
+@click.option("--workers", type=int, help="Worker processes (default 1).")
+@click.option("--demo", "with_demo", is_flag=True, help="Seed the demo box office and print keys first.")
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None, workers: int | None, with_demo: bool) -> None:
+    """Start the gateway (every enabled dialect, /healthz, /readyz, the admin API)."""
+    from gateway.server import serve as run_server
+
+    settings = ctx.settings(host=host, port=port, workers=workers)
+    if not settings.database_url:  # start the embedded server once, here, and share it
+        settings = settings.model_copy(update={"database_url": resolve_dsn(settings)})
+    if with_demo:
+        _print_demo(ctx, settings)
+    run_server(settings)
+
+
+@main.command("demo")
+@pass_ctx
+def demo_command(ctx: Context) -> None:
+    """Seed the demo box office (when missing) and print a fresh key and curl line per dialect."""
+    _print_demo(ctx, ctx.settings())
+
+
+def _print_demo(ctx: Context, settings: Settings) -> None:
+    async def op(conn: asyncpg.Connection) -> dict[str, Any]:
+        office, created = await demo.seed(conn, SystemClock())
+        secrets = await demo.fresh_keys(conn, office["id"])
+        return {"box_office": office["slug"], "seeded": created, "keys": secrets}
+
+    result = ctx.run(op)
+    base = f"http://{settings.host}:{settings.port}"
+    prefixes = {n: settings.dialect(n).prefix for n in result["keys"] if settings.dialect(n).enabled}
+    result["curl"] = demo.curl_lines(base, prefixes, result["keys"])
+    if ctx.as_json:
+        ctx.emit(result)
+        return
+    click.echo(f"Demo box office '{result['box_office']}'" + (" seeded." if result["seeded"] else "."))
+    for name, line in result["curl"].items():
+        click.echo(f"\n{name} key: {result['keys'][name]}\n  {line}")
+    click.echo("")
+
+
+@main.command("migrate")
+@pass_ctx
+def migrate_command(ctx: Context) -> None:
+    """Apply schema.sql migrations to the configured database."""
+
+    async def op(conn: asyncpg.Connection) -> dict[str, Any]:
+        return {"schema_version": await migrate(conn)}
+
+    ctx.emit(ctx.run(op))
+
+
+# --- box offices ---------------------------------------------------------------------------
+
+@main.group()
+def boxoffice() -> None:
+    """Create and list box offices."""
+
+
+@boxoffice.command("create")
+@click.option("--name", required=True)
+@click.option("--slug")
+@click.option("--plan", type=click.Choice(["free", "starter", "growth", "pro"]), default="free")
+@click.option("--currency", default="USD")
+@click.option("--accept-api-terms", is_flag=True, help="Record that the API terms are accepted.")
+@click.option("--payments-connected", is_flag=True, help="Mark payments as connected.")
+@pass_ctx
+def boxoffice_create(ctx: Context, name: str, slug: str | None, plan: str, currency: str,
+                     accept_api_terms: bool, payments_connected: bool) -> None:
+    fields = {"name": name, "slug": slug, "plan": plan, "currency": currency,
+              "api_terms_accepted": accept_api_terms, "payments_connected": payments_connected}
+    ctx.emit(ctx.run(lambda c: operator.create_box_office(c, {k: v for k, v in fields.items()
+                                                              if v is not None})))
+
+
+@boxoffice.command("update")
+@click.argument("slug")
+@click.option("--name")
+@click.option("--plan", type=click.Choice(["free", "starter", "growth", "pro"]))
+@click.option("--currency")
+@click.option("--accept-api-terms/--no-accept-api-terms", default=None)
+@click.option("--payments-connected/--no-payments-connected", default=None)
+@pass_ctx
+def boxoffice_update(ctx: Context, slug: str, name: str | None, plan: str | None, currency: str | None,
+                     accept_api_terms: bool | None, payments_connected: bool | None) -> None:
+    fields = {"name": name, "plan": plan, "currency": currency,
+              "api_terms_accepted": accept_api_terms, "payments_connected": payments_connected}
+    ctx.emit(ctx.run(lambda c: operator.update_box_office(
+        c, slug, {k: v for k, v in fields.items() if v is not None})))
+
+
+@boxoffice.command("list")
+@pass_ctx
+def boxoffice_list(ctx: Context) -> None:
+    ctx.emit(ctx.run(operator.list_box_offices))
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+@main.group()
+def keys() -> None:
+    """Issue, list and revoke API keys."""
+
+
+@keys.command("create")
+@click.option("--box-office", required=True, help="Box office slug.")
+@click.option("--dialect", type=DIALECT_CHOICE, required=True)
+@click.option("--scope", "scopes", multiple=True, help="A scope; repeat for several (default: all).")
+@click.option("--mode", type=MODE_CHOICE, default="live")
+@click.option("--name", default="")
+@pass_ctx
+def keys_create(ctx: Context, box_office: str, dialect: str, scopes: tuple[str, ...], mode: str,
+                name: str) -> None:
+    """Create a key. The secret is printed once and never stored."""
+    ctx.emit(ctx.run(lambda c: operator.create_key(c, box_office, dialect, scopes=list(scopes) or None,
+                                                   mode=mode, name=name)))
+
+
+@keys.command("list")
+@click.option("--box-office", required=True)
+@pass_ctx
+def keys_list(ctx: Context, box_office: str) -> None:
+    ctx.emit(ctx.run(lambda c: operator.list_keys(c, box_office)))
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@pass_ctx
+def keys_revoke(ctx: Context, key_id: str) -> None:
+    """Revoke a key; every running process refuses it from its next request."""
+    ctx.emit(ctx.run(lambda c: operator.revoke_key(c, key_id)))
+
+
+# --- orders and tickets -------------------------------------------------------------------------
+
+@main.group()
+def orders() -> None:
+    """Place and refund orders."""
+
+
+@orders.command("create")
+@click.option("--box-office", required=True)
+@click.option("--event", required=True, help="Event id (any dialect's form) or slug.")
+@click.option("--ticket-type", "tickets", multiple=True, required=True, help="TYPE or TYPE:QTY; repeat.")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--mode", type=MODE_CHOICE, default="live")
+@click.option("--access-code")
+@pass_ctx
+def orders_create(ctx: Context, box_office: str, event: str, tickets: tuple[str, ...], email: str,
+                  name: str, mode: str, access_code: str | None) -> None:
+    """Place an order through checkout (sale window, limits, stock) and issue its tickets."""
+    ctx.emit(ctx.run(lambda c: operator.create_order(
+        c, SystemClock(), box_office, event=event, tickets=list(tickets), email=email, name=name,
+        mode=mode, access_code=access_code)))
+
+
+@orders.command("refund")
+@click.option("--box-office", required=True)
+@click.argument("order_id")
+@click.option("--amount", type=click.IntRange(min=0), help="Minor units; default: all that is left.")
+@click.option("--mode", type=MODE_CHOICE, default="live")
+@pass_ctx
+def orders_refund(ctx: Context, box_office: str, order_id: str, amount: int | None, mode: str) -> None:
+    """Refund an order in full (voids its tickets) or in part."""
+    ctx.emit(ctx.run(lambda c: operator.refund_order(c, box_office, order_id, amount=amount, mode=mode)))
+
+
+@main.group()
+def tickets() -> None:
+    """Void and check in issued tickets."""
+
+
+@tickets.command("void")
+@click.option("--box-office", required=True)
+@click.argument("ticket")
+@click.option("--mode", type=MODE_CHOICE, default="live")
+@pass_ctx
+def tickets_void(ctx: Context, box_office: str, ticket: str, mode: str) -> None:
+    """Void a ticket (id in any form, or barcode) and return its seat to stock."""
+    ctx.emit(ctx.run(lambda c: operator.void_ticket(c, box_office, ticket, mode=mode)))
+
+
+@tickets.command("checkin")
+@click.option("--box-office", required=True)
+@click.argument("ticket")
+@click.option("--nonce", help="Scanner-supplied id; the same nonce twice is one check-in.")
+@click.option("--mode", type=MODE_CHOICE, default="live")
+@pass_ctx
+def tickets_checkin(ctx: Context, box_office: str, ticket: str, nonce: str | None, mode: str) -> None:
+    """Check a ticket in (id in any form, or barcode)."""
+    import secrets
+
+    ctx.emit(ctx.run(lambda c: operator.check_in(
+        c, SystemClock(), box_office, ticket, nonce=nonce or secrets.token_hex(8), mode=mode)))

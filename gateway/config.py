@@ -1,0 +1,149 @@
+"""The one typed settings object: a TOML file, then environment overrides.
+
+Nothing else in ticketgate reads ``os.environ``. Overrides:
+
+- ``DATABASE_URL``: use that PostgreSQL server instead of the embedded one
+- ``TICKETGATE_CONFIG``: the TOML file (default ``ticketgate.toml`` when it exists)
+- ``TICKETGATE_<FIELD>`` for any top-level field, e.g. ``TICKETGATE_DATA_DIR``,
+  ``TICKETGATE_ADMIN_TOKEN``, ``TICKETGATE_RATE_LIMIT_STORAGE``
+- ``TICKETGATE_<SECTION>__<FIELD>`` for nested ones, e.g.
+  ``TICKETGATE_DIALECTS__TICKETTAILOR__ENABLED=false``
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "TICKETGATE_"
+SETTINGS_ENV = "TICKETGATE_SETTINGS_JSON"  # complete settings handed to worker processes
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DialectSettings(Section):
+    enabled: bool = True
+    prefix: str
+    hosts: tuple[str, ...] = ()  # Host names that serve the vendor's bare paths
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value.startswith("/") or value.endswith("/") or len(value) < 2:
+            raise ValueError("must start with / and not end with / (for example /ticketsmart)")
+        return value
+
+
+class TicketSmartSettings(DialectSettings):
+    prefix: str = "/ticketsmart"
+    requests_per_minute: int = Field(60, ge=1)
+
+
+class TicketTailorSettings(DialectSettings):
+    prefix: str = "/tickettailor"
+    requests_per_hour: int = Field(2000, ge=1)
+    # "api": links.next is relative to the API base (/orders?...), what real clients append
+    # to their base URL; "host": the documented host-relative form with the mount prefix.
+    links: Literal["api", "host"] = "api"
+
+
+class EquaticketSettings(DialectSettings):
+    prefix: str = "/equaticket"
+    plan_requests_per_minute: dict[str, int] = Field(
+        default_factory=lambda: {"free": 60, "starter": 100, "growth": 300, "pro": 600}
+    )
+    idempotency_ttl_hours: float = Field(24, gt=0)
+
+
+class Dialects(Section):
+    ticketsmart: TicketSmartSettings = Field(default_factory=TicketSmartSettings)
+    tickettailor: TicketTailorSettings = Field(default_factory=TicketTailorSettings)
+    equaticket: EquaticketSettings = Field(default_factory=EquaticketSettings)
+
+
+class Settings(Section):
+    database_url: str | None = None
+    data_dir: Path = Path(".ticketgate")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    admin_token: str | None = None
+    rate_limit_storage: str = "memory://"
+    rate_limits_enabled: bool = True
+    public_base_url: str = "http://localhost:8000"
+    development: bool = False  # allows http:// webhook URLs on loopback
+    pool_min_size: int = Field(2, ge=1)
+    pool_max_size: int = Field(10, ge=1)
+    log_level: str = "info"
+    dialects: Dialects = Field(default_factory=Dialects)
+
+    def dialect(self, name: str) -> DialectSettings:
+        settings: DialectSettings = getattr(self.dialects, name)
+        return settings
+
+
+class ConfigError(Exception):
+    pass
+
+
+def _nest(flat: Mapping[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for key, value in flat.items():
+        node = tree
+        *parents, leaf = key.lower().split("__")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = _env_value(value)
+    return tree
+
+
+def _env_value(value: str) -> Any:
+    if "," in value and not value.startswith(("postgres", "redis", "http")):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(
+    path: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Build the settings from the TOML file, the environment, then explicit overrides."""
+    env = os.environ if environ is None else environ
+    if SETTINGS_ENV in env and path is None and not overrides:
+        return Settings.model_validate_json(env[SETTINGS_ENV])
+    path = path or (Path(env["TICKETGATE_CONFIG"]) if "TICKETGATE_CONFIG" in env else None)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    elif Path("ticketgate.toml").exists():
+        data = tomllib.loads(Path("ticketgate.toml").read_text())
+    env_tree = _nest({k[len(ENV_PREFIX):]: v for k, v in env.items()
+                      if k.startswith(ENV_PREFIX) and k not in ("TICKETGATE_CONFIG", SETTINGS_ENV)})
+    if env.get("DATABASE_URL"):
+        env_tree["database_url"] = env["DATABASE_URL"]
+    data = _merge(_merge(data, env_tree), {k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None

@@ -1,0 +1,87 @@
+"""The demo box office: a few events, ticket types and orders, and fresh keys to try them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from core import boxoffices, events, keys, orders
+from core.clock import Clock
+from core.errors import NotFound
+from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
+
+DEMO_SLUG = "demo"
+DEMO_KEY_NAME = "demo"
+
+
+def _events(now: datetime) -> list[dict[str, Any]]:
+    soon = (now + timedelta(days=30)).replace(hour=19, minute=0, second=0, microsecond=0)
+    return [
+        {"title": "Comedy Night", "starts_at": soon, "ends_at": soon + timedelta(hours=2),
+         "timezone": "America/New_York", "venue_name": "Main Room", "city": "New York",
+         "country": "US", "category": "comedy",
+         "ticket_types": [{"name": "General Admission", "price": 2500, "quantity": 120},
+                          {"name": "VIP", "price": 4500, "quantity": 20, "booking_fee": 250}]},
+        {"title": "Tulip Festival", "starts_at": soon + timedelta(days=14),
+         "ends_at": soon + timedelta(days=14, hours=4), "timezone": "Europe/London",
+         "venue_name": "Hackney Downs", "city": "London", "country": "GB", "postal_code": "E5 8NP",
+         "currency": "GBP", "category": "music",
+         "ticket_types": [{"name": "Adult", "price": 800, "quantity": 500},
+                          {"name": "Child", "price": 0, "quantity": 200}]},
+        {"title": "Spring Workshop", "starts_at": soon + timedelta(days=60),
+         "timezone": "America/Chicago", "online": True, "category": "workshop",
+         "ticket_types": [{"name": "Seat", "price": 1500, "quantity": 30}]},
+    ]
+
+
+async def seed(conn: asyncpg.Connection, clock: Clock) -> tuple[asyncpg.Record, bool]:
+    """The demo box office, created with its data when missing; (office, created)."""
+    try:
+        return await boxoffices.get_box_office(conn, DEMO_SLUG), False
+    except NotFound:
+        pass
+    office = await boxoffices.create_box_office(conn, parse(BoxOfficeCreate, {
+        "name": "Demo Box Office", "slug": DEMO_SLUG, "plan": "pro",
+        "api_terms_accepted": True, "payments_connected": True}))
+    scope = Scope(office["id"], True)
+    for position, spec in enumerate(_events(clock.now())):
+        event = await events.create_event(conn, scope, parse(EventCreate, spec))
+        if position < 2:
+            await events.publish_event(conn, scope, event["id"])
+            await _orders(conn, scope, event["id"], clock)
+    return office, True
+
+
+async def _orders(conn: asyncpg.Connection, scope: Scope, event_id: int, clock: Clock) -> None:
+    types = await events.ticket_types_for(conn, [event_id])
+    buyers = [("Ada Lovelace", "ada@example.com"), ("Alan Turing", "alan@example.com")]
+    for (name, email), ticket_type in zip(buyers, types, strict=False):
+        await orders.place_order(conn, scope, parse(OrderCreate, {
+            "event_id": event_id, "lines": [{"ticket_type_id": ticket_type["id"], "quantity": 2}],
+            "buyer": {"name": name, "email": email}}), clock)
+
+
+async def fresh_keys(conn: asyncpg.Connection, office_id: int) -> dict[str, str]:
+    """Revoke the previous demo keys and make one live key per dialect (shown once)."""
+    for old in await conn.fetch(
+        "SELECT id FROM api_keys WHERE box_office_id = $1 AND name = $2 AND revoked_at IS NULL",
+        office_id, DEMO_KEY_NAME,
+    ):
+        await keys.revoke_key(conn, old["id"])
+    made = {}
+    for dialect in keys.DIALECTS:
+        _, secret = await keys.create_key(conn, office_id, dialect, name=DEMO_KEY_NAME)
+        made[dialect] = secret
+    return made
+
+
+def curl_lines(base_url: str, prefixes: dict[str, str], secrets: dict[str, str]) -> dict[str, str]:
+    lines = {
+        "ticketsmart": f'curl -s "{base_url}{{p}}/api/v1/events?limit=5" -H "x-api-key: {{k}}"',
+        "tickettailor": f'curl -s "{base_url}{{p}}/v1/events" -u "{{k}}:"',
+        "equaticket": f'curl -s "{base_url}{{p}}/api/v1/events" -H "Authorization: Bearer {{k}}"',
+    }
+    return {name: lines[name].format(p=prefix, k=secrets[name])
+            for name, prefix in prefixes.items() if name in secrets}

@@ -1,0 +1,77 @@
+"""The running gateway's shared services: database, key store, rate limiter, clock."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from core.clock import Clock, SystemClock
+from core.db import create_pool, migrate, start_embedded
+from core.keys import KeyStore
+from dialects.base import Services
+from gateway.config import Settings
+from gateway.ratelimit import RateLimiter
+
+log = logging.getLogger("ticketgate")
+
+
+def resolve_dsn(settings: Settings) -> str:
+    """The configured server, or the embedded one (started or joined) in the data folder."""
+    return settings.database_url or start_embedded(settings.data_dir)
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    dsn: str = ""
+    pool: asyncpg.Pool | None = None
+    keys: KeyStore | None = None
+    limiter: RateLimiter | None = None
+    cursor_secret: str = ""
+
+    async def start(self) -> None:
+        self.dsn = self.dsn or resolve_dsn(self.settings)
+        self.pool = await create_pool(
+            self.dsn, min_size=self.settings.pool_min_size, max_size=self.settings.pool_max_size
+        )
+        async with self.pool.acquire() as conn:
+            await migrate(conn)
+            self.cursor_secret = await conn.fetchval(
+                "SELECT value FROM gateway_secrets WHERE name = 'cursor_signing'"
+            )
+        self.keys = KeyStore(self.pool, self.dsn)
+        await self.keys.start()
+        if self.settings.rate_limits_enabled:
+            self.limiter = RateLimiter(self.settings.rate_limit_storage)
+
+    async def stop(self) -> None:
+        if self.keys is not None:
+            await self.keys.close()
+        if self.pool is not None:
+            with contextlib.suppress(Exception):
+                await self.pool.close()
+
+    def services(self) -> Services:
+        assert self.pool is not None and self.keys is not None, "start() the gateway first"
+        return Services(
+            pool=self.pool,
+            keys=self.keys,
+            limiter=self.limiter,
+            clock=self.clock,
+            cursor_secret=self.cursor_secret,
+            public_base_url=self.settings.public_base_url.rstrip("/"),
+            development=self.settings.development,
+        )
+
+    async def ready(self) -> bool:
+        if self.pool is None:
+            return False
+        try:
+            async with self.pool.acquire(timeout=2) as conn:
+                return await conn.fetchval("SELECT 1") == 1
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            return False

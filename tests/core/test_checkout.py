@@ -1,0 +1,190 @@
+"""Checkout on real PostgreSQL: rules, stock, and no oversell under concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from core import events, orders
+from core.clock import SystemClock
+from core.db import create_pool
+from core.errors import SoldOut, TicketTypeHasSales, Unprocessable, ValidationFailed
+from core.models import EventCreate, OrderCreate, Scope, TicketTypeCreate, parse
+
+LATER = datetime(2030, 5, 1, 18, tzinfo=UTC)
+
+
+async def _event(conn: asyncpg.Connection, scope: Scope, **tt: object) -> tuple[int, int]:
+    event = await events.create_event(conn, scope, parse(EventCreate, {
+        "title": "Show", "starts_at": LATER,
+        "ticket_types": [{"name": "GA", "price": 1000, "quantity": 50, **tt}]}))
+    types = await events.ticket_types_for(conn, [event["id"]])
+    return event["id"], types[0]["id"]
+
+
+def _order(event_id: int, type_id: int, qty: int = 1, **line: object) -> OrderCreate:
+    return parse(OrderCreate, {"event_id": event_id, "buyer": {"email": "b@example.com", "name": "B C"},
+                               "lines": [{"ticket_type_id": type_id, "quantity": qty, **line}]})
+
+
+async def test_order_issues_one_ticket_per_seat_with_unique_barcodes(conn, box_office):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope)
+    order = await orders.place_order(conn, scope, _order(event_id, type_id, 3), SystemClock())
+    tickets = await conn.fetch("SELECT barcode, first_name, last_name FROM issued_tickets WHERE order_id = $1",
+                               order["id"])
+    assert order["total"] == 3000 and order["subtotal"] == 3000
+    assert len({t["barcode"] for t in tickets}) == 3
+    assert tickets[0]["first_name"] == "B" and tickets[0]["last_name"] == "C"
+    assert await conn.fetchval("SELECT sold FROM ticket_types WHERE id = $1", type_id) == 3
+
+
+@pytest.mark.parametrize(("rule", "line", "message"), [
+    ({"min_per_order": 2}, {"quantity": 1}, "at least 2"),
+    ({"max_per_order": 2}, {"quantity": 3}, "at most 2"),
+    ({"access_code": "SECRET"}, {"access_code": "WRONG"}, "access code"),
+    ({"hidden": True}, {}, "hidden"),
+    ({"sale_starts_at": LATER}, {}, "not on sale"),
+    ({"sale_ends_at": datetime(2001, 1, 1, tzinfo=UTC)}, {}, "not on sale"),
+    ({"status": "off_sale"}, {}, "not on sale"),
+])
+async def test_checkout_rules(conn, box_office, rule, line, message):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope, **rule)
+    quantity = line.pop("quantity", 1)
+    with pytest.raises(Unprocessable, match=message):
+        await orders.place_order(conn, scope, _order(event_id, type_id, quantity, **line), SystemClock())
+    assert await conn.fetchval("SELECT count(*) FROM orders WHERE event_id = $1", event_id) == 0
+
+
+async def test_access_code_unlocks_hidden_type(conn, box_office):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope, hidden=True, access_code="VIP")
+    order = await orders.place_order(conn, scope, _order(event_id, type_id, access_code="VIP"), SystemClock())
+    assert order["status"] == "completed"
+
+
+async def test_other_box_office_cannot_order(conn, box_office, make_box_office):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope)
+    other = await make_box_office()
+    with pytest.raises(Exception, match="Event not found"):
+        await orders.place_order(conn, Scope(other["id"], True), _order(event_id, type_id), SystemClock())
+    with pytest.raises(Exception, match="Event not found"):  # test mode is another copy
+        await orders.place_order(conn, Scope(box_office["id"], False), _order(event_id, type_id), SystemClock())
+
+
+async def test_sold_out_is_clear_and_writes_nothing(conn, box_office):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope, quantity=2)
+    await orders.place_order(conn, scope, _order(event_id, type_id, 2), SystemClock())
+    with pytest.raises(SoldOut, match="sold out"):
+        await orders.place_order(conn, scope, _order(event_id, type_id, 1), SystemClock())
+    assert await conn.fetchval("SELECT count(*) FROM orders WHERE event_id = $1", event_id) == 1
+
+
+async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, box_office):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope, quantity=50)
+    pool = await create_pool(database_dsn, min_size=50, max_size=50)
+
+    async def buy() -> str:
+        async with pool.acquire() as c:
+            try:
+                await orders.place_order(c, scope, _order(event_id, type_id), SystemClock())
+                return "ok"
+            except SoldOut:
+                return "sold_out"
+
+    try:
+        results = await asyncio.gather(*(buy() for _ in range(200)))
+    finally:
+        await pool.close()
+    assert results.count("ok") == 50
+    assert results.count("sold_out") == 150
+    assert await conn.fetchval("SELECT sold FROM ticket_types WHERE id = $1", type_id) == 50
+    assert await conn.fetchval("SELECT count(*) FROM issued_tickets WHERE ticket_type_id = $1", type_id) == 50
+    assert await conn.fetchval("SELECT count(DISTINCT barcode) FROM issued_tickets WHERE event_id = $1",
+                               event_id) == 50
+
+
+async def test_refund_partial_then_full_returns_stock(conn, box_office):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope, quantity=5)
+    order = await orders.place_order(conn, scope, _order(event_id, type_id, 2), SystemClock())
+    partial = await orders.refund_order(conn, scope, order["id"], 500)
+    assert partial["refund_amount"] == 500 and partial["status"] == "completed"
+    with pytest.raises(ValidationFailed):
+        await orders.refund_order(conn, scope, order["id"], 5000)
+    full = await orders.refund_order(conn, scope, order["id"])
+    assert full["refund_amount"] == 2000 and full["status"] == "refunded"
+    statuses = await conn.fetch("SELECT status FROM issued_tickets WHERE order_id = $1", order["id"])
+    assert {s["status"] for s in statuses} == {"void"}
+    assert await conn.fetchval("SELECT sold FROM ticket_types WHERE id = $1", type_id) == 0
+
+
+async def test_void_and_check_in_once_per_nonce(conn, box_office):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope)
+    order = await orders.place_order(conn, scope, _order(event_id, type_id, 2), SystemClock())
+    first, second = await conn.fetch("SELECT id FROM issued_tickets WHERE order_id = $1 ORDER BY id",
+                                      order["id"])
+    _, new = await orders.check_in(conn, scope, first["id"], "scan-1", SystemClock())
+    _, again = await orders.check_in(conn, scope, first["id"], "scan-1", SystemClock())
+    assert (new, again) == (True, False)
+    assert await conn.fetchval("SELECT count(*) FROM check_ins WHERE ticket_id = $1", first["id"]) == 1
+    voided = await orders.void_ticket(conn, scope, second["id"])
+    assert voided["status"] == "void" and voided["voided_at"] is not None
+    assert await conn.fetchval("SELECT sold FROM ticket_types WHERE id = $1", type_id) == 1
+    with pytest.raises(Exception, match="void"):
+        await orders.check_in(conn, scope, second["id"], "scan-2", SystemClock())
+
+
+async def test_ticket_type_with_sales_cannot_be_removed(conn, box_office):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope)
+    spare = await events.add_ticket_type(conn, scope, event_id, parse(TicketTypeCreate, {
+        "name": "Spare", "quantity": 5}))
+    await orders.place_order(conn, scope, _order(event_id, type_id), SystemClock())
+    with pytest.raises(TicketTypeHasSales):
+        await events.remove_ticket_type(conn, scope, type_id)
+    await events.remove_ticket_type(conn, scope, spare["id"])
+    assert [t["id"] for t in await events.ticket_types_for(conn, [event_id])] == [type_id]
+
+
+async def test_slug_unique_per_box_office_and_generated(conn, box_office, make_box_office):
+    scope = Scope(box_office["id"], True)
+    data = parse(EventCreate, {"title": "Late Show", "starts_at": LATER})
+    first = await events.create_event(conn, scope, data)
+    second = await events.create_event(conn, scope, data)
+    assert (first["slug"], second["slug"]) == ("late-show", "late-show-2")
+    other = await make_box_office()
+    assert (await events.create_event(conn, Scope(other["id"], True), data))["slug"] == "late-show"
+
+
+@pytest.mark.parametrize("bad", [
+    {"title": "", "starts_at": "2030-01-01T00:00:00Z"},
+    {"title": "x", "starts_at": "2030-01-01T00:00:00"},
+    {"title": "x", "starts_at": "2030-01-01T00:00:00Z", "timezone": "Mars/Olympus"},
+    {"title": "x\x00", "starts_at": "2030-01-01T00:00:00Z"},
+    {"title": "x", "starts_at": "2030-01-01T00:00:00Z", "ends_at": "2029-01-01T00:00:00Z"},
+    {"title": "x", "starts_at": "2030-01-01T00:00:00Z", "ticket_types": [{"name": "a", "quantity": -1}]},
+    {"title": "x", "starts_at": "2030-01-01T00:00:00Z", "ticket_types": [{"name": "a", "quantity": 3,
+                                                                          "price": 10**12}]},
+])
+def test_event_input_is_validated(bad):
+    with pytest.raises(ValidationFailed):
+        parse(EventCreate, bad)
+
+
+async def test_moving_time_controls_sale_window(conn, box_office, clock):
+    scope = Scope(box_office["id"], True)
+    opens = datetime.now(UTC) + timedelta(days=1)
+    event_id, type_id = await _event(conn, scope, sale_starts_at=opens)
+    with pytest.raises(Unprocessable):
+        await orders.place_order(conn, scope, _order(event_id, type_id), clock)
+    clock.advance(days=2)
+    assert (await orders.place_order(conn, scope, _order(event_id, type_id), clock))["status"] == "completed"
