@@ -20,6 +20,7 @@ from starlette.routing import Route
 from core.errors import (
     Conflict,
     CoreError,
+    FieldError,
     NotFound,
     PlanRequired,
     TermsRequired,
@@ -89,14 +90,15 @@ def admin_app(gateway: Gateway) -> Starlette:
         Route("/box-offices/{box_office}/keys", op(
             lambda r, c, b: operator.list_keys(c, r.path_params[p])), methods=["GET"]),
         Route("/box-offices/{box_office}/keys", op(
-            lambda r, c, b: operator.create_key(c, r.path_params[p], **_fields(b, "dialect", "scopes",
-                                                                               "mode", "name"))),
+            lambda r, c, b: operator.create_key(c, r.path_params[p], **_fields(
+                b, "dialect", "scopes", "mode", "name", required=("dialect",)))),
               methods=["POST"]),
         Route("/keys/{key_id}/revoke", op(
             lambda r, c, b: operator.revoke_key(c, r.path_params["key_id"])), methods=["POST"]),
         Route("/box-offices/{box_office}/orders", op(
             lambda r, c, b: operator.create_order(c, clock, r.path_params[p], **_fields(
-                b, "event", "tickets", "email", "name", "mode", "phone", "access_code"))),
+                b, "event", "tickets", "email", "name", "mode", "phone", "access_code",
+                required=("event", "tickets", "email")))),
               methods=["POST"]),
         Route("/box-offices/{box_office}/orders/{order}/refund", op(
             lambda r, c, b: operator.refund_order(c, r.path_params[p], r.path_params["order"],
@@ -106,7 +108,8 @@ def admin_app(gateway: Gateway) -> Starlette:
                                                  **_fields(b, "mode"))), methods=["POST"]),
         Route("/box-offices/{box_office}/tickets/{ticket}/checkin", op(
             lambda r, c, b: operator.check_in(c, clock, r.path_params[p], r.path_params["ticket"],
-                                              **_fields(b, "nonce", "mode"))), methods=["POST"]),
+                                              **_fields(b, "nonce", "mode", required=("nonce",)))),
+              methods=["POST"]),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -115,8 +118,11 @@ def admin_app(gateway: Gateway) -> Starlette:
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
 
 
-def _fields(body: dict[str, Any], *allowed: str) -> dict[str, Any]:
+def _fields(body: dict[str, Any], *allowed: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise ValidationFailed.single(unknown[0], "unknown field")
+    missing = [name for name in required if body.get(name) is None]
+    if missing:
+        raise ValidationFailed([FieldError(name, "is required") for name in missing])
     return {k: v for k, v in body.items() if v is not None}

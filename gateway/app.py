@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -43,7 +43,7 @@ def health_routes(gateway: Gateway) -> list[BaseRoute]:
     return [Route("/healthz", healthz), Route("/readyz", readyz)]
 
 
-def dialect_routes(gateway: Gateway) -> list[BaseRoute]:
+def dialect_routes(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = None) -> list[BaseRoute]:
     services = gateway.services()
     hosts: list[BaseRoute] = []
     mounts: list[BaseRoute] = []
@@ -51,22 +51,26 @@ def dialect_routes(gateway: Gateway) -> list[BaseRoute]:
         settings = gateway.settings.dialect(name)
         if not settings.enabled:
             continue
-        app = dialect_class(name)(services, settings).app()
+        cls = classes[name] if classes is not None else dialect_class(name)
+        app = cls(services, settings).app()
         hosts += [Host(host, app=app) for host in settings.hosts]
         mounts.append(Mount(settings.prefix, app=app))
     return hosts + mounts
 
 
-def gateway_routes(gateway: Gateway) -> list[BaseRoute]:
+def gateway_routes(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = None) -> list[BaseRoute]:
     routes = health_routes(gateway)
     if gateway.settings.admin_token:
         routes.append(Mount("/admin/v1", app=admin_app(gateway)))
-    return routes + dialect_routes(gateway)
+    return routes + dialect_routes(gateway, classes)
 
 
-def build_app(gateway: Gateway) -> Starlette:
-    """The whole app over an already started gateway (tests, embedding)."""
-    app = Starlette(routes=gateway_routes(gateway))
+def build_app(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = None) -> Starlette:
+    """The whole app over an already started gateway (tests, embedding).
+
+    ``classes`` replaces the dialect implementations (the contract tests use a fake one).
+    """
+    app = Starlette(routes=gateway_routes(gateway, classes))
     app.state.gateway = gateway
     return app
 

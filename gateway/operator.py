@@ -107,7 +107,7 @@ async def create_order(
     access_code: str | None = None,
 ) -> dict[str, Any]:
     scope = await _scope(conn, box_office, mode)
-    event_row = await events.resolve_event(conn, scope, event)
+    event_row = await events.resolve_event(conn, scope, str(event))
     if not tickets or not isinstance(tickets, list):
         raise ValidationFailed.single("tickets", "name at least one ticket type, as a list")
     lines = []

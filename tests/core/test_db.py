@@ -1,0 +1,45 @@
+"""Schema migrations: versioned, idempotent, safe when processes start together."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from core.db import SCHEMA_FILE, dsn_for_database, migrate, parse_migrations
+
+
+def test_schema_file_is_numbered_migrations():
+    migrations = parse_migrations(SCHEMA_FILE.read_text())
+    assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
+
+
+def test_misnumbered_migrations_are_refused():
+    with pytest.raises(RuntimeError, match="numbered"):
+        parse_migrations("-- migration: 1 a\nSELECT 1;\n-- migration: 3 c\nSELECT 1;\n")
+
+
+async def test_upgrade_keeps_data_and_concurrent_starts_apply_once(database_dsn, tmp_path):
+    name = f"tg_mig_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(database_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = dsn_for_database(database_dsn, name)
+    try:
+        text = SCHEMA_FILE.read_text()
+        first_only = tmp_path / "v1.sql"
+        first_only.write_text(text[: text.index("-- migration: 2")])
+        conn = await asyncpg.connect(dsn)
+        assert await migrate(conn, first_only) == 1
+        await conn.execute("INSERT INTO box_offices (slug, name) VALUES ('kept', 'Kept')")
+        others = [await asyncpg.connect(dsn) for _ in range(3)]
+        versions = await asyncio.gather(*(migrate(c) for c in [conn, *others]))
+        assert set(versions) == {len(parse_migrations(text))}
+        assert await conn.fetchval("SELECT name FROM box_offices WHERE slug = 'kept'") == "Kept"
+        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == len(parse_migrations(text))
+        for c in [conn, *others]:
+            await c.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

@@ -1,0 +1,75 @@
+"""The ticketgate command line, run as a real process against the test database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+CLI = os.path.join(os.path.dirname(sys.executable), "ticketgate")
+
+
+@pytest.fixture
+def run(database_dsn):
+    def call(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "DATABASE_URL": database_dsn}
+        return subprocess.run([CLI, *args], capture_output=True, text=True, env=env, timeout=120)
+
+    return call
+
+
+def test_help_explains_every_command(run):
+    out = run("--help").stdout
+    for command in ("serve", "boxoffice", "keys", "orders", "tickets", "demo"):
+        assert command in out
+    assert "--ticket-type" in run("orders", "create", "--help").stdout
+
+
+def test_json_output_is_one_object(run):
+    slug = f"cli-{uuid.uuid4().hex[:8]}"
+    made = run("--json", "boxoffice", "create", "--name", "CLI Office", "--slug", slug, "--plan", "starter",
+               "--accept-api-terms")
+    assert made.returncode == 0, made.stderr
+    office = json.loads(made.stdout)
+    assert office["slug"] == slug and office["plan"] == "starter"
+    key = json.loads(run("--json", "keys", "create", "--box-office", slug, "--dialect", "tickettailor").stdout)
+    assert key["secret"].startswith(f"sk_{office['id']}_")
+    listed = json.loads(run("--json", "keys", "list", "--box-office", slug).stdout)
+    assert len(listed["data"]) == 1
+
+
+def test_bad_input_exits_nonzero_with_one_line_and_writes_nothing(run, database_dsn):
+    slug = f"cli-{uuid.uuid4().hex[:8]}"
+    bad = run("boxoffice", "create", "--name", "X", "--slug", slug, "--currency", "DOLLARS")
+    assert bad.returncode != 0
+    assert len(bad.stderr.strip().splitlines()) == 1 and "currency" in bad.stderr
+    assert slug not in run("boxoffice", "list").stdout
+    assert run("keys", "create", "--box-office", "no-such-office", "--dialect", "equaticket").returncode != 0
+    assert run("keys", "revoke", "not-a-key").returncode != 0
+
+
+async def test_orders_through_the_cli(run, conn):
+    demo = run("--json", "demo")
+    assert demo.returncode == 0, demo.stderr
+    seeded = json.loads(demo.stdout)
+    assert set(seeded["keys"]) == {"ticketsmart", "tickettailor", "equaticket"}
+    assert all("curl" in line for line in seeded["curl"].values())
+    type_id = await conn.fetchval(
+        "SELECT t.id FROM ticket_types t JOIN events e ON e.id = t.event_id JOIN box_offices b"
+        " ON b.id = e.box_office_id WHERE b.slug = 'demo' AND e.slug = 'comedy-night' ORDER BY t.id LIMIT 1")
+    order = run("--json", "orders", "create", "--box-office", "demo", "--event", "comedy-night",
+                "--ticket-type", f"tt_{type_id}:2", "--email", "cli@example.com", "--name", "Cli User")
+    assert order.returncode == 0, order.stderr
+    placed = json.loads(order.stdout)
+    assert len(placed["tickets"]) == 2
+    barcode = placed["tickets"][0]["barcode"]
+    checked = json.loads(run("--json", "tickets", "checkin", "--box-office", "demo", barcode,
+                             "--nonce", "door-1").stdout)
+    assert checked["new_check_in"] is True
+    refund = json.loads(run("--json", "orders", "refund", "--box-office", "demo", f"or_{placed['id']}").stdout)
+    assert refund["status"] == "refunded"
+    assert run("orders", "refund", "--box-office", "demo", f"or_{placed['id']}").returncode != 0

@@ -1,0 +1,54 @@
+"""Settings: TOML file, environment overrides, validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.config import SETTINGS_ENV, ConfigError, load_settings
+
+
+def test_defaults():
+    settings = load_settings(environ={})
+    assert settings.database_url is None and str(settings.data_dir) == ".ticketgate"
+    assert [settings.dialect(n).prefix for n in ("ticketsmart", "tickettailor", "equaticket")] == [
+        "/ticketsmart", "/tickettailor", "/equaticket"]
+    assert settings.dialects.tickettailor.requests_per_hour == 2000
+    assert settings.dialects.equaticket.plan_requests_per_minute["growth"] == 300
+
+
+def test_toml_then_environment(tmp_path):
+    config = tmp_path / "ticketgate.toml"
+    config.write_text('admin_token = "from-file"\nport = 9000\n'
+                      '[dialects.tickettailor]\nenabled = true\nhosts = ["tt.localhost"]\nlinks = "host"\n')
+    env = {"TICKETGATE_PORT": "9100", "TICKETGATE_DIALECTS__TICKETTAILOR__ENABLED": "false",
+           "DATABASE_URL": "postgresql://u@h/db", "TICKETGATE_DATA_DIR": "/var/lib/tg"}
+    settings = load_settings(config, environ=env)
+    assert settings.admin_token == "from-file" and settings.port == 9100
+    assert settings.dialects.tickettailor.enabled is False
+    assert settings.dialects.tickettailor.hosts == ("tt.localhost",)
+    assert settings.dialects.tickettailor.links == "host"
+    assert settings.database_url == "postgresql://u@h/db" and str(settings.data_dir) == "/var/lib/tg"
+
+
+def test_worker_processes_receive_the_whole_settings():
+    settings = load_settings(environ={}, port=8123, admin_token="t")
+    again = load_settings(environ={SETTINGS_ENV: settings.model_dump_json()})
+    assert again == settings
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"TICKETGATE_PORT": "eighty"}, "port"),
+    ({"TICKETGATE_DIALECTS__TICKETSMART__PREFIX": "ticketsmart/"}, "prefix"),
+    ({"TICKETGATE_NO_SUCH_SETTING": "1"}, "no_such_setting"),
+    ({"TICKETGATE_DIALECTS__TICKETTAILOR__LINKS": "absolute"}, "links"),
+])
+def test_bad_settings_are_one_clear_error(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(environ=env)
+
+
+def test_unreadable_file(tmp_path):
+    broken = tmp_path / "bad.toml"
+    broken.write_text("port = [")
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_settings(broken, environ={})

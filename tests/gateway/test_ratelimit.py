@@ -1,0 +1,51 @@
+"""The limiter on both storages: in-process memory, and Redis shared by many processes."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from dialects.base import RateLimitPolicy
+from gateway.ratelimit import RateLimiter
+
+STORAGES = ["memory://", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")]
+
+
+async def _redis_up(uri: str) -> bool:
+    try:
+        return await RateLimiter(uri).check()
+    except Exception:
+        return False
+
+
+@pytest.mark.parametrize("uri", STORAGES)
+@pytest.mark.parametrize("moving", [True, False])
+async def test_counts_remaining_and_refuses_past_the_limit(uri, moving):
+    if uri.startswith("redis") and not await _redis_up(uri):
+        if os.environ.get("CI"):
+            pytest.fail("Redis must be reachable in CI")
+        pytest.skip("no Redis on this machine")
+    limiter = RateLimiter(uri)
+    policy = RateLimitPolicy(3, 60, moving=moving)
+    key = f"test:{uuid.uuid4().hex}"
+    states = [await limiter.hit(policy, key) for _ in range(4)]
+    assert [s.allowed for s in states] == [True, True, True, False]
+    assert [s.remaining for s in states] == [2, 1, 0, 0]
+    assert all(1 <= s.reset_after <= 60 for s in states)
+    assert (await limiter.hit(policy, f"{key}:other")).allowed
+
+
+async def test_two_limiters_on_redis_share_one_budget():
+    uri = STORAGES[1]
+    if not await _redis_up(uri):
+        if os.environ.get("CI"):
+            pytest.fail("Redis must be reachable in CI")
+        pytest.skip("no Redis on this machine")
+    first, second = RateLimiter(uri), RateLimiter(uri)
+    policy = RateLimitPolicy(2, 60, moving=True)
+    key = f"test:{uuid.uuid4().hex}"
+    assert (await first.hit(policy, key)).allowed
+    assert (await second.hit(policy, key)).allowed
+    assert not (await first.hit(policy, key)).allowed
