@@ -1,0 +1,43 @@
+"""CORS as the vendor documents it: every response carries the headers, preflights need no key.
+
+A pure ASGI wrapper (no BaseHTTPMiddleware): it only adds headers to the start message.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CORS_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, POST, PATCH, OPTIONS"),
+    (b"access-control-allow-headers", b"Content-Type, x-api-key"),
+)
+PREFLIGHT_MAX_AGE = (b"access-control-max-age", b"86400")
+
+
+class CORSMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            await self._preflight(send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in CORS_HEADERS}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": [*kept, *CORS_HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    @staticmethod
+    async def _preflight(send: Send) -> None:
+        headers = [*CORS_HEADERS, PREFLIGHT_MAX_AGE, (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
