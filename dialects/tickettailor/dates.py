@@ -1,0 +1,54 @@
+"""Ticket Tailor's date objects: ``{date, formatted, iso, time, timezone, unix}``.
+
+Rendered in the event's own time zone. Day and month names are spelled out here rather
+than taken from ``strftime`` so the output never depends on the process locale.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def unix(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp())
+
+
+def offset(local: datetime) -> str:
+    delta = local.utcoffset()
+    minutes = int(delta.total_seconds() // 60) if delta is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{mins:02d}"
+
+
+def formatted(local: datetime) -> str:
+    """Like "Fri 1 May 2020 6:00 PM"."""
+    hour = local.hour % 12 or 12
+    half = "AM" if local.hour < 12 else "PM"
+    return (f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}"
+            f" {hour}:{local.minute:02d} {half}")
+
+
+def date_object(moment: datetime, timezone: str) -> dict[str, object]:
+    local = moment.astimezone(zone(timezone)).replace(microsecond=0)
+    return {
+        "date": local.strftime("%Y-%m-%d"),
+        "formatted": formatted(local),
+        "iso": local.isoformat(),
+        "time": f"{local.hour:02d}:{local.minute:02d}",
+        "timezone": offset(local),
+        "unix": int(moment.astimezone(UTC).timestamp()),
+    }

@@ -1,0 +1,116 @@
+"""Ticket Tailor paging: ``starting_after`` / ``ending_before`` object ids, ``limit``, ``links``.
+
+The cursors are plain object ids (``or_120``); each is turned into its keyset position
+(created_at, id) and handed to core as a ``PageQuery``. ``ending_before`` wins when both
+are given, as the vendor documents. ``links`` hold the path of the next and previous
+page with every other query parameter kept, and are null at the ends of the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlencode
+
+import asyncpg
+from starlette.requests import Request
+
+from core import listing
+from core.ids import parse_id
+from core.listing import Keyset, PageQuery, Where
+from core.models import Scope
+from dialects.base import BadRequest
+from dialects.tickettailor.params import text
+
+DEFAULT_LIMIT = 100  # the vendor's own default
+MAX_LIMIT = 100
+CURSORS = ("starting_after", "ending_before")
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One list endpoint's paging model, declared as data."""
+
+    table: str
+    alias: str
+    kind: str  # core.ids kind of the cursor ids
+    prefix: str  # the id prefix this dialect prints
+    select: str
+
+
+def parse_limit(request: Request) -> int:
+    value = text(request.query_params, "limit")
+    if value is None:
+        return DEFAULT_LIMIT
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_LIMIT:
+        raise BadRequest(f"limit must be an integer between 1 and {MAX_LIMIT}", "limit")
+    return int(value)
+
+
+async def page_query(conn: asyncpg.Connection, request: Request, scope: Scope, spec: Listing) -> PageQuery:
+    limit = parse_limit(request)
+    params = request.query_params
+    name = "ending_before" if params.get("ending_before") is not None else "starting_after"
+    value = text(params, name)
+    if value is None:
+        return PageQuery(limit)
+    anchor = await _anchor(conn, scope, spec, name, value.strip())
+    return PageQuery(limit, before=anchor) if name == "ending_before" else PageQuery(limit, after=anchor)
+
+
+async def _anchor(conn: asyncpg.Connection, scope: Scope, spec: Listing, name: str, value: str) -> Keyset:
+    number = parse_id(spec.kind, value)
+    keyset = await listing.keyset_of(conn, spec.table, scope, number) if number is not None else None
+    if keyset is None:  # an unknown cursor is the client's mistake, not an empty page
+        raise BadRequest(f"{name} must be the id of an existing {spec.kind.replace('_', ' ')}", name)
+    return keyset
+
+
+def keyset(row: asyncpg.Record) -> Keyset:
+    return Keyset(row["created_at"], row["id"])
+
+
+async def neighbours(
+    conn: asyncpg.Connection, spec: Listing, where: Where, query: PageQuery, page: listing.Page
+) -> tuple[bool, bool]:
+    """Whether older (next) and newer (previous) rows exist around a page."""
+    if not page.rows:
+        return False, False
+    if query.before is not None:
+        return await _exists(conn, spec, where, after=keyset(page.rows[-1])), page.has_more
+    newer = query.after is not None and await _exists(conn, spec, where, before=keyset(page.rows[0]))
+    return page.has_more, newer
+
+
+async def _exists(conn: asyncpg.Connection, spec: Listing, where: Where, **anchor: Keyset) -> bool:
+    # a zero-row page still fetches one row to decide has_more: one cheap probe on the index
+    probe = await listing.page(conn, spec.select, spec.alias, where, PageQuery(0, **anchor))
+    return probe.has_more
+
+
+def base_path(request: Request, form: Literal["api", "host"]) -> str:
+    """The list path as the client should append it: to its API base, or to the host."""
+    root = request.scope.get("root_path", "")
+    path = request.url.path
+    relative = path[len(root):] if root and path.startswith(root) else path
+    if form == "host":
+        return root + relative
+    return relative.removeprefix("/v1")
+
+
+def link(request: Request, form: Literal["api", "host"], cursor: str, object_id: str) -> str:
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in CURSORS]
+    return f"{base_path(request, form)}?{urlencode([(cursor, object_id), *kept])}"
+
+
+def links(
+    request: Request, form: Literal["api", "host"], spec: Listing, page: listing.Page,
+    has_next: bool, has_previous: bool,
+) -> dict[str, str | None]:
+    rows = page.rows
+    return {
+        "next": link(request, form, "starting_after", f"{spec.prefix}{rows[-1]['id']}") if has_next else None,
+        "previous": link(request, form, "ending_before", f"{spec.prefix}{rows[0]['id']}")
+        if has_previous else None,
+    }

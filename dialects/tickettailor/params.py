@@ -1,0 +1,76 @@
+"""Query-string filters: parse strictly, so a malformed filter is a 400, never a 500.
+
+Every value is checked before it reaches SQL: integers in range, no NUL characters
+(PostgreSQL text cannot hold them), bounded lengths.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.datastructures import QueryParams
+
+from core.ids import parse_id
+from core.listing import TicketFilters, TimeRange
+from dialects.base import BadRequest
+
+MAX_UNIX = 253_402_300_799  # 9999-12-31T23:59:59Z, the last instant PostgreSQL and Python share
+MAX_TEXT = 320
+TIME_FILTERS = {"created_at": "eq", "created_at.gt": "gt", "created_at.gte": "gte",
+                "created_at.lt": "lt", "created_at.lte": "lte"}
+TICKET_STATUSES = ("valid", "void")
+
+
+def text(params: QueryParams, name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if "\x00" in value or len(value) > MAX_TEXT:
+        raise BadRequest(f"Invalid value for {name}", name)
+    return value
+
+
+def unix_time(params: QueryParams, name: str) -> datetime | None:
+    value = text(params, name)
+    if value is None:
+        return None
+    if not value.strip().isascii() or not value.strip().lstrip("-").isdigit():
+        raise BadRequest(f"{name} must be a unix timestamp in seconds", name)
+    number = int(value)
+    if not 0 <= number <= MAX_UNIX:
+        raise BadRequest(f"{name} must be a unix timestamp between 0 and {MAX_UNIX}", name)
+    return datetime.fromtimestamp(number, UTC)
+
+
+def created_range(params: QueryParams) -> TimeRange:
+    bounds = {op: unix_time(params, name) for name, op in TIME_FILTERS.items()}
+    return TimeRange(**bounds)
+
+
+def object_id(params: QueryParams, name: str, kind: str) -> int | None:
+    """An id filter: ``ev_12`` or the bare number ``12``."""
+    value = text(params, name)
+    if value is None:
+        return None
+    number = parse_id(kind, value.strip())
+    if number is None:
+        raise BadRequest(f"{name} must be an id such as {_example(kind)} or its number", name)
+    return number
+
+
+def _example(kind: str) -> str:
+    return {"event": "ev_123", "order": "or_123"}.get(kind, "123")
+
+
+def ticket_filters(params: QueryParams) -> TicketFilters:
+    event_id = object_id(params, "event_id", "event")
+    barcode = text(params, "barcode")
+    if barcode is not None and event_id is None:
+        raise BadRequest("barcode filter requires event_id to be specified", "barcode")
+    status = text(params, "status")
+    if status is not None and status not in TICKET_STATUSES:
+        raise BadRequest("status must be one of: valid, void", "status")
+    return TicketFilters(
+        event_id=event_id, order_id=object_id(params, "order_id", "order"), barcode=barcode,
+        status=status, email=text(params, "email"), created=created_range(params),
+    )

@@ -1,0 +1,121 @@
+"""Thin endpoints: parse the query, call core (or a batch read), serialize.
+
+Every handler receives the dialect (its services and settings), the request and the
+authenticated principal; errors are raised and leave through errors.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core import listing
+from core import orders as core_orders
+from core.errors import NotFound
+from core.events import get_event
+from core.ids import parse_id
+from core.keys import Principal
+from core.listing import EventFilters, OrderFilters, Where
+from dialects.base import json_response
+from dialects.tickettailor import pagination, queries
+from dialects.tickettailor.pagination import Listing
+from dialects.tickettailor.params import created_range, ticket_filters
+from dialects.tickettailor.serializers import Context
+
+if TYPE_CHECKING:
+    from dialects.tickettailor.dialect import TicketTailor
+
+Render = Callable[[asyncpg.Connection, Sequence[asyncpg.Record], Context], Awaitable[list[dict[str, Any]]]]
+
+EVENTS = Listing("events", "e", "event", "ev_", listing.EVENT_SELECT)
+ORDERS = Listing("orders", "o", "order", "or_", listing.ORDER_SELECT)
+TICKETS = Listing("issued_tickets", "t", "issued_ticket", "it_", listing.TICKET_SELECT)
+
+
+async def context(d: TicketTailor, conn: asyncpg.Connection, principal: Principal, *,
+                  payments: bool = False) -> Context:
+    # payment methods only appear on events; other objects skip the box office read
+    connected = await queries.payments_connected(conn, principal.scope) if payments else False
+    return Context(d.services.public_base_url, principal.box_office_id, principal.box_office_slug,
+                   connected, d.services.clock.now())
+
+
+def path_id(request: Request, param: str, kind: str) -> int:
+    number = parse_id(kind, request.path_params[param])
+    if number is None:  # a malformed id names no object: the vendor answers 404
+        raise NotFound(kind, f"{kind.replace('_', ' ').capitalize()} not found")
+    return number
+
+
+async def ping(d: TicketTailor, request: Request, principal: Principal) -> Response:
+    return json_response({"version": "pong"})
+
+
+async def _list(d: TicketTailor, request: Request, principal: Principal, spec: Listing, where: Where,
+                render: Render) -> Response:
+    async with d.services.pool.acquire() as conn:
+        query = await pagination.page_query(conn, request, principal.scope, spec)
+        page = await listing.page(conn, spec.select, spec.alias, where, query)
+        ctx = await context(d, conn, principal, payments=spec is EVENTS)
+        data = await render(conn, page.rows, ctx)
+        has_next, has_previous = await pagination.neighbours(conn, spec, where, query, page)
+    links = pagination.links(request, d.settings.links, spec, page, has_next, has_previous)
+    return json_response({"data": data, "links": links})
+
+
+async def list_events(d: TicketTailor, request: Request, principal: Principal) -> Response:
+    pagination.parse_limit(request)  # validate everything before touching the database
+    where = listing.event_where(principal.scope, EventFilters())
+    return await _list(d, request, principal, EVENTS, where, queries.render_events)
+
+
+async def list_orders(d: TicketTailor, request: Request, principal: Principal) -> Response:
+    pagination.parse_limit(request)
+    where = listing.order_where(principal.scope, OrderFilters(created=created_range(request.query_params)))
+    return await _list(d, request, principal, ORDERS, where, queries.render_orders)
+
+
+async def list_issued_tickets(d: TicketTailor, request: Request, principal: Principal) -> Response:
+    pagination.parse_limit(request)
+    where = listing.ticket_where(principal.scope, ticket_filters(request.query_params))
+    return await _list(d, request, principal, TICKETS, where, queries.render_tickets)
+
+
+async def get_event_detail(d: TicketTailor, request: Request, principal: Principal) -> Response:
+    event_id = path_id(request, "event_id", "event")
+    async with d.services.pool.acquire() as conn:
+        row = await get_event(conn, principal.scope, event_id)
+        ctx = await context(d, conn, principal, payments=True)
+        (body,) = await queries.render_events(conn, [row], ctx)
+    return json_response(body)
+
+
+async def get_order_detail(d: TicketTailor, request: Request, principal: Principal) -> Response:
+    order_id = path_id(request, "order_id", "order")
+    async with d.services.pool.acquire() as conn:
+        row = await queries.get_order(conn, principal.scope, order_id)
+        (body,) = await queries.render_orders(conn, [row], await context(d, conn, principal))
+    return json_response(body)
+
+
+async def get_issued_ticket(d: TicketTailor, request: Request, principal: Principal) -> Response:
+    ticket_id = path_id(request, "issued_ticket_id", "issued_ticket")
+    async with d.services.pool.acquire() as conn:
+        row = await core_orders.get_ticket(conn, principal.scope, ticket_id)
+        (body,) = await queries.render_tickets(conn, [row], await context(d, conn, principal))
+    return json_response(body)
+
+
+ENDPOINTS = (
+    ("/v1/ping", ping),
+    ("/v1/events", list_events),
+    ("/v1/events/{event_id}", get_event_detail),
+    ("/v1/orders", list_orders),
+    ("/v1/orders/{order_id}", get_order_detail),
+    ("/v1/issued_tickets", list_issued_tickets),
+    ("/v1/issued_tickets/{issued_ticket_id}", get_issued_ticket),
+)
