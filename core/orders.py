@@ -24,19 +24,18 @@ BARCODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 CLOSED_EVENT_STATUSES = ("cancelled", "completed", "archived")
 
 # Called inside the order's transaction after each change, so a rolled-back change emits
-# nothing (the webhook outbox hooks in here).
-OrderHook = Callable[[asyncpg.Connection, Scope, str, int], Awaitable[None]]
-_hooks: list[OrderHook] = []
+# nothing: the webhook outbox observes here. One slot, so installing it twice is harmless.
+OrderObserver = Callable[[asyncpg.Connection, Scope, str, int], Awaitable[None]]
+_observer: list[OrderObserver] = []
 
 
-def on_change(hook: OrderHook) -> OrderHook:
-    _hooks.append(hook)
-    return hook
+def observe(observer: OrderObserver | None) -> None:
+    _observer[:] = [observer] if observer is not None else []
 
 
 async def _emit(conn: asyncpg.Connection, scope: Scope, kind: str, object_id: int) -> None:
-    for hook in _hooks:
-        await hook(conn, scope, kind, object_id)
+    for observer in _observer:
+        await observer(conn, scope, kind, object_id)
 
 
 def new_barcode() -> str:

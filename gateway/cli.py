@@ -8,6 +8,7 @@ JSON object on stdout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from core.errors import CoreError
 from gateway import demo, operator
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.runtime import resolve_dsn
+from gateway.webhook_worker import install_outbox
 
 T = TypeVar("T")
 DIALECT_CHOICE = click.Choice(["ticketsmart", "tickettailor", "equaticket"])
@@ -51,6 +53,7 @@ class Context:
             try:
                 await migrate(conn)
                 await init_connection(conn)
+                install_outbox(SystemClock())
                 return await op(conn)
             finally:
                 await conn.close()
@@ -300,3 +303,54 @@ def tickets_checkin(ctx: Context, box_office: str, ticket: str, nonce: str | Non
 
     ctx.emit(ctx.run(lambda c: operator.check_in(
         c, SystemClock(), box_office, ticket, nonce=nonce or secrets.token_hex(8), mode=mode)))
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+@main.command("worker")
+@pass_ctx
+def worker_command(ctx: Context) -> None:
+    """Deliver webhooks only (for deployments that run workers apart from the API)."""
+    from core.db import create_pool
+    from gateway.webhook_worker import Worker
+
+    settings = ctx.settings()
+    dsn = resolve_dsn(settings)
+
+    async def main() -> None:
+        pool = await create_pool(dsn, min_size=1, max_size=4)
+        worker = Worker(pool, dsn, SystemClock())
+        install_outbox(SystemClock())
+        await worker.start()
+        click.echo("webhook worker running; Ctrl-C to stop", err=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await worker.stop()
+            await pool.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+@main.group()
+def webhooks() -> None:
+    """Inspect and re-send webhook deliveries."""
+
+
+@webhooks.command("deliveries")
+@click.option("--box-office", required=True)
+@click.option("--status", type=click.Choice(["pending", "succeeded", "failed"]))
+@click.option("--limit", type=click.IntRange(1, 1000), default=50)
+@pass_ctx
+def webhooks_deliveries(ctx: Context, box_office: str, status: str | None, limit: int) -> None:
+    """List recent deliveries, newest first."""
+    ctx.emit(ctx.run(lambda c: operator.list_deliveries(c, box_office, status=status, limit=limit)))
+
+
+@webhooks.command("resend")
+@click.argument("delivery_id")
+@pass_ctx
+def webhooks_resend(ctx: Context, delivery_id: str) -> None:
+    """Queue a failed or delivered delivery for one more attempt now."""
+    ctx.emit(ctx.run(lambda c: operator.resend_delivery(c, delivery_id)))

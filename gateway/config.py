@@ -79,6 +79,7 @@ class Settings(Section):
     rate_limits_enabled: bool = True
     public_base_url: str = "http://localhost:8000"
     development: bool = False  # allows http:// webhook URLs on loopback
+    webhook_worker: bool = True  # deliver webhooks from every serve process
     pool_min_size: int = Field(2, ge=1)
     pool_max_size: int = Field(10, ge=1)
     log_level: str = "info"

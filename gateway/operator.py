@@ -11,8 +11,8 @@ from typing import Any
 
 import asyncpg
 
-from core import boxoffices, events, keys, orders
-from core.clock import Clock
+from core import boxoffices, events, keys, orders, webhooks
+from core.clock import Clock, SystemClock
 from core.errors import NotFound, ValidationFailed
 from core.ids import format_id, parse_id
 from core.models import BoxOfficeCreate, BoxOfficeUpdate, OrderCreate, Scope, parse
@@ -168,3 +168,18 @@ async def _ticket_id(conn: asyncpg.Connection, scope: Scope, ref: str) -> int:
         return (await orders.find_ticket_by_barcode(conn, scope, ref))["id"]
     except NotFound:
         raise NotFound("issued_ticket", f"No ticket with id or barcode {ref!r}") from None
+
+
+async def list_deliveries(
+    conn: asyncpg.Connection, box_office: str, *, status: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    office = await boxoffices.get_box_office(conn, box_office)
+    rows = await webhooks.list_deliveries(conn, office["id"], status=status, limit=limit)
+    return [{**plain(r), "id": format_id("whdel_", r["id"])} for r in rows]
+
+
+async def resend_delivery(conn: asyncpg.Connection, delivery: str) -> dict[str, Any]:
+    row = await webhooks.resend(conn, require_id("webhook_delivery", delivery), SystemClock().now())
+    if row is None:
+        raise NotFound("webhook_delivery", f"No finished delivery {delivery!r} (pending ones are already queued)")
+    return {**plain(row), "id": format_id("whdel_", row["id"])}

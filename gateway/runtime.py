@@ -14,6 +14,7 @@ from core.keys import KeyStore
 from dialects.base import Services
 from gateway.config import Settings
 from gateway.ratelimit import RateLimiter
+from gateway.webhook_worker import Worker, install_outbox
 
 log = logging.getLogger("ticketgate")
 
@@ -32,6 +33,7 @@ class Gateway:
     keys: KeyStore | None = None
     limiter: RateLimiter | None = None
     cursor_secret: str = ""
+    worker: Worker | None = None
 
     async def start(self) -> None:
         self.dsn = self.dsn or resolve_dsn(self.settings)
@@ -47,8 +49,14 @@ class Gateway:
         await self.keys.start()
         if self.settings.rate_limits_enabled:
             self.limiter = RateLimiter(self.settings.rate_limit_storage)
+        install_outbox(self.clock)
+        if self.settings.webhook_worker:
+            self.worker = Worker(self.pool, self.dsn, self.clock)
+            await self.worker.start()
 
     async def stop(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
         if self.keys is not None:
             await self.keys.close()
         if self.pool is not None:

@@ -69,7 +69,7 @@ def _reset_clock(clock: OffsetClock) -> None:
 @pytest.fixture(scope="session")
 async def gateway(database_dsn: str, clock: OffsetClock) -> AsyncIterator[Gateway]:
     settings = load_settings(environ={}, database_url=database_dsn, admin_token="test-admin-token",
-                             development=True, pool_max_size=20)
+                             development=True, pool_max_size=20, webhook_worker=False)
     gw = Gateway(settings, clock=clock)
     await gw.start()
     yield gw

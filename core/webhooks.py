@@ -1,0 +1,258 @@
+"""Webhook delivery: a transactional outbox, Standard Webhooks signatures, retries, history.
+
+1. ``Outbox`` observes order changes *inside their transaction*: when a subscription of
+   the box office (same mode) wants the event type, it snapshots the object, writes one
+   ``webhook_events`` row and one ``webhook_deliveries`` row per subscription, and
+   NOTIFYs the workers. A rolled-back change therefore sends nothing, and a committed one
+   is never lost, whatever happens to the process afterwards.
+2. ``DeliveryEngine`` claims due deliveries with ``FOR UPDATE SKIP LOCKED`` and leases
+   them (pushes ``next_attempt_at`` past the send timeout) before sending outside the
+   transaction, so several workers on one database never send the same attempt twice.
+   Each attempt is recorded; failures retry on ``RETRY_DELAYS``; a 410 disables the
+   subscription. Every attempt carries the same ``webhook-id``, so receivers can drop
+   duplicates of the at-least-once delivery.
+
+HTTP is not done here: the engine is handed a ``Sender`` (gateway/webhook_worker.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import asyncpg
+import orjson
+
+from core.clock import Clock
+from core.models import Scope
+
+log = logging.getLogger("ticketgate.webhooks")
+
+CHANNEL = "ticketgate_webhooks"
+EVENT_TYPES = ("order.placed", "order.refunded", "event.sold_out", "ticket.scanned")
+OBJECT_KIND = {"order.placed": "order", "order.refunded": "order", "event.sold_out": "event",
+               "ticket.scanned": "attendee"}
+RETRY_DELAYS = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+                timedelta(hours=5), timedelta(hours=10), timedelta(hours=24))
+MAX_ATTEMPTS = 1 + len(RETRY_DELAYS)
+SEND_TIMEOUT = 10.0
+LEASE = timedelta(seconds=60)  # longer than one send, so a lease never expires mid-attempt
+
+Renderer = Callable[[asyncpg.Connection, Scope, str, int], Awaitable[dict[str, Any]]]
+
+
+# --- signatures (https://www.standardwebhooks.com) ------------------------------------------
+
+def signing_key(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix("whsec_"))
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return f"v1,{base64.b64encode(digest).decode()}"
+
+
+def message_id(event_id: int) -> str:
+    return f"msg_{event_id}"
+
+
+# --- the outbox -----------------------------------------------------------------------------
+
+_WANTED = (
+    "SELECT id FROM webhook_subscriptions WHERE box_office_id = $1 AND livemode = $2 AND enabled"
+    " AND $3 = ANY(event_types) ORDER BY id"
+)
+
+
+class Outbox:
+    """The order observer that writes webhook events in the change's own transaction."""
+
+    def __init__(self, render: Renderer, clock: Clock) -> None:
+        self.render = render
+        self.clock = clock
+
+    async def __call__(self, conn: asyncpg.Connection, scope: Scope, type_: str, object_id: int) -> None:
+        subscriptions = [r["id"] for r in await conn.fetch(_WANTED, scope.box_office_id, scope.livemode, type_)]
+        if not subscriptions:
+            return
+        obj = await self.render(conn, scope, OBJECT_KIND[type_], object_id)
+        event_id = await conn.fetchval("SELECT nextval(pg_get_serial_sequence('webhook_events', 'id'))")
+        now = self.clock.now()
+        payload = {"id": message_id(event_id), "type": type_, "created_at": now.isoformat(),
+                   "livemode": scope.livemode, "data": obj}
+        await conn.execute(
+            "INSERT INTO webhook_events (id, box_office_id, livemode, type, payload, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            event_id, scope.box_office_id, scope.livemode, type_, payload, now,
+        )
+        await conn.execute(
+            "INSERT INTO webhook_deliveries (event_id, subscription_id, next_attempt_at, created_at, updated_at)"
+            " SELECT $1, unnest($2::bigint[]), $3, $3, $3",
+            event_id, subscriptions, now,
+        )
+        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    status_code: int | None  # None when no HTTP answer came back
+    duration_ms: int
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class Sender(Protocol):
+    async def send(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> SendResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    delivery_id: int
+    attempts: int
+    url: str
+    secret: str
+    subscription_id: int
+    event_id: int
+    payload: dict[str, Any]
+
+
+_CLAIM = (
+    "SELECT d.id, d.attempts, s.url, s.secret, s.id AS subscription_id, e.id AS event_id, e.payload"
+    " FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id"
+    " JOIN webhook_events e ON e.id = d.event_id"
+    " WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND s.enabled"
+    " ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED"
+)
+
+
+class DeliveryEngine:
+    def __init__(self, pool: asyncpg.Pool, sender: Sender, clock: Clock, *, batch: int = 20) -> None:
+        self.pool = pool
+        self.sender = sender
+        self.clock = clock
+        self.batch = batch
+        self._wake = asyncio.Event()
+
+    async def claim(self) -> list[Due]:
+        """Take up to ``batch`` due deliveries and lease them to this worker."""
+        now = self.clock.now()
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_CLAIM, now, self.batch)
+            if rows:
+                await conn.execute(
+                    "UPDATE webhook_deliveries SET next_attempt_at = $2 WHERE id = ANY($1::bigint[])",
+                    [r["id"] for r in rows], now + LEASE,
+                )
+        return [Due(r["id"], r["attempts"], r["url"], r["secret"], r["subscription_id"], r["event_id"],
+                    r["payload"]) for r in rows]
+
+    async def run_once(self) -> int:
+        """Send every delivery due now; return how many attempts were made."""
+        due = await self.claim()
+        await asyncio.gather(*(self.attempt(d) for d in due))
+        return len(due)
+
+    async def attempt(self, due: Due) -> SendResult:
+        body = orjson.dumps(due.payload)
+        msg_id = message_id(due.event_id)
+        timestamp = int(self.clock.now().timestamp())
+        headers = {"content-type": "application/json", "user-agent": "ticketgate-webhooks/1",
+                   "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+                   "webhook-signature": sign(due.secret, msg_id, timestamp, body)}
+        try:
+            result = await self.sender.send(due.url, headers, body, SEND_TIMEOUT)
+        except Exception as exc:  # a sender bug must not lose the delivery
+            log.exception("webhook sender failed")
+            result = SendResult(None, 0, f"sender error: {exc}")
+        await self.record(due, result)
+        return result
+
+    async def record(self, due: Due, result: SendResult) -> None:
+        now = self.clock.now()
+        attempts = due.attempts + 1
+        status, next_at = _next_state(result, attempts, now)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, duration_ms, error)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                due.delivery_id, now, result.status_code, result.duration_ms, result.error,
+            )
+            await conn.execute(
+                "UPDATE webhook_deliveries SET attempts = $2, status = $3, next_attempt_at = $4,"
+                " last_status_code = $5, last_error = $6, updated_at = $7 WHERE id = $1 AND attempts = $8",
+                due.delivery_id, attempts, status, next_at, result.status_code, result.error, now, due.attempts,
+            )
+            if result.status_code == 410:
+                await conn.execute(
+                    "UPDATE webhook_subscriptions SET enabled = false, updated_at = $2,"
+                    " disabled_reason = 'The endpoint answered 410 Gone' WHERE id = $1",
+                    due.subscription_id, now,
+                )
+
+    def wake(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def run_forever(self, poll_interval: float = 1.0) -> None:
+        """Deliver until cancelled; woken at once by NOTIFY, else every ``poll_interval``."""
+        while True:
+            try:
+                sent = await self.run_once()
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("webhook worker: %s", exc)
+                sent = 0
+            if sent:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), poll_interval)
+            except TimeoutError:
+                pass
+
+
+def _next_state(result: SendResult, attempts: int, now: datetime) -> tuple[str, datetime]:
+    if result.ok:
+        return "succeeded", now
+    if result.status_code == 410 or attempts >= MAX_ATTEMPTS:
+        return "failed", now
+    return "pending", now + RETRY_DELAYS[attempts - 1]
+
+
+async def resend(conn: asyncpg.Connection, delivery_id: int, now: datetime) -> asyncpg.Record | None:
+    """Queue a finished (failed or succeeded) delivery for one more attempt now.
+
+    A pending delivery is already queued, and may be leased by a worker right now: it is
+    left alone (None), so a re-send can never double an attempt in flight.
+    """
+    row = await conn.fetchrow(
+        "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, updated_at = $2"
+        " WHERE id = $1 AND status <> 'pending' RETURNING *",
+        delivery_id, now,
+    )
+    if row is not None:
+        await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    return row
+
+
+async def list_deliveries(
+    conn: asyncpg.Connection, box_office_id: int, *, status: str | None = None, limit: int = 50
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT d.*, e.type, e.livemode, s.url FROM webhook_deliveries d"
+        " JOIN webhook_events e ON e.id = d.event_id JOIN webhook_subscriptions s ON s.id = d.subscription_id"
+        " WHERE e.box_office_id = $1 AND ($2::text IS NULL OR d.status = $2)"
+        " ORDER BY d.created_at DESC, d.id DESC LIMIT $3",
+        box_office_id, status, limit,
+    )

@@ -1,0 +1,89 @@
+"""The webhook worker: an httpx sender for core's delivery engine, and its wiring.
+
+The worker runs inside every ``ticketgate serve`` process (and alone as
+``ticketgate worker``); any number of them share the work through SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+import asyncpg
+import httpx
+
+from core import orders
+from core.clock import Clock
+from core.models import Scope
+from core.webhooks import CHANNEL, DeliveryEngine, Outbox, SendResult
+
+
+class HttpxSender:
+    """POSTs a delivery. Redirects are failures: a receiver must answer at its own URL."""
+
+    def __init__(self, client: httpx.AsyncClient | None = None) -> None:
+        self.client = client or httpx.AsyncClient(follow_redirects=False)
+
+    async def send(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> SendResult:
+        started = time.perf_counter()
+        try:
+            response = await self.client.post(url, content=body, headers=headers, timeout=timeout)
+        except httpx.TimeoutException:
+            return SendResult(None, _ms(started), f"timed out after {timeout:g}s")
+        except httpx.HTTPError as exc:
+            return SendResult(None, _ms(started), f"{type(exc).__name__}: {exc}"[:500])
+        error = None
+        if response.is_redirect:
+            error = f"redirect to {response.headers.get('location', '?')} (redirects are not followed)"
+        elif not response.is_success:
+            error = f"HTTP {response.status_code}"
+        return SendResult(response.status_code, _ms(started), error)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+async def render_equaticket(
+    conn: asyncpg.Connection, scope: Scope, kind: str, object_id: int
+) -> dict[str, Any]:
+    """Payload objects are in the Equaticket dialect's shape, as its GET endpoints return them."""
+    from dialects.equaticket.serializers import webhook_object
+
+    return await webhook_object(conn, scope, kind, object_id)
+
+
+def install_outbox(clock: Clock) -> None:
+    """Make every order change in this process write webhook events (CLI, admin API, dialects)."""
+    orders.observe(Outbox(render_equaticket, clock))
+
+
+class Worker:
+    """Runs a delivery engine until stopped, woken by NOTIFY from the outbox."""
+
+    def __init__(self, pool: asyncpg.Pool, dsn: str, clock: Clock) -> None:
+        self.sender = HttpxSender()
+        self.engine = DeliveryEngine(pool, self.sender, clock)
+        self.dsn = dsn
+        self._listener: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._listener = await asyncpg.connect(self.dsn)
+        await self._listener.add_listener(CHANNEL, self.engine.wake)
+        self._task = asyncio.get_running_loop().create_task(self.engine.run_forever())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+        await self.sender.close()

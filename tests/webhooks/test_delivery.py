@@ -1,0 +1,214 @@
+"""Webhook delivery end to end: outbox, signatures, retries, 410, two workers, rollbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterator
+
+import httpx
+import orjson
+import pytest
+import respx
+
+from core import orders, subscriptions
+from core.events import create_event, ticket_types_for
+from core.models import EventCreate, OrderCreate, Scope, parse
+from core.webhooks import MAX_ATTEMPTS, DeliveryEngine, SendResult, signing_key
+from gateway.webhook_worker import HttpxSender
+from tests.webhooks.receiver import Receiver
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """What a receiver does (Standard Webhooks), written independently of core.webhooks."""
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(hmac.compare_digest(f"v1,{expected}", sig) for sig in headers["webhook-signature"].split())
+
+
+async def _subscribe(conn, office, url: str, *, livemode: bool = True,
+                     types: list[str] | None = None) -> tuple[int, str]:
+    data = parse(subscriptions.SubscriptionCreate, {"url": url, "event_types": types or ["order.placed"]})
+    row = await subscriptions.create_subscription(conn, Scope(office["id"], livemode), "pro", data,
+                                                   development=True)
+    return row["id"], row["secret"]
+
+
+async def _order(conn, office, clock, *, livemode: bool = True, quantity: int = 1, stock: int = 10):
+    scope = Scope(office["id"], livemode)
+    event = await create_event(conn, scope, parse(EventCreate, {
+        "title": "Hooked", "starts_at": "2031-06-01T19:00:00Z",
+        "ticket_types": [{"name": "GA", "price": 500, "quantity": stock}]}))
+    type_id = (await ticket_types_for(conn, [event["id"]]))[0]["id"]
+    return await orders.place_order(conn, scope, parse(OrderCreate, {
+        "event_id": event["id"], "buyer": {"email": "hook@example.com"},
+        "lines": [{"ticket_type_id": type_id, "quantity": quantity}]}), clock)
+
+
+def engine(gateway, clock, **kw) -> DeliveryEngine:
+    return DeliveryEngine(gateway.pool, HttpxSender(), clock, **kw)
+
+
+async def _flush(gateway, clock) -> int:
+    total = 0
+    while sent := await engine(gateway, clock).run_once():
+        total += sent
+    return total
+
+
+async def test_signed_delivery_in_the_equaticket_shape(gateway, conn, box_office, clock, receiver):
+    _, secret = await _subscribe(conn, box_office, receiver.url)
+    order = await _order(conn, box_office, clock)
+    assert await _flush(gateway, clock) == 1
+    [hit] = receiver.received
+    assert verify(secret, hit.headers, hit.body)
+    payload = orjson.loads(hit.body)
+    assert payload["type"] == "order.placed" and payload["livemode"] is True
+    assert payload["id"] == hit.headers["webhook-id"]
+    assert payload["data"]["id"] == f"ord_{order['id']}" and payload["data"]["livemode"] is True
+    assert abs(int(hit.headers["webhook-timestamp"]) - clock.now().timestamp()) < 5
+    assert signing_key(secret)  # the secret is Standard Webhooks base64
+
+
+async def test_failures_retry_with_the_same_id_then_succeed(gateway, conn, box_office, clock, receiver):
+    receiver.script[:] = [500, 503, 200]
+    sub_id, secret = await _subscribe(conn, box_office, receiver.url)
+    await _order(conn, box_office, clock)
+    assert await _flush(gateway, clock) == 1
+    assert await _flush(gateway, clock) == 0  # not due before its 5 s delay
+    clock.advance(seconds=6)
+    assert await _flush(gateway, clock) == 1
+    clock.advance(minutes=6)
+    assert await _flush(gateway, clock) == 1
+    ids = {r.headers["webhook-id"] for r in receiver.received}
+    assert len(receiver.received) == 3 and len(ids) == 1
+    assert all(verify(secret, r.headers, r.body) for r in receiver.received)
+    history = await conn.fetch(
+        "SELECT a.status_code, a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id"
+        " WHERE d.subscription_id = $1 ORDER BY a.id", sub_id)
+    assert [h["status_code"] for h in history] == [500, 503, 200]
+    assert history[0]["error"] == "HTTP 500" and history[2]["error"] is None
+    status = await conn.fetchval("SELECT status FROM webhook_deliveries WHERE subscription_id = $1", sub_id)
+    assert status == "succeeded"
+
+
+async def test_gives_up_after_the_schedule(gateway, conn, box_office, clock, receiver):
+    receiver.script[:] = [500]
+    sub_id, _ = await _subscribe(conn, box_office, receiver.url)
+    await _order(conn, box_office, clock)
+    for _ in range(MAX_ATTEMPTS + 2):
+        await _flush(gateway, clock)
+        clock.advance(hours=25)
+    assert len(receiver.received) == MAX_ATTEMPTS
+    row = await conn.fetchrow("SELECT status, attempts FROM webhook_deliveries WHERE subscription_id = $1", sub_id)
+    assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
+
+
+async def test_410_disables_the_subscription(gateway, conn, box_office, clock, receiver):
+    receiver.script[:] = [410]
+    sub_id, _ = await _subscribe(conn, box_office, receiver.url)
+    await _order(conn, box_office, clock)
+    await _flush(gateway, clock)
+    sub = await conn.fetchrow("SELECT enabled, disabled_reason FROM webhook_subscriptions WHERE id = $1", sub_id)
+    assert sub["enabled"] is False and "410" in sub["disabled_reason"]
+    await _order(conn, box_office, clock)  # a disabled subscription gets nothing new
+    assert await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE subscription_id = $1", sub_id) == 1
+
+
+async def test_redirects_count_as_failures(gateway, conn, box_office, clock, receiver):
+    receiver.script[:] = [302]
+    sub_id, _ = await _subscribe(conn, box_office, receiver.url)
+    await _order(conn, box_office, clock)
+    await _flush(gateway, clock)
+    row = await conn.fetchrow("SELECT status, last_error FROM webhook_deliveries WHERE subscription_id = $1", sub_id)
+    assert row["status"] == "pending" and "redirect" in row["last_error"]
+
+
+async def test_two_workers_never_send_the_same_attempt(gateway, conn, box_office, clock, receiver):
+    await _subscribe(conn, box_office, receiver.url)
+    for _ in range(30):
+        await _order(conn, box_office, clock)
+    first, second = engine(gateway, clock, batch=5), engine(gateway, clock, batch=5)
+
+    async def drain(e: DeliveryEngine) -> int:
+        total = 0
+        while sent := await e.run_once():
+            total += sent
+        return total
+
+    counts = await asyncio.gather(drain(first), drain(second))
+    ids = [r.headers["webhook-id"] for r in receiver.received]
+    assert sum(counts) == 30 and len(ids) == 30 and len(set(ids)) == 30
+
+
+async def test_rolled_back_order_sends_nothing(gateway, conn, box_office, clock, receiver):
+    sub_id, _ = await _subscribe(conn, box_office, receiver.url)
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort):
+        async with conn.transaction():
+            await _order(conn, box_office, clock)
+            raise Abort
+    assert await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE subscription_id = $1", sub_id) == 0
+    assert await _flush(gateway, clock) == 0 and receiver.received == []
+
+
+async def test_committed_events_survive_a_missing_worker(gateway, conn, box_office, clock, receiver):
+    """The change commits with its outbox rows; a worker started later still delivers them."""
+    await _subscribe(conn, box_office, receiver.url, types=["order.placed", "event.sold_out"])
+    await _order(conn, box_office, clock, quantity=2, stock=2)  # takes the last seats
+    assert receiver.received == []
+    assert await _flush(gateway, clock) == 2
+    assert sorted(orjson.loads(r.body)["type"] for r in receiver.received) == ["event.sold_out", "order.placed"]
+
+
+async def test_test_mode_subscriptions_receive_only_test_events(gateway, conn, box_office, clock, receiver):
+    await _subscribe(conn, box_office, receiver.url, livemode=False)
+    await _order(conn, box_office, clock, livemode=True)
+    assert await _flush(gateway, clock) == 0
+    await _order(conn, box_office, clock, livemode=False)
+    assert await _flush(gateway, clock) == 1
+    assert orjson.loads(receiver.received[0].body)["livemode"] is False
+
+
+async def test_refund_and_scan_events(gateway, conn, box_office, clock, receiver):
+    await _subscribe(conn, box_office, receiver.url, types=["order.refunded", "ticket.scanned"])
+    order = await _order(conn, box_office, clock)
+    scope = Scope(box_office["id"], True)
+    ticket = await conn.fetchval("SELECT id FROM issued_tickets WHERE order_id = $1", order["id"])
+    await orders.check_in(conn, scope, ticket, "door", clock)
+    await orders.refund_order(conn, scope, order["id"])
+    await _flush(gateway, clock)
+    kinds = [orjson.loads(r.body)["type"] for r in receiver.received]
+    assert sorted(kinds) == ["order.refunded", "ticket.scanned"]
+
+
+@respx.mock
+async def test_sender_error_paths():
+    respx.post("https://hooks.test/timeout").mock(side_effect=httpx.ConnectTimeout("slow"))
+    respx.post("https://hooks.test/refused").mock(side_effect=httpx.ConnectError("refused"))
+    respx.post("https://hooks.test/moved").mock(return_value=httpx.Response(301, headers={"location": "/x"}))
+    respx.post("https://hooks.test/ok").mock(return_value=httpx.Response(204))
+    sender = HttpxSender()
+    timeout = await sender.send("https://hooks.test/timeout", {}, b"{}", 10)
+    refused = await sender.send("https://hooks.test/refused", {}, b"{}", 10)
+    moved = await sender.send("https://hooks.test/moved", {}, b"{}", 10)
+    ok = await sender.send("https://hooks.test/ok", {}, b"{}", 10)
+    assert (timeout.status_code, timeout.ok, "timed out" in (timeout.error or "")) == (None, False, True)
+    assert refused.status_code is None and "ConnectError" in (refused.error or "")
+    assert moved.status_code == 301 and not moved.ok and "redirect" in (moved.error or "")
+    assert ok.ok and ok.error is None
+    assert isinstance(ok, SendResult)
+    await sender.close()
