@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -216,10 +217,8 @@ class DeliveryEngine:
             if sent:
                 continue
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), poll_interval)
-            except TimeoutError:
-                pass
 
 
 def _next_state(result: SendResult, attempts: int, now: datetime) -> tuple[str, datetime]:
