@@ -7,7 +7,6 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import orjson
@@ -97,22 +96,3 @@ def dsn_for_database(dsn: str, database: str) -> str:
 
     parts = urlsplit(dsn)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
-
-
-async def ensure_database(dsn: str, database: str) -> str:
-    """Create ``database`` on the server behind ``dsn`` unless it exists; return its DSN."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
-        if not exists:
-            try:
-                await conn.execute(f'CREATE DATABASE "{database}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass
-    finally:
-        await conn.close()
-    return dsn_for_database(dsn, database)
-
-
-def record_to_dict(record: Any) -> dict[str, Any]:
-    return dict(record) if record is not None else {}
