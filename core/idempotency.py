@@ -1,0 +1,116 @@
+"""Idempotency records: claim a key, run once, store the response, replay it.
+
+A record is claimed with ``INSERT ... ON CONFLICT DO NOTHING`` in its own short
+transaction, so exactly one request runs per key whatever the number of processes;
+the response is stored afterwards. An expired record is deleted by the next claim of
+its key, so expiry needs no sweeper to be correct (the sweeper only reclaims space).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+import asyncpg
+
+from core.models import Scope
+
+Outcome = Literal["claimed", "replay", "mismatch", "running"]
+MAX_KEY_LENGTH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    outcome: Outcome
+    response: StoredResponse | None = None
+
+
+async def claim(
+    conn: asyncpg.Connection, scope: Scope, key: str, fingerprint: bytes, now: datetime, ttl: timedelta
+) -> Claim:
+    """Claim ``key`` for a new request, or say why it cannot run."""
+    for _ in range(5):  # a released record can vanish between our INSERT and SELECT: look again
+        async with conn.transaction():
+            await conn.execute(
+                "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3"
+                " AND expires_at <= $4",
+                scope.box_office_id,
+                scope.livemode,
+                key,
+                now,
+            )
+            inserted = await conn.fetchval(
+                "INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at,"
+                " expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
+                scope.box_office_id,
+                scope.livemode,
+                key,
+                fingerprint,
+                now,
+                now + ttl,
+            )
+        if inserted:
+            return Claim("claimed")
+        row = await _existing(conn, scope, key)
+        if row is not None:
+            return _judge(row, fingerprint)
+    return Claim("running")
+
+
+async def _existing(conn: asyncpg.Connection, scope: Scope, key: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT fingerprint, state, response_status, response_headers, response_body"
+        " FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3",
+        scope.box_office_id,
+        scope.livemode,
+        key,
+    )
+
+
+def _judge(row: asyncpg.Record, fingerprint: bytes) -> Claim:
+    if bytes(row["fingerprint"]) != fingerprint:
+        return Claim("mismatch")
+    if row["state"] != "done":
+        return Claim("running")
+    stored = StoredResponse(
+        row["response_status"], dict(row["response_headers"] or {}), bytes(row["response_body"] or b"")
+    )
+    return Claim("replay", stored)
+
+
+async def store(conn: asyncpg.Connection, scope: Scope, key: str, response: StoredResponse) -> None:
+    await conn.execute(
+        "UPDATE idempotency_keys SET state = 'done', response_status = $4, response_headers = $5,"
+        " response_body = $6 WHERE box_office_id = $1 AND livemode = $2 AND key = $3",
+        scope.box_office_id,
+        scope.livemode,
+        key,
+        response.status,
+        response.headers,
+        response.body,
+    )
+
+
+async def release(conn: asyncpg.Connection, scope: Scope, key: str) -> None:
+    """Forget a running claim (the request failed in a way that must not be replayed)."""
+    await conn.execute(
+        "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3"
+        " AND state = 'running'",
+        scope.box_office_id,
+        scope.livemode,
+        key,
+    )
+
+
+async def purge_expired(conn: asyncpg.Connection, now: datetime) -> int:
+    """Delete every expired record (housekeeping; correctness does not depend on it)."""
+    result = await conn.execute("DELETE FROM idempotency_keys WHERE expires_at <= $1", now)
+    return int(result.split()[-1])

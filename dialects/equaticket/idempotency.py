@@ -1,0 +1,124 @@
+"""Idempotency-Key on every POST: run once, replay the stored response, refuse reuse.
+
+Outcomes for a request carrying a key (scoped to the API key's box office and mode):
+first use runs and stores its response (except 429 and 5xx, which release the key);
+same key and same request replays with ``Idempotent-Replayed: true``; same key with
+another method, path or body is 422 ``unprocessable``; same key while the first request
+still runs is 409 ``conflict``. Records live in PostgreSQL (core.idempotency).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core import idempotency as records
+from core.errors import Conflict, Unprocessable
+from core.keys import Principal
+from dialects.base import BadRequest
+from dialects.equaticket.requestid import request_id_of
+
+if TYPE_CHECKING:
+    from dialects.equaticket.dialect import Equaticket
+
+Handler = Callable[[Request, Principal], Awaitable[Response]]
+HEADER = "idempotency-key"
+REPLAYED = "Idempotent-Replayed"
+STALE_RUNNING = timedelta(minutes=5)  # a claim left running this long belongs to a dead request
+KEPT_HEADERS = ("content-type", "location")
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= records.MAX_KEY_LENGTH or not key.isprintable():
+        raise BadRequest("Idempotency-Key must be 1 to 256 printable characters", "Idempotency-Key")
+    return key
+
+
+async def fingerprint(request: Request) -> bytes:
+    """What makes two requests "the same": method, path and the body's JSON value."""
+    body = await request.body()
+    try:
+        canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body.strip() else b""
+    except orjson.JSONDecodeError:
+        canonical = body
+    digest = hashlib.sha256(f"{request.method}\n{request.url.path}\n".encode())
+    digest.update(canonical)
+    return digest.digest()
+
+
+def replay(request: Request, stored: records.StoredResponse) -> Response:
+    body = stored.body
+    if stored.status >= 400:  # the envelope's request_id must match this response's header
+        data = orjson.loads(body)
+        data["error"]["request_id"] = request_id_of(request.scope)
+        body = orjson.dumps(data)
+    return Response(body, stored.status, {**stored.headers, REPLAYED: "true"})
+
+
+def stored_form(response: Response) -> records.StoredResponse:
+    headers = {k: v for k, v in response.headers.items() if k in KEPT_HEADERS}
+    return records.StoredResponse(response.status_code, headers, bytes(response.body))
+
+
+def idempotent(dialect: Equaticket, handler: Handler) -> Handler:
+    async def run(request: Request, principal: Principal) -> Response:
+        key = idempotency_key(request)
+        if key is None:
+            return await handler(request, principal)
+        claim = await _claim(dialect, principal, key, await fingerprint(request))
+        if claim.outcome == "mismatch":
+            raise Unprocessable("This Idempotency-Key was already used with different request parameters")
+        if claim.outcome == "running":
+            raise Conflict("A request with this Idempotency-Key is still being processed; retry later")
+        if claim.response is not None:
+            return replay(request, claim.response)
+        return await _run_once(dialect, handler, request, principal, key)
+
+    run.__name__ = handler.__name__
+    return run
+
+
+async def _claim(dialect: Equaticket, principal: Principal, key: str, fp: bytes) -> records.Claim:
+    ttl = timedelta(hours=dialect.settings.idempotency_ttl_hours)
+    now = dialect.services.clock.now()
+    async with dialect.services.pool.acquire() as conn:
+        await conn.execute(
+            "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3"
+            " AND state = 'running' AND created_at <= $4",
+            principal.box_office_id,
+            principal.livemode,
+            key,
+            now - STALE_RUNNING,
+        )
+        return await records.claim(conn, principal.scope, key, fp, now, ttl)
+
+
+async def _run_once(
+    dialect: Equaticket, handler: Handler, request: Request, principal: Principal, key: str
+) -> Response:
+    try:
+        response = await handler(request, principal)
+    except Exception as exc:  # stored in the vendor's format like any other outcome
+        response = dialect.failure_response(request, exc)
+    except BaseException:
+        await _settle(dialect, principal, key, None)
+        raise
+    await _settle(dialect, principal, key, response)
+    return response
+
+
+async def _settle(dialect: Equaticket, principal: Principal, key: str, response: Response | None) -> None:
+    async with dialect.services.pool.acquire() as conn:
+        if response is None or response.status_code == 429 or response.status_code >= 500:
+            await records.release(conn, principal.scope, key)
+        else:
+            await records.store(conn, principal.scope, key, stored_form(response))

@@ -1,0 +1,146 @@
+"""Equaticket request bodies to core inputs (wire names in, core models out).
+
+Unknown fields are refused here by their wire name, so an error never names a core
+column the client has never heard of.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from core.errors import ValidationFailed
+from core.models import EventCreate, EventUpdate, TicketTypeCreate, TicketTypeUpdate, parse
+from core.subscriptions import SubscriptionCreate, SubscriptionUpdate
+from dialects.base import BadRequest, read_json
+
+MAX_BODY = 1_000_000
+EVENT_FIELDS = frozenset(
+    {
+        "title",
+        "slug",
+        "description",
+        "starts_at",
+        "ends_at",
+        "doors_open_at",
+        "timezone",
+        "venue_name",
+        "address",
+        "postal_code",
+        "city",
+        "country",
+        "online",
+        "currency",
+        "visibility",
+        "category",
+        "access_code",
+        "call_to_action",
+        "image_header",
+        "image_thumbnail",
+    }
+)
+TICKET_TYPE_FIELDS = frozenset(
+    {
+        "name",
+        "description",
+        "price",
+        "booking_fee",
+        "currency",
+        "quantity_total",
+        "sale_starts_at",
+        "sale_ends_at",
+        "min_per_order",
+        "max_per_order",
+        "hidden",
+        "access_code",
+        "sort_order",
+        "status",
+    }
+)
+SUBSCRIPTION_FIELDS = frozenset({"url", "event_types", "description", "enabled"})
+
+
+async def json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise BadRequest("Request body is too large")
+    if optional and not body.strip():
+        return {}
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise BadRequest("Request body must be a JSON object")
+    return data
+
+
+def _known(data: dict[str, Any], allowed: frozenset[str], prefix: str = "") -> None:
+    for key in data:
+        if key not in allowed:
+            raise BadRequest(f"Unknown field: {prefix}{key}", f"{prefix}{key}")
+
+
+def _currency_of(value: Any, field: str) -> str:
+    if not isinstance(value, str) or len(value) != 3 or not value.isascii() or not value.isalpha():
+        raise ValidationFailed.single(field, "must be a three-letter ISO 4217 code")
+    return value.upper()
+
+
+def ticket_type_fields(
+    data: Any, currency: str | None, prefix: str = ""
+) -> tuple[dict[str, Any], str | None]:
+    """Wire ticket type to core fields; returns them and the currency it names (checked)."""
+    if not isinstance(data, dict):
+        raise BadRequest(f"{prefix or 'Body'} must be a JSON object", prefix.rstrip(".") or None)
+    _known(data, TICKET_TYPE_FIELDS, prefix)
+    fields = {k: v for k, v in data.items() if k not in ("currency", "quantity_total")}
+    if "quantity_total" in data:
+        fields["quantity"] = data["quantity_total"]
+    named = _currency_of(data["currency"], f"{prefix}currency") if "currency" in data else None
+    if named and currency and named != currency:
+        raise ValidationFailed.single(
+            f"{prefix}currency", f"must be the event's currency ({currency.lower()})"
+        )
+    return fields, named or currency
+
+
+def event_create(data: dict[str, Any]) -> EventCreate:
+    _known(data, EVENT_FIELDS | {"ticket_types"})
+    fields = {k: v for k, v in data.items() if k != "ticket_types"}
+    currency = _currency_of(data["currency"], "currency") if data.get("currency") is not None else None
+    types = data.get("ticket_types", [])
+    if not isinstance(types, list) or len(types) > 100:
+        raise ValidationFailed.single("ticket_types", "must be a list of at most 100 ticket types")
+    converted = []
+    for i, item in enumerate(types):
+        core_fields, currency = ticket_type_fields(item, currency, f"ticket_types.{i}.")
+        converted.append(core_fields)
+    if types:
+        fields["ticket_types"] = converted
+    if currency and "currency" not in fields:
+        fields["currency"] = currency  # an event without a currency takes its ticket types' one
+    return parse(EventCreate, fields)
+
+
+def event_update(data: dict[str, Any]) -> EventUpdate:
+    _known(data, EVENT_FIELDS)
+    return parse(EventUpdate, data)
+
+
+def ticket_type_create(data: dict[str, Any], event_currency: str) -> TicketTypeCreate:
+    fields, _ = ticket_type_fields(data, event_currency)
+    return parse(TicketTypeCreate, fields)
+
+
+def ticket_type_update(data: dict[str, Any], event_currency: str) -> TicketTypeUpdate:
+    fields, _ = ticket_type_fields(data, event_currency)
+    return parse(TicketTypeUpdate, fields)
+
+
+def subscription_create(data: dict[str, Any]) -> SubscriptionCreate:
+    _known(data, SUBSCRIPTION_FIELDS)
+    return parse(SubscriptionCreate, data)
+
+
+def subscription_update(data: dict[str, Any]) -> SubscriptionUpdate:
+    _known(data, SUBSCRIPTION_FIELDS)
+    return parse(SubscriptionUpdate, data)

@@ -1,0 +1,80 @@
+"""Signed opaque cursors on (created_at, id) descending, and the list envelope.
+
+A cursor is an itsdangerous signature over (box office, livemode, list kind, position),
+salted per list kind: a tampered cursor, or one minted for another list, box office or
+mode, is refused as a validation error instead of silently returning a wrong page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from itsdangerous import BadData, URLSafeSerializer
+from starlette.requests import Request
+
+from core.listing import Keyset, Page, PageQuery
+from core.models import Scope
+from dialects.base import BadRequest
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+MAX_CURSOR = 1024
+MAX_PARAM = 1000
+
+
+def query_param(request: Request, name: str) -> str | None:
+    """A query parameter that is safe to hand to PostgreSQL (no NUL, bounded length)."""
+    value = request.query_params.get(name)
+    if value is not None and ("\x00" in value or len(value) > MAX_PARAM):
+        raise BadRequest(f"Invalid value for {name}", name)
+    return value
+
+
+def parse_limit(request: Request) -> int:
+    raw = query_param(request, "limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadRequest(f"limit must be an integer between 1 and {MAX_LIMIT}", "limit")
+    return int(raw)
+
+
+class Cursors:
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+
+    def _serializer(self, kind: str) -> URLSafeSerializer:
+        return URLSafeSerializer(self.secret, salt=f"equaticket.cursor.{kind}")
+
+    def encode(self, scope: Scope, kind: str, row: Any) -> str:
+        payload = [scope.box_office_id, scope.livemode, kind, row["created_at"].isoformat(), row["id"]]
+        return str(self._serializer(kind).dumps(payload))
+
+    def decode(self, scope: Scope, kind: str, token: str) -> Keyset:
+        try:
+            if len(token) > MAX_CURSOR:
+                raise ValueError
+            office, livemode, got_kind, created, row_id = self._serializer(kind).loads(token)
+            if [office, livemode, got_kind] != [scope.box_office_id, scope.livemode, kind]:
+                raise ValueError
+            if not isinstance(row_id, int) or isinstance(row_id, bool):
+                raise ValueError
+            return Keyset(datetime.fromisoformat(created), row_id)
+        except (BadData, ValueError, TypeError):
+            raise BadRequest("Invalid cursor", "cursor") from None
+
+    def page_query(self, request: Request, scope: Scope, kind: str) -> PageQuery:
+        limit = parse_limit(request)
+        token = query_param(request, "cursor")
+        after = self.decode(scope, kind, token) if token else None
+        return PageQuery(limit=limit, after=after)
+
+    def envelope(self, scope: Scope, kind: str, page: Page, data: list[Any]) -> dict[str, Any]:
+        next_cursor = self.encode(scope, kind, page.rows[-1]) if page.has_more and page.rows else None
+        return {
+            "livemode": scope.livemode,
+            "data": data,
+            "has_more": page.has_more,
+            "next_cursor": next_cursor,
+        }

@@ -1,0 +1,129 @@
+"""Events and ticket types: list, get, create, update, publish, cancel; ticket type CRUD."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core import events as core_events
+from core.errors import NotFound
+from core.events import ticket_types_for
+from core.keys import Principal
+from core.listing import EventFilters, list_events
+from core.models import EventStatus
+from dialects.base import json_response
+from dialects.equaticket import inputs
+from dialects.equaticket import serializers as ser
+from dialects.equaticket.common import base_url, choice, path_id
+
+if TYPE_CHECKING:
+    from dialects.equaticket.dialect import Equaticket
+
+EVENT_STATUSES: tuple[str, ...] = EventStatus.__args__  # type: ignore[attr-defined]
+
+
+async def _event_json(d: Equaticket, p: Principal, row: object, status: int = 200) -> Response:
+    async with d.services.pool.acquire() as conn:
+        data = await ser.events_json(conn, [row], base_url(d, p))
+    return json_response(data[0], status)
+
+
+async def list_events_(d: Equaticket, request: Request, p: Principal) -> Response:
+    status = choice(request, "status", EVENT_STATUSES)
+    query = d.cursors.page_query(request, p.scope, "events")
+    filters = EventFilters(statuses=(status,) if status else ())
+    async with d.services.pool.acquire() as conn:
+        page = await list_events(conn, p.scope, filters, query)
+        data = await ser.events_json(conn, page.rows, base_url(d, p))
+    return json_response(d.cursors.envelope(p.scope, "events", page, data))
+
+
+async def get_event(d: Equaticket, request: Request, p: Principal) -> Response:
+    event_id = path_id(request, "event_id", "event")
+    async with d.services.pool.acquire() as conn:
+        row = await core_events.get_event(conn, p.scope, event_id)
+        data = await ser.events_json(conn, [row], base_url(d, p))
+    return json_response(data[0])
+
+
+async def create_event(d: Equaticket, request: Request, p: Principal) -> Response:
+    data = inputs.event_create(await inputs.json_object(request))
+    async with d.services.pool.acquire() as conn:
+        row = await core_events.create_event(conn, p.scope, data)
+    return await _event_json(d, p, row, 201)
+
+
+async def update_event(d: Equaticket, request: Request, p: Principal) -> Response:
+    event_id = path_id(request, "event_id", "event")
+    data = inputs.event_update(await inputs.json_object(request))
+    async with d.services.pool.acquire() as conn:
+        row = await core_events.update_event(conn, p.scope, event_id, data)
+    return await _event_json(d, p, row)
+
+
+async def publish_event(d: Equaticket, request: Request, p: Principal) -> Response:
+    event_id = path_id(request, "event_id", "event")
+    await inputs.json_object(request, optional=True)
+    async with d.services.pool.acquire() as conn:
+        row = await core_events.publish_event(conn, p.scope, event_id)
+    return await _event_json(d, p, row)
+
+
+async def cancel_event(d: Equaticket, request: Request, p: Principal) -> Response:
+    event_id = path_id(request, "event_id", "event")
+    await inputs.json_object(request, optional=True)
+    async with d.services.pool.acquire() as conn:
+        row = await core_events.cancel_event(conn, p.scope, event_id)
+    return await _event_json(d, p, row)
+
+
+async def list_ticket_types(d: Equaticket, request: Request, p: Principal) -> Response:
+    """All of an event's types in display order (an event has few: not paged, has_more false)."""
+    event_id = path_id(request, "event_id", "event")
+    async with d.services.pool.acquire() as conn:
+        event = await core_events.get_event(conn, p.scope, event_id)
+        rows = await ticket_types_for(conn, [event_id])
+    data = [ser.ticket_type(r, event["currency"], p.livemode) for r in rows]
+    return json_response({"livemode": p.livemode, "data": data, "has_more": False, "next_cursor": None})
+
+
+async def create_ticket_type(d: Equaticket, request: Request, p: Principal) -> Response:
+    event_id = path_id(request, "event_id", "event")
+    body = await inputs.json_object(request)
+    async with d.services.pool.acquire() as conn:
+        event = await core_events.get_event(conn, p.scope, event_id)
+        row = await core_events.add_ticket_type(
+            conn, p.scope, event_id, inputs.ticket_type_create(body, event["currency"])
+        )
+    return json_response(ser.ticket_type(row, event["currency"], p.livemode), 201)
+
+
+async def _owned_type(d: Equaticket, request: Request, p: Principal) -> tuple[int, object]:
+    """The path's ticket type id, after checking it belongs to the path's event."""
+    event_id = path_id(request, "event_id", "event")
+    type_id = path_id(request, "ticket_type_id", "ticket_type")
+    async with d.services.pool.acquire() as conn:
+        event = await core_events.get_event(conn, p.scope, event_id)
+        row = await core_events.get_ticket_type(conn, p.scope, type_id)
+    if row["event_id"] != event_id:
+        raise NotFound("ticket_type", "Ticket type not found")
+    return type_id, event
+
+
+async def update_ticket_type(d: Equaticket, request: Request, p: Principal) -> Response:
+    type_id, event = await _owned_type(d, request, p)
+    data = inputs.ticket_type_update(await inputs.json_object(request), event["currency"])  # type: ignore[index]
+    async with d.services.pool.acquire() as conn:
+        row = await core_events.update_ticket_type(conn, p.scope, type_id, data)
+    return json_response(ser.ticket_type(row, event["currency"], p.livemode))  # type: ignore[index]
+
+
+async def delete_ticket_type(d: Equaticket, request: Request, p: Principal) -> Response:
+    type_id, _ = await _owned_type(d, request, p)
+    async with d.services.pool.acquire() as conn:
+        await core_events.remove_ticket_type(conn, p.scope, type_id)
+    return json_response(
+        {"id": f"tkt_{type_id}", "object": "ticket_type", "livemode": p.livemode, "deleted": True}
+    )
