@@ -6,7 +6,7 @@ Every value is checked before it reaches SQL: integers in range, no NUL characte
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from starlette.datastructures import QueryParams
 
@@ -44,6 +44,12 @@ def unix_time(params: QueryParams, name: str) -> datetime | None:
 
 def created_range(params: QueryParams) -> TimeRange:
     bounds = {op: unix_time(params, name) for name, op in TIME_FILTERS.items()}
+    exact = bounds.pop("eq")
+    if exact is not None:
+        # "created_at=N" is the second [N, N+1) as two plain bounds: core's own "eq" leaves its
+        # placeholder untyped next to an interval, which PostgreSQL refuses
+        bounds["gte"] = max(filter(None, (bounds["gte"], exact)))
+        bounds["lt"] = min(filter(None, (bounds["lt"], exact + timedelta(seconds=1))))
     return TimeRange(**bounds)
 
 

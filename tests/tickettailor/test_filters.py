@@ -1,0 +1,106 @@
+"""Filters on orders and issued tickets; a malformed filter is a 400 in Ticket Tailor's format."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import orders as core_orders
+from core.clock import SystemClock
+from tests.tickettailor.conftest import BASE, T0, make_event, order_input, unix
+
+ORDER_TIME_FILTERS = [
+    ("created_at", 0, [0]),
+    ("created_at", 10, [1]),
+    ("created_at", 5, []),
+    ("created_at.gt", 0, [1]),
+    ("created_at.gte", 0, [1, 0]),
+    ("created_at.lt", 10, [0]),
+    ("created_at.lte", 10, [1, 0]),
+]
+
+
+def ids(body) -> list[str]:
+    return [o["id"] for o in body["data"]]
+
+
+@pytest.mark.parametrize(("name", "delta", "expected"), ORDER_TIME_FILTERS)
+async def test_order_created_at_filters(tt, seed, name, delta, expected):
+    response = await tt.get(f"{BASE}/orders?{name}={unix(T0) + delta}", headers=seed.auth)
+    assert response.status_code == 200
+    assert ids(response.json()) == [f"or_{seed.orders[i]['id']}" for i in expected]
+
+
+async def test_order_created_at_range(tt, seed):
+    body = (await tt.get(f"{BASE}/orders?created_at.gt={unix(T0) - 1}&created_at.lt={unix(T0) + 1}",
+                         headers=seed.auth)).json()
+    assert ids(body) == [f"or_{seed.orders[0]['id']}"]
+
+
+@pytest.fixture
+async def tickets(seed, conn):
+    """A second event with one order, and the first order's tickets split: one void, one checked in."""
+    other = await make_event(conn, seed.scope, title="Other")
+    other_type = (await conn.fetchval("SELECT id FROM ticket_types WHERE event_id = $1 LIMIT 1", other["id"]))
+    other_order = await core_orders.place_order(
+        conn, seed.scope, order_input(other["id"], other_type, 1, email="Jane@Example.com"), SystemClock())
+    second = await conn.fetch("SELECT * FROM issued_tickets WHERE order_id = $1 ORDER BY id",
+                              seed.orders[1]["id"])
+    await core_orders.void_ticket(conn, seed.scope, second[0]["id"])
+    return {"other": other, "other_order": other_order, "second": second}
+
+
+async def _ticket_ids(tt, seed, query: str) -> list[str]:
+    response = await tt.get(f"{BASE}/issued_tickets?{query}", headers=seed.auth)
+    assert response.status_code == 200, response.text
+    return ids(response.json())
+
+
+async def test_issued_ticket_filters(tt, seed, conn, tickets):
+    event_id, other_id = seed.event["id"], tickets["other"]["id"]
+    first = await conn.fetchval("SELECT id FROM issued_tickets WHERE order_id = $1", seed.orders[0]["id"])
+    second = [t["id"] for t in tickets["second"]]
+    assert await _ticket_ids(tt, seed, f"event_id=ev_{event_id}") == [f"it_{i}" for i in [*second[::-1], first]]
+    assert await _ticket_ids(tt, seed, f"event_id={event_id}") == [f"it_{i}" for i in [*second[::-1], first]]
+    assert len(await _ticket_ids(tt, seed, f"event_id=ev_{other_id}")) == 1
+    assert await _ticket_ids(tt, seed, f"order_id=or_{seed.orders[0]['id']}") == [f"it_{first}"]
+    assert await _ticket_ids(tt, seed, f"order_id={seed.orders[0]['id']}") == [f"it_{first}"]
+    assert await _ticket_ids(tt, seed, "status=void") == [f"it_{second[0]}"]
+    assert len(await _ticket_ids(tt, seed, "status=valid")) == 3
+    assert len(await _ticket_ids(tt, seed, "email=jane@example.com")) == 1
+    assert await _ticket_ids(tt, seed, f"created_at={unix(T0)}") == [f"it_{first}"]
+    barcode = tickets["second"][1]["barcode"]
+    assert await _ticket_ids(tt, seed, f"event_id=ev_{event_id}&barcode={barcode}") == [f"it_{second[1]}"]
+    assert await _ticket_ids(tt, seed, f"event_id=ev_{other_id}&barcode={barcode}") == []
+    assert await _ticket_ids(tt, seed, "event_id=ev_999999999") == []
+
+
+@pytest.mark.parametrize(("path", "query"), [
+    ("orders", "created_at=abc"),
+    ("orders", "created_at.gt=1.5"),
+    ("orders", "created_at.gte=-1"),
+    ("orders", "created_at.lt=99999999999999999999999999"),
+    ("orders", "created_at.lte="),
+    ("orders", "created_at=%00"),
+    ("orders", "created_at=%D9%A1"),
+    ("issued_tickets", "barcode=ABC"),
+    ("issued_tickets", "status=checked_in"),
+    ("issued_tickets", "event_id=or_1"),
+    ("issued_tickets", "event_id=abc"),
+    ("issued_tickets", "event_id=99999999999999999999999"),
+    ("issued_tickets", "order_id=ev_1"),
+    ("issued_tickets", "order_id=0"),
+    ("issued_tickets", "email=a%00b"),
+    ("issued_tickets", "email=" + "a" * 400),
+    ("issued_tickets", "created_at.gt=x"),
+])
+async def test_malformed_filters_are_400(tt, seed, path, query):
+    response = await tt.get(f"{BASE}/{path}?{query}", headers=seed.auth)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["status"] == 400 and body["error_code"] == "Bad Request" and body["message"]
+    assert "errors" not in body
+
+
+async def test_unknown_query_parameters_are_ignored(tt, seed):
+    response = await tt.get(f"{BASE}/orders?foo=bar&expand=all", headers=seed.auth)
+    assert response.status_code == 200 and len(response.json()["data"]) == 2
