@@ -59,6 +59,10 @@ TICKET_TYPE_FIELDS = frozenset(
     }
 )
 SUBSCRIPTION_FIELDS = frozenset({"url", "event_types", "description", "enabled"})
+# JSON types are strict on the wire: "2500" is not a price and 17 is not a date-time
+TIMES = frozenset({"starts_at", "ends_at", "doors_open_at", "sale_starts_at", "sale_ends_at"})
+INTEGERS = frozenset({"price", "booking_fee", "quantity_total", "min_per_order", "max_per_order", "sort_order"})
+BOOLEANS = frozenset({"online", "hidden", "enabled"})
 
 
 async def json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
@@ -74,9 +78,20 @@ async def json_object(request: Request, *, optional: bool = False) -> dict[str, 
 
 
 def _known(data: dict[str, Any], allowed: frozenset[str], prefix: str = "") -> None:
-    for key in data:
+    for key, value in data.items():
         if key not in allowed:
             raise BadRequest(f"Unknown field: {prefix}{key}", f"{prefix}{key}")
+        if value is not None:
+            _typed(key, value, prefix)
+
+
+def _typed(key: str, value: Any, prefix: str) -> None:
+    if key in TIMES and not isinstance(value, str):
+        raise ValidationFailed.single(f"{prefix}{key}", "must be an ISO-8601 date-time string")
+    if key in INTEGERS and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ValidationFailed.single(f"{prefix}{key}", "must be an integer")
+    if key in BOOLEANS and not isinstance(value, bool):
+        raise ValidationFailed.single(f"{prefix}{key}", "must be true or false")
 
 
 def _currency_of(value: Any, field: str) -> str:
