@@ -32,7 +32,9 @@ def _instant(params: Mapping[str, str], name: str, errors: list[FieldError]) -> 
         return None
     try:
         moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment.astimezone(UTC)  # an instant past year 9999 in UTC overflows here, not in the driver
+    except (ValueError, OverflowError):
         errors.append(FieldError(name, "Invalid datetime: must be ISO-8601, e.g. 2026-09-01T00:00:00Z"))
         return None
     # a bare date or a time without offset is read as UTC, as JavaScript reads a date

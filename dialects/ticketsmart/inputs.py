@@ -8,7 +8,7 @@ once, under the camelCase name the client sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -24,6 +24,7 @@ M = TypeVar("M", bound=Input)
 VISIBILITIES = ("PUBLIC", "UNLISTED", "PRIVATE")
 CATEGORIES = ("COMEDY", "MUSIC", "CONFERENCE", "WORKSHOP", "THEATER", "SPORTS", "OTHER")
 STATUS_KEYS = frozenset({"status", "publish", "published", "cancel", "cancelled", "canceled", "archived"})
+NOT_NULL = ("title", "slug", "startsAt", "timezone", "currency", "visibility", "category")  # in a PATCH
 DEFAULT_CURRENCY = "USD"  # documented default, whatever the box office's own currency
 
 # wire field -> JSON kind it must have (null is always allowed here; core decides if it may be)
@@ -45,6 +46,17 @@ class EventPatch:
     remove: int | None
 
 
+def storable_instant(text: str) -> bool:
+    """ISO-8601, and still a representable instant once moved to UTC (9999-12-31T23:00-05:00 is not)."""
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is not None:
+            moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
 def _kind_error(kind: str, value: Any) -> str | None:
     if value is None:
         return None
@@ -54,11 +66,8 @@ def _kind_error(kind: str, value: Any) -> str | None:
         return None if isinstance(value, bool) else "Expected boolean"
     if not isinstance(value, str):
         return "Expected string"
-    if kind == "datetime":
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            return "Invalid datetime: must be ISO-8601, for example 2026-09-01T19:00:00Z"
+    if kind == "datetime" and not storable_instant(value):
+        return "Invalid datetime: must be ISO-8601, for example 2026-09-01T19:00:00Z"
     return None
 
 
@@ -167,6 +176,7 @@ def event_patch(body: Any) -> EventPatch:
     errors: list[FieldError] = []
     extras = frozenset({"addTicketType", "removeTicketTypeId"})
     data = translate(body, EVENT_FIELDS, "", errors, skip=extras)
+    errors += [FieldError(key, "must not be null") for key in NOT_NULL if key in body and body[key] is None]
     update = _validate(EventUpdate, data, "", errors)
     add = _addition(body.get("addTicketType"), errors)
     remove = _removal(body.get("removeTicketTypeId"), errors)
