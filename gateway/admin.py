@@ -89,6 +89,8 @@ def admin_app(gateway: Gateway) -> Starlette:
             lambda r, c, b: operator.update_box_office(c, r.path_params[p], b)), methods=["POST"]),
         Route("/box-offices/{box_office}/keys", op(
             lambda r, c, b: operator.list_keys(c, r.path_params[p])), methods=["GET"]),
+        Route("/box-offices/{box_office}/reset-test-data", op(
+            lambda r, c, b: operator.reset_test_data(c, r.path_params[p])), methods=["POST"]),
         Route("/box-offices/{box_office}/keys", op(
             lambda r, c, b: operator.create_key(c, r.path_params[p], **_fields(
                 b, "dialect", "scopes", "mode", "name", required=("dialect",)))),

@@ -199,6 +199,14 @@ def boxoffice_update(ctx: Context, slug: str, name: str | None, plan: str | None
         c, slug, {k: v for k, v in fields.items() if v is not None})))
 
 
+@boxoffice.command("reset-test-data")
+@click.argument("slug")
+@pass_ctx
+def boxoffice_reset_test_data(ctx: Context, slug: str) -> None:
+    """Delete the box office's test-mode data (events, orders, tickets, webhooks); live data stays."""
+    ctx.emit(ctx.run(lambda c: operator.reset_test_data(c, slug)))
+
+
 @boxoffice.command("list")
 @pass_ctx
 def boxoffice_list(ctx: Context) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from core import boxoffices, events, keys, orders, webhooks
+from core import boxoffices, events, keys, orders, testdata, webhooks
 from core.clock import Clock, SystemClock
 from core.errors import NotFound, ValidationFailed
 from core.ids import format_id, parse_id
@@ -183,3 +183,9 @@ async def resend_delivery(conn: asyncpg.Connection, delivery: str) -> dict[str, 
     if row is None:
         raise NotFound("webhook_delivery", f"No finished delivery {delivery!r} (pending ones are already queued)")
     return {**plain(row), "id": format_id("whdel_", row["id"])}
+
+
+async def reset_test_data(conn: asyncpg.Connection, box_office: str) -> dict[str, Any]:
+    """Delete the box office's test-mode data (livemode false); live data is untouched."""
+    office = await boxoffices.get_box_office(conn, box_office)
+    return {"box_office": office["slug"], "deleted": await testdata.reset_test_data(conn, office["id"])}

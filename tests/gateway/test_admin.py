@@ -114,3 +114,18 @@ async def test_bad_json_and_unknown_box_office(admin):
     dup = await _office(admin)
     taken = await admin.post("/box-offices", json={"name": "x", "slug": dup})
     assert taken.status_code == 409
+
+
+async def test_reset_test_data_keeps_live_data(admin, conn):
+    from core import events
+    from core.models import EventCreate, Scope, parse
+
+    slug = await _office(admin)
+    office = await conn.fetchval("SELECT id FROM box_offices WHERE slug = $1", slug)
+    data = parse(EventCreate, {"title": "Either", "starts_at": "2031-01-01T20:00:00Z"})
+    live = await events.create_event(conn, Scope(office, True), data)
+    await events.create_event(conn, Scope(office, False), data)
+    reset = await admin.post(f"/box-offices/{slug}/reset-test-data", json={})
+    assert reset.status_code == 201 and reset.json()["data"]["deleted"]["events"] == 1
+    remaining = await conn.fetch("SELECT id FROM events WHERE box_office_id = $1", office)
+    assert [r["id"] for r in remaining] == [live["id"]]
