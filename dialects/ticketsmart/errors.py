@@ -112,8 +112,8 @@ def _http(exc: HTTPException) -> Response:
     if exc.status_code == 404:
         return json_response({"error": "Not found"}, 404)
     if exc.status_code == 405:
-        return json_response({"error": "Method not allowed"}, 405, exc.headers)
-    return json_response({"error": str(exc.detail)}, exc.status_code, exc.headers)
+        return json_response({"error": "Method not allowed"}, 405, dict(exc.headers or {}))
+    return json_response({"error": str(exc.detail)}, exc.status_code, dict(exc.headers or {}))
 
 
 def error_response(request: Request, exc: Exception) -> Response:

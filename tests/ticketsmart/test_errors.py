@@ -22,9 +22,9 @@ VALID = {"title": "Comedy Night", "startsAt": "2031-09-01T19:00:00Z"}
     {"authorization": "Bearer ts_sk_live_" + "a" * 43},
     {"x-api-key": "ts_sk_live_" + "a" * 5000},
 ])
-@pytest.mark.parametrize(("method", "path"), [("GET", "/events"), ("POST", "/events"),
-                                              ("GET", "/events/x"), ("PATCH", "/events/x"),
-                                              ("GET", "/events/x/ticket-types"), ("GET", "/events/x/availability")])
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/events"), ("POST", "/events"), ("GET", "/events/x"), ("PATCH", "/events/x"),
+    ("GET", "/events/x/ticket-types"), ("GET", "/events/x/availability")])
 async def test_401(client, headers, method, path):
     r = await client.request(method, BASE + path, headers=headers, json=VALID)
     assert r.status_code == 401
@@ -99,7 +99,8 @@ async def test_409_slug_taken_on_create_and_patch(client, auth, box_office, make
     assert (r.status_code, r.json()) == (409, {"error": "Slug is already taken"})
     assert_cors(r)
     r = await client.patch(f"{BASE}/events/{other['id']}", headers=auth,
-                           json={"slug": "taken", "title": "Changed", "addTicketType": {"name": "X", "quantity": 1}})
+                           json={"slug": "taken", "title": "Changed",
+                                 "addTicketType": {"name": "X", "quantity": 1}})
     assert (r.status_code, r.json()) == (409, {"error": "Slug is already taken"})
     assert await conn.fetchval("SELECT title FROM events WHERE id = $1", other["id"]) == "Other"
     assert await conn.fetchval("SELECT count(*) FROM ticket_types WHERE event_id = $1", other["id"]) == 1
@@ -122,7 +123,8 @@ async def test_400_validation_failed_one_entry_per_field(client, auth):
     assert r.status_code == 400
     assert_cors(r)
     assert r.json() == {"error": "Validation failed", "details": [
-        {"field": "startsAt", "message": "Invalid datetime: must be ISO-8601, for example 2026-09-01T19:00:00Z"},
+        {"field": "startsAt",
+         "message": "Invalid datetime: must be ISO-8601, for example 2026-09-01T19:00:00Z"},
         {"field": "endsAt", "message": "Expected string"},
         {"field": "visibility", "message": "Invalid enum value. Expected PUBLIC | UNLISTED | PRIVATE"},
         {"field": "category", "message":
@@ -165,7 +167,8 @@ async def test_400_patch_validation(client, auth, box_office, make_event, conn):
         {"field": "addTicketType.quantity", "message": "Field required"},
         {"field": "removeTicketTypeId", "message": "Expected a ticket type id such as tkt_12"},
     ]
-    r = await client.patch(f"{BASE}/events/{row['id']}", headers=auth, json={"doorsOpen": "2031-09-02T00:00:00Z"})
+    r = await client.patch(f"{BASE}/events/{row['id']}", headers=auth,
+                           json={"doorsOpen": "2031-09-02T00:00:00Z"})
     assert (r.status_code, r.json()) == (400, {"error": "Validation failed", "details": [
         {"field": "doorsOpen", "message": "doorsOpen must not be after startsAt"}]})
     assert await conn.fetchval("SELECT doors_open_at FROM events WHERE id = $1", row["id"]) is None
@@ -185,8 +188,8 @@ async def test_400_status_changes_refused(client, auth, box_office, make_event, 
 
 
 @pytest.mark.parametrize(("query", "details"), [
-    ("status=LIVE", [{"field": "status", "message":
-                      "Invalid enum value. Expected DRAFT | PUBLISHED | SOLD_OUT | CANCELLED | COMPLETED | ARCHIVED"}]),
+    ("status=LIVE", [{"field": "status", "message": "Invalid enum value. Expected DRAFT | PUBLISHED"
+                                                    " | SOLD_OUT | CANCELLED | COMPLETED | ARCHIVED"}]),
     ("dateFrom=yesterday&dateTo=2031-13-01", [
         {"field": "dateFrom", "message": "Invalid datetime: must be ISO-8601, e.g. 2026-09-01T00:00:00Z"},
         {"field": "dateTo", "message": "Invalid datetime: must be ISO-8601, e.g. 2026-09-01T00:00:00Z"}]),

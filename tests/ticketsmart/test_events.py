@@ -47,7 +47,8 @@ async def test_create_minimal_defaults_and_all_fields(client, auth, box_office):
         "my-show", "EUR", "PRIVATE", "THEATER")
     assert (body["endsAt"], body["doorsOpen"]) == ("2031-09-01T22:00:00.000Z", "2031-09-01T18:30:00.000Z")
     tt = body["ticketTypes"][0]
-    assert {k: tt[k] for k in ("price", "hidden", "minPerOrder", "maxPerOrder", "sortOrder", "saleEndsAt")} == {
+    keys = ("price", "hidden", "minPerOrder", "maxPerOrder", "sortOrder", "saleEndsAt")
+    assert {k: tt[k] for k in keys} == {
         "price": 0, "hidden": True, "minPerOrder": 2, "maxPerOrder": 4, "sortOrder": 3,
         "saleEndsAt": "2031-09-01T00:00:00.000Z"}
 
@@ -86,7 +87,8 @@ async def test_patch_fields_slug_and_add_ticket_type(client, auth, box_office, m
     assert r.status_code == 200
     assert_cors(r)
     body = r.json()["event"]
-    assert (body["title"], body["slug"], body["endsAt"]) == ("Late Show", "late-show", "2031-09-01T23:00:00.000Z")
+    assert (body["title"], body["slug"], body["endsAt"]) == (
+        "Late Show", "late-show", "2031-09-01T23:00:00.000Z")
     assert body["publicUrl"].endswith("/late-show")
     assert [(t["name"], t["price"], t["quantity"]) for t in body["ticketTypes"]] == [
         ("General Admission", 2500, 120), ("VIP", 4500, 20)]
@@ -104,12 +106,14 @@ async def test_patch_clears_nullable_field_and_empty_patch_is_noop(client, auth,
 async def test_remove_unsold_ticket_type(client, auth, box_office, make_event, conn):
     row = await make_event(box_office)
     [tt] = await ticket_types_for(conn, [row["id"]])
-    r = await client.patch(f"{BASE}/events/{row['id']}", headers=auth, json={"removeTicketTypeId": f"tkt_{tt['id']}"})
+    r = await client.patch(f"{BASE}/events/{row['id']}", headers=auth,
+                           json={"removeTicketTypeId": f"tkt_{tt['id']}"})
     assert r.status_code == 200
     assert r.json()["event"]["ticketTypes"] == []
 
 
-async def test_remove_sold_ticket_type_is_422_and_writes_nothing(client, auth, box_office, make_event, conn, sell):
+async def test_remove_sold_ticket_type_is_422_and_writes_nothing(client, auth, box_office, make_event, conn,
+                                                                 sell):
     row = await make_event(box_office)
     [tt] = await ticket_types_for(conn, [row["id"]])
     await sell(box_office, row["id"], tt["id"])
@@ -125,7 +129,8 @@ async def test_remove_ticket_type_of_another_event_is_404(client, auth, box_offi
     mine = await make_event(box_office)
     other = await make_event(box_office, title="Other")
     [tt] = await ticket_types_for(conn, [other["id"]])
-    r = await client.patch(f"{BASE}/events/{mine['id']}", headers=auth, json={"removeTicketTypeId": f"tkt_{tt['id']}"})
+    r = await client.patch(f"{BASE}/events/{mine['id']}", headers=auth,
+                           json={"removeTicketTypeId": f"tkt_{tt['id']}"})
     assert (r.status_code, r.json()) == (404, {"error": "Ticket type not found"})
     assert len(await ticket_types_for(conn, [other["id"]])) == 1
 
@@ -133,7 +138,8 @@ async def test_remove_ticket_type_of_another_event_is_404(client, auth, box_offi
 async def test_ticket_types_endpoint(client, auth, box_office, make_event, conn, sell):
     row = await make_event(box_office, ticket_types=[
         {"name": "GA", "price": 2500, "quantity": 3},
-        {"name": "Secret", "price": 0, "quantity": 5, "hidden": True, "sale_ends_at": "2020-01-01T00:00:00Z"}])
+        {"name": "Secret", "price": 0, "quantity": 5, "hidden": True,
+         "sale_ends_at": "2020-01-01T00:00:00Z"}])
     ga, secret = await ticket_types_for(conn, [row["id"]])
     await sell(box_office, row["id"], ga["id"], 3)
     r = await client.get(f"{BASE}/events/{row['slug']}/ticket-types", headers=auth)
@@ -182,4 +188,5 @@ async def test_same_event_in_core_for_other_dialects(client, auth, box_office, c
     assert (row["box_office_id"], row["livemode"], row["category"], row["visibility"]) == (
         box_office["id"], True, "comedy", "public")
     # any dialect's id form reaches the same event
-    assert (await client.get(f"{BASE}/events/ev_{number}", headers=auth)).json()["event"]["id"] == f"evt_{number}"
+    r = await client.get(f"{BASE}/events/ev_{number}", headers=auth)
+    assert r.json()["event"]["id"] == f"evt_{number}"

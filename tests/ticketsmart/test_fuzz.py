@@ -116,7 +116,8 @@ async def test_nasty_bodies_on_patch_write_nothing(client, keys, box_office, mak
     before = dict(await conn.fetchrow("SELECT * FROM events WHERE id = $1", row["id"]))
     types_before = [dict(t) for t in await ticket_types_for(conn, [row["id"]])]
     patches = [orjson.dumps({k: v for k, v in b.items() if OK_EVENT.get(k) != v and k != "addTicketType"}
-                            or {"x": 1}) for b in NASTY_JSON] + [orjson.dumps(p) for p in PATCH_ONLY] + NASTY_RAW
+                            or {"x": 1}) for b in NASTY_JSON]
+    patches += [orjson.dumps(p) for p in PATCH_ONLY] + NASTY_RAW
     for body in patches:
         r = await client.patch(f"{BASE}/events/{row['id']}", headers=await keys.headers(), content=body)
         _assert_clean(r)
@@ -143,7 +144,8 @@ async def test_nasty_path_refs(client, keys):
         assert r.status_code == 404
 
 
-@pytest.mark.parametrize("value", ["ts_sk_live_\x7f", "ts_sk_live_ümlaut-" + "a" * 20, " " * 100, "ts_sk_" * 1000,
+@pytest.mark.parametrize("value", ["ts_sk_live_\x7f", "ts_sk_live_ümlaut-" + "a" * 20, " " * 100,
+                                   "ts_sk_" * 1000,
                                    "ts_sk_test_" + "a" * 43 + "\t"])
 async def test_nasty_keys(client, value):
     r = await client.get(f"{BASE}/events", headers=[(b"x-api-key", value.encode())])

@@ -54,7 +54,8 @@ async def test_test_key_sees_only_test_data(client, box_office, make_key, make_e
     assert r.status_code == 201
     test_id = r.json()["event"]["id"]
     assert r.json()["event"]["slug"] == "comedy-night"  # slugs are per mode too
-    assert [e["id"] for e in (await client.get(f"{BASE}/events", headers=test_key)).json()["events"]] == [test_id]
+    listed = (await client.get(f"{BASE}/events", headers=test_key)).json()["events"]
+    assert [e["id"] for e in listed] == [test_id]
     assert [e["id"] for e in (await client.get(f"{BASE}/events", headers=live_key)).json()["events"]] == [
         f"evt_{live['id']}"]
     assert await _all_paths(client, test_key, f"evt_{live['id']}") == [(404, NOT_FOUND)] * 4

@@ -26,7 +26,8 @@ async def test_paging_math(client, auth, box_office, conn):
     for page, size, more in ((1, 20, True), (2, 20, True), (3, 5, False)):
         r = await client.get(f"{BASE}/events?page={page}&limit=20", headers=auth)
         body = r.json()
-        assert body["pagination"] == {"page": page, "limit": 20, "total": 45, "totalPages": 3, "hasMore": more}
+        assert body["pagination"] == {"page": page, "limit": 20, "total": 45, "totalPages": 3,
+                                      "hasMore": more}
         assert len(body["events"]) == size
         seen += [e["id"] for e in body["events"]]
     assert seen == newest_first
@@ -93,7 +94,8 @@ async def test_deep_page_costs_about_what_the_first_costs(client, box_office, ma
     auth = {"x-api-key": await make_key(box_office, "ticketsmart")}  # stays under the per-key limit
     deep = await _median_ms(client, auth, "page=100&limit=100")
     body = (await client.get(f"{BASE}/events?page=100&limit=100", headers=auth)).json()
-    assert body["pagination"] == {"page": 100, "limit": 100, "total": 10000, "totalPages": 100, "hasMore": False}
+    assert body["pagination"] == {"page": 100, "limit": 100, "total": 10000, "totalPages": 100,
+                                  "hasMore": False}
     assert len(body["events"]) == 100
     print(f"page 1: {first:.1f} ms, page 100: {deep:.1f} ms")
     assert deep < 2 * first + 5  # a few ms of slack for a noisy shared machine
