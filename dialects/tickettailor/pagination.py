@@ -78,15 +78,15 @@ async def neighbours(
     if not page.rows:
         return False, False
     if query.before is not None:
-        return await _exists(conn, spec, where, after=keyset(page.rows[-1])), page.has_more
-    newer = query.after is not None and await _exists(conn, spec, where, before=keyset(page.rows[0]))
+        return await _exists(conn, spec, where, PageQuery(0, after=keyset(page.rows[-1]))), page.has_more
+    newer = query.after is not None and await _exists(
+        conn, spec, where, PageQuery(0, before=keyset(page.rows[0])))
     return page.has_more, newer
 
 
-async def _exists(conn: asyncpg.Connection, spec: Listing, where: Where, **anchor: Keyset) -> bool:
+async def _exists(conn: asyncpg.Connection, spec: Listing, where: Where, probe: PageQuery) -> bool:
     # a zero-row page still fetches one row to decide has_more: one cheap probe on the index
-    probe = await listing.page(conn, spec.select, spec.alias, where, PageQuery(0, **anchor))
-    return probe.has_more
+    return (await listing.page(conn, spec.select, spec.alias, where, probe)).has_more
 
 
 def base_path(request: Request, form: Literal["api", "host"]) -> str:
