@@ -34,18 +34,29 @@ class Claim:
 
 
 async def claim(
-    conn: asyncpg.Connection, scope: Scope, key: str, fingerprint: bytes, now: datetime, ttl: timedelta
+    conn: asyncpg.Connection,
+    scope: Scope,
+    key: str,
+    fingerprint: bytes,
+    now: datetime,
+    ttl: timedelta,
+    stale_after: timedelta = timedelta(minutes=5),
 ) -> Claim:
-    """Claim ``key`` for a new request, or say why it cannot run."""
+    """Claim ``key`` for a new request, or say why it cannot run.
+
+    A claim still running after ``stale_after`` belongs to a request that died without
+    releasing it (a killed process): it is taken over instead of blocking the key for a day.
+    """
     for _ in range(5):  # a released record can vanish between our INSERT and SELECT: look again
         async with conn.transaction():
             await conn.execute(
                 "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3"
-                " AND expires_at <= $4",
+                " AND (expires_at <= $4 OR (state = 'running' AND created_at <= $5))",
                 scope.box_office_id,
                 scope.livemode,
                 key,
                 now,
+                now - stale_after,
             )
             inserted = await conn.fetchval(
                 "INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at,"
@@ -102,8 +113,7 @@ async def store(conn: asyncpg.Connection, scope: Scope, key: str, response: Stor
 async def release(conn: asyncpg.Connection, scope: Scope, key: str) -> None:
     """Forget a running claim (the request failed in a way that must not be replayed)."""
     await conn.execute(
-        "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3"
-        " AND state = 'running'",
+        "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3 AND state = 'running'",
         scope.box_office_id,
         scope.livemode,
         key,

@@ -66,9 +66,7 @@ def check_url(url: str, *, development: bool) -> None:
     if not host or parts.scheme not in ("https", "http") or parts.username or parts.password:
         raise ValidationFailed.single("url", "must be an https:// URL without credentials")
     if parts.scheme == "http" and not (development and _loopback(host)):
-        raise ValidationFailed.single(
-            "url", "must use https (http is allowed only for localhost in development)"
-        )
+        raise ValidationFailed.single("url", "must use https (http is allowed only for localhost in development)")
 
 
 def _loopback(host: str) -> bool:
@@ -150,8 +148,7 @@ async def update_subscription(
 
 async def delete_subscription(conn: asyncpg.Connection, scope: Scope, subscription_id: int) -> None:
     deleted = await conn.fetchval(
-        "DELETE FROM webhook_subscriptions WHERE id = $1 AND box_office_id = $2 AND livemode = $3"
-        " RETURNING id",
+        "DELETE FROM webhook_subscriptions WHERE id = $1 AND box_office_id = $2 AND livemode = $3 RETURNING id",
         subscription_id,
         scope.box_office_id,
         scope.livemode,

@@ -18,8 +18,7 @@ _STEPS: tuple[tuple[str, str], ...] = (
     ("orders", "DELETE FROM orders WHERE box_office_id = $1 AND NOT livemode"),
     (
         "ticket_types",
-        "DELETE FROM ticket_types t USING events e WHERE t.event_id = e.id AND e.box_office_id = $1"
-        " AND NOT e.livemode",
+        "DELETE FROM ticket_types t USING events e WHERE t.event_id = e.id AND e.box_office_id = $1 AND NOT e.livemode",
     ),
     ("events", "DELETE FROM events WHERE box_office_id = $1 AND NOT livemode"),
     ("idempotency_keys", "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND NOT livemode"),

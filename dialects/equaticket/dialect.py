@@ -36,9 +36,7 @@ class Equaticket(Dialect):
 
     def rate_limit(self, principal: Principal) -> RateLimitPolicy:
         per_minute = self.settings.plan_requests_per_minute
-        return RateLimitPolicy(
-            per_minute.get(principal.plan, per_minute["free"]), WINDOW_SECONDS, moving=True
-        )
+        return RateLimitPolicy(per_minute.get(principal.plan, per_minute["free"]), WINDOW_SECONDS, moving=True)
 
     def error_response(self, request: Request, exc: Exception) -> Response:
         return errors.error_response(request, exc)

@@ -96,9 +96,7 @@ def classify(request: Request, exc: Exception) -> Failure:
     if isinstance(exc, ScopeMissing):
         return Failure("forbidden", f"This API key lacks the required scope: {', '.join(exc.missing)}")
     if isinstance(exc, RateLimited):
-        return Failure(
-            "rate_limited", RATE_LIMITED_MESSAGE, headers={"Retry-After": str(exc.state.reset_after)}
-        )
+        return Failure("rate_limited", RATE_LIMITED_MESSAGE, headers={"Retry-After": str(exc.state.reset_after)})
     if isinstance(exc, HTTPException):
         return _http(request, exc)
     return Failure("internal_error", "An unexpected error occurred.")

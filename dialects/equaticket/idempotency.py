@@ -91,15 +91,7 @@ async def _claim(dialect: Equaticket, principal: Principal, key: str, fp: bytes)
     ttl = timedelta(hours=dialect.settings.idempotency_ttl_hours)
     now = dialect.services.clock.now()
     async with dialect.services.pool.acquire() as conn:
-        await conn.execute(
-            "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3"
-            " AND state = 'running' AND created_at <= $4",
-            principal.box_office_id,
-            principal.livemode,
-            key,
-            now - STALE_RUNNING,
-        )
-        return await records.claim(conn, principal.scope, key, fp, now, ttl)
+        return await records.claim(conn, principal.scope, key, fp, now, ttl, STALE_RUNNING)
 
 
 async def _run_once(

@@ -100,9 +100,7 @@ def _currency_of(value: Any, field: str) -> str:
     return value.upper()
 
 
-def ticket_type_fields(
-    data: Any, currency: str | None, prefix: str = ""
-) -> tuple[dict[str, Any], str | None]:
+def ticket_type_fields(data: Any, currency: str | None, prefix: str = "") -> tuple[dict[str, Any], str | None]:
     """Wire ticket type to core fields; returns them and the currency it names (checked)."""
     if not isinstance(data, dict):
         raise BadRequest(f"{prefix or 'Body'} must be a JSON object", prefix.rstrip(".") or None)
@@ -112,9 +110,7 @@ def ticket_type_fields(
         fields["quantity"] = data["quantity_total"]
     named = _currency_of(data["currency"], f"{prefix}currency") if "currency" in data else None
     if named and currency and named != currency:
-        raise ValidationFailed.single(
-            f"{prefix}currency", f"must be the event's currency ({currency.lower()})"
-        )
+        raise ValidationFailed.single(f"{prefix}currency", f"must be the event's currency ({currency.lower()})")
     return fields, named or currency
 
 

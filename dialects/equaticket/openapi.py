@@ -241,9 +241,7 @@ RESET = _obj(
 
 
 def list_of(name: str) -> Schema:
-    return _obj(
-        {"livemode": B, "data": {"type": "array", "items": ref(name)}, "has_more": B, "next_cursor": SN}
-    )
+    return _obj({"livemode": B, "data": {"type": "array", "items": ref(name)}, "has_more": B, "next_cursor": SN})
 
 
 SCHEMAS: dict[str, Schema] = {
@@ -353,17 +351,13 @@ def _paths() -> dict[str, Any]:
         "/events/{event_id}/publish": {
             "post": _post("Publish", "events:write", "200", "Event", False, parameters=[EV])
         },
-        "/events/{event_id}/cancel": {
-            "post": _post("Cancel", "events:write", "200", "Event", False, parameters=[EV])
-        },
+        "/events/{event_id}/cancel": {"post": _post("Cancel", "events:write", "200", "Event", False, parameters=[EV])},
         "/events/{event_id}/ticket-types": {
             "get": _operation("List ticket types", "events:read", "200", "TicketTypeList", parameters=[EV]),
             "post": _post("Add a ticket type", "ticket_types:write", "201", "TicketType", parameters=[EV]),
         },
         "/events/{event_id}/ticket-types/{ticket_type_id}": {
-            "patch": _operation(
-                "Update a ticket type", "ticket_types:write", "200", "TicketType", parameters=[EV, TT]
-            ),
+            "patch": _operation("Update a ticket type", "ticket_types:write", "200", "TicketType", parameters=[EV, TT]),
             "delete": _operation(
                 "Delete an unsold ticket type", "ticket_types:write", "200", "Deleted", parameters=[EV, TT]
             ),
@@ -428,15 +422,11 @@ def _paths() -> dict[str, Any]:
             ),
         },
         "/webhooks/subscriptions/{subscription_id}": {
-            "get": _operation(
-                "Get a subscription", "webhooks:read", "200", "WebhookSubscription", parameters=[SUB]
-            ),
+            "get": _operation("Get a subscription", "webhooks:read", "200", "WebhookSubscription", parameters=[SUB]),
             "patch": _operation(
                 "Update a subscription", "webhooks:write", "200", "WebhookSubscription", parameters=[SUB]
             ),
-            "delete": _operation(
-                "Delete a subscription", "webhooks:write", "200", "Deleted", parameters=[SUB]
-            ),
+            "delete": _operation("Delete a subscription", "webhooks:write", "200", "Deleted", parameters=[SUB]),
         },
         "/webhooks/subscriptions/{subscription_id}/deliveries": {
             "get": _operation(
@@ -465,9 +455,7 @@ def _paths() -> dict[str, Any]:
 def _all_paths() -> dict[str, Any]:
     paths = {f"/api/v1{path}": item for path, item in _paths().items()}
     paths["/api/settings/api-keys/reset-test-data"] = {
-        "post": _post(
-            "Delete all test-mode data of the organization", "events:write", "200", "TestDataReset", False
-        )
+        "post": _post("Delete all test-mode data of the organization", "events:write", "200", "TestDataReset", False)
     }
     return paths
 

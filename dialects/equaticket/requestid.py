@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,7 +22,7 @@ def accepted(value: str | None) -> str | None:
     return value if value is not None and _SAFE.fullmatch(value) else None
 
 
-def request_id_of(scope: dict[str, Any]) -> str:
+def request_id_of(scope: MutableMapping[str, Any]) -> str:
     """The id the middleware chose for this request (a fresh one outside the middleware)."""
     rid = scope.get(SCOPE_KEY)
     if rid is None:

@@ -73,9 +73,7 @@ def bind(d: Equaticket, handler: BoundHandler) -> Callable[[Request, Principal],
     return run
 
 
-def authed(
-    d: Equaticket, method: str, handler: BoundHandler, scope: str
-) -> Callable[..., Awaitable[Response]]:
+def authed(d: Equaticket, method: str, handler: BoundHandler, scope: str) -> Callable[..., Awaitable[Response]]:
     bound = bind(d, handler)
     return d.endpoint(idempotent(d, bound) if method == "POST" else bound, scope)
 
@@ -87,8 +85,7 @@ def build_routes(d: Equaticket) -> list[BaseRoute]:
         Route(RESET_PATH, authed(d, "POST", pub.reset_test, RESET_SCOPE), methods=["POST"]),
     ]
     routes += [
-        Route(V1 + path, authed(d, method, handler, scope), methods=[method])
-        for method, path, handler, scope in TABLE
+        Route(V1 + path, authed(d, method, handler, scope), methods=[method]) for method, path, handler, scope in TABLE
     ]
     return routes
 

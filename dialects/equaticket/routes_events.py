@@ -124,6 +124,4 @@ async def delete_ticket_type(d: Equaticket, request: Request, p: Principal) -> R
     type_id, _ = await _owned_type(d, request, p)
     async with d.services.pool.acquire() as conn:
         await core_events.remove_ticket_type(conn, p.scope, type_id)
-    return json_response(
-        {"id": f"tkt_{type_id}", "object": "ticket_type", "livemode": p.livemode, "deleted": True}
-    )
+    return json_response({"id": f"tkt_{type_id}", "object": "ticket_type", "livemode": p.livemode, "deleted": True})

@@ -56,9 +56,7 @@ async def get_order_(d: Equaticket, request: Request, p: Principal) -> Response:
     return json_response(data[0])
 
 
-async def _attendees(
-    d: Equaticket, request: Request, p: Principal, kind: str, event_id: int | None
-) -> Response:
+async def _attendees(d: Equaticket, request: Request, p: Principal, kind: str, event_id: int | None) -> Response:
     filters = TicketFilters(event_id=event_id, checked_in=flag(request, "checked_in"))
     query = d.cursors.page_query(request, p.scope, kind)
     async with d.services.pool.acquire() as conn:

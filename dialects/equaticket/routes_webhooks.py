@@ -47,9 +47,7 @@ async def update_subscription(d: Equaticket, request: Request, p: Principal) -> 
     subscription_id = _id(request)
     data = inputs.subscription_update(await inputs.json_object(request))
     async with d.services.pool.acquire() as conn:
-        row = await subs.update_subscription(
-            conn, p.scope, subscription_id, data, development=d.services.development
-        )
+        row = await subs.update_subscription(conn, p.scope, subscription_id, data, development=d.services.development)
     return json_response(ser.subscription(row))
 
 

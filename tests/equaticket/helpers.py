@@ -32,18 +32,31 @@ async def create_event(client: httpx.AsyncClient, key: str, **fields: Any) -> di
 
 
 async def create_type(client: httpx.AsyncClient, key: str, event_id: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post(f"{API}/events/{event_id}/ticket-types", json={**TICKET_TYPE, **fields},
-                                 headers=bearer(key))
+    response = await client.post(
+        f"{API}/events/{event_id}/ticket-types", json={**TICKET_TYPE, **fields}, headers=bearer(key)
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
-async def seed_order(conn: Any, office: Any, livemode: bool, event_id: str, type_id: str, clock: Any,
-                     quantity: int = 1, email: str = "jane@example.com") -> Any:
-    data = parse(OrderCreate, {
-        "event_id": parse_id("event", event_id), "buyer": {"email": email, "name": "Jane Doe"},
-        "lines": [{"ticket_type_id": parse_id("ticket_type", type_id), "quantity": quantity}],
-    })
+async def seed_order(
+    conn: Any,
+    office: Any,
+    livemode: bool,
+    event_id: str,
+    type_id: str,
+    clock: Any,
+    quantity: int = 1,
+    email: str = "jane@example.com",
+) -> Any:
+    data = parse(
+        OrderCreate,
+        {
+            "event_id": parse_id("event", event_id),
+            "buyer": {"email": email, "name": "Jane Doe"},
+            "lines": [{"ticket_type_id": parse_id("ticket_type", type_id), "quantity": quantity}],
+        },
+    )
     return await orders.place_order(conn, Scope(office["id"], livemode), data, clock)
 
 

@@ -17,14 +17,34 @@ async def test_create_event_golden(client, live_key, box_office):
     body = response.json()
     number = int(body["id"].removeprefix("evt_"))
     assert body == {
-        "id": f"evt_{number}", "object": "event", "livemode": True, "title": "Spring Workshop",
-        "slug": "spring-workshop-2026", "description": None, "status": "draft", "visibility": "public",
-        "category": "other", "timezone": "America/Chicago", "starts_at": "2030-09-15T18:00:00Z",
-        "ends_at": None, "doors_open_at": None, "venue_name": None, "address": None, "city": None,
-        "postal_code": None, "country": None, "online": False, "currency": "usd", "access_code": None,
-        "call_to_action": None, "image_header": None, "image_thumbnail": None,
+        "id": f"evt_{number}",
+        "object": "event",
+        "livemode": True,
+        "title": "Spring Workshop",
+        "slug": "spring-workshop-2026",
+        "description": None,
+        "status": "draft",
+        "visibility": "public",
+        "category": "other",
+        "timezone": "America/Chicago",
+        "starts_at": "2030-09-15T18:00:00Z",
+        "ends_at": None,
+        "doors_open_at": None,
+        "venue_name": None,
+        "address": None,
+        "city": None,
+        "postal_code": None,
+        "country": None,
+        "online": False,
+        "currency": "usd",
+        "access_code": None,
+        "call_to_action": None,
+        "image_header": None,
+        "image_thumbnail": None,
         "url": f"http://localhost:8000/events/{box_office['slug']}/spring-workshop-2026",
-        "ticket_types": [], "created_at": body["created_at"], "updated_at": body["updated_at"],
+        "ticket_types": [],
+        "created_at": body["created_at"],
+        "updated_at": body["updated_at"],
     }
     assert body["created_at"].endswith("Z")
 
@@ -35,8 +55,9 @@ async def test_get_list_and_patch_event(client, live_key):
     assert got.status_code == 200 and got.json() == event
     listed = await client.get(f"{API}/events", headers=bearer(live_key))
     assert listed.json() == {"livemode": True, "data": [event], "has_more": False, "next_cursor": None}
-    patched = await client.patch(f"{API}/events/{event['id']}", json={"title": "Autumn", "venue_name": "Hall"},
-                                 headers=bearer(live_key))
+    patched = await client.patch(
+        f"{API}/events/{event['id']}", json={"title": "Autumn", "venue_name": "Hall"}, headers=bearer(live_key)
+    )
     assert patched.status_code == 200
     assert (patched.json()["title"], patched.json()["venue_name"]) == ("Autumn", "Hall")
     drafts = await client.get(f"{API}/events?status=draft", headers=bearer(live_key))
@@ -48,25 +69,43 @@ async def test_event_with_nested_ticket_types(client, live_key):
     event = await create_event(client, live_key, currency=None, ticket_types=[TICKET_TYPE])
     assert event["currency"] == "usd"
     assert [(t["name"], t["quantity_total"], t["quantity_available"]) for t in event["ticket_types"]] == [
-        ("General Admission", 100, 100)]
+        ("General Admission", 100, 100)
+    ]
 
 
 async def test_ticket_type_crud(client, live_key, box_office, conn, clock):
     event = await create_event(client, live_key)
     created = await create_type(client, live_key, event["id"])
     assert created == {
-        "id": created["id"], "object": "ticket_type", "livemode": True, "event_id": event["id"],
-        "name": "General Admission", "description": None, "price": 2500, "booking_fee": 0, "currency": "usd",
-        "quantity_total": 100, "quantity_sold": 0, "quantity_available": 100, "min_per_order": 1,
-        "max_per_order": 100, "sale_starts_at": None, "sale_ends_at": None, "hidden": False,
-        "access_code": None, "status": "on_sale", "sort_order": 0, "created_at": created["created_at"],
+        "id": created["id"],
+        "object": "ticket_type",
+        "livemode": True,
+        "event_id": event["id"],
+        "name": "General Admission",
+        "description": None,
+        "price": 2500,
+        "booking_fee": 0,
+        "currency": "usd",
+        "quantity_total": 100,
+        "quantity_sold": 0,
+        "quantity_available": 100,
+        "min_per_order": 1,
+        "max_per_order": 100,
+        "sale_starts_at": None,
+        "sale_ends_at": None,
+        "hidden": False,
+        "access_code": None,
+        "status": "on_sale",
+        "sort_order": 0,
+        "created_at": created["created_at"],
         "updated_at": created["updated_at"],
     }
     path = f"{API}/events/{event['id']}/ticket-types"
     listed = await client.get(path, headers=bearer(live_key))
     assert listed.json() == {"livemode": True, "data": [created], "has_more": False, "next_cursor": None}
-    patched = await client.patch(f"{path}/{created['id']}", json={"quantity_total": 10, "price": 100},
-                                 headers=bearer(live_key))
+    patched = await client.patch(
+        f"{path}/{created['id']}", json={"quantity_total": 10, "price": 100}, headers=bearer(live_key)
+    )
     assert (patched.json()["quantity_total"], patched.json()["price"]) == (10, 100)
     spare = await create_type(client, live_key, event["id"], name="Spare")
     deleted = await client.delete(f"{path}/{spare['id']}", headers=bearer(live_key))
@@ -82,23 +121,26 @@ async def test_ticket_type_crud(client, live_key, box_office, conn, clock):
 async def test_ticket_type_of_another_event_is_not_found(client, live_key):
     first, second = await create_event(client, live_key, slug="a"), await create_event(client, live_key, slug="b")
     ticket_type = await create_type(client, live_key, first["id"])
-    response = await client.patch(f"{API}/events/{second['id']}/ticket-types/{ticket_type['id']}",
-                                  json={"name": "x"}, headers=bearer(live_key))
+    response = await client.patch(
+        f"{API}/events/{second['id']}/ticket-types/{ticket_type['id']}", json={"name": "x"}, headers=bearer(live_key)
+    )
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
 async def test_ticket_type_currency_must_match_event(client, live_key):
     event = await create_event(client, live_key)
-    response = await client.post(f"{API}/events/{event['id']}/ticket-types", json={**TICKET_TYPE, "currency": "eur"},
-                                 headers=bearer(live_key))
+    response = await client.post(
+        f"{API}/events/{event['id']}/ticket-types", json={**TICKET_TYPE, "currency": "eur"}, headers=bearer(live_key)
+    )
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "currency"
 
 
 async def test_ticket_type_validation_names_wire_field(client, live_key):
     event = await create_event(client, live_key)
-    response = await client.post(f"{API}/events/{event['id']}/ticket-types",
-                                 json={**TICKET_TYPE, "quantity_total": -1}, headers=bearer(live_key))
+    response = await client.post(
+        f"{API}/events/{event['id']}/ticket-types", json={**TICKET_TYPE, "quantity_total": -1}, headers=bearer(live_key)
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["param"] == "quantity_total" and error["message"].startswith("quantity_total:")
@@ -123,25 +165,32 @@ async def test_publish_paid_event_without_payments_is_refused(client, make_box_o
     response = await client.post(f"{API}/events/{event['id']}/publish", headers=bearer(key))
     assert response.status_code == 422
     error = response.json()["error"]
-    assert error == {"code": "unprocessable", "message": error["message"],
-                     "request_id": response.headers["x-request-id"], "doc_url": DOC_URL}
+    assert error == {
+        "code": "unprocessable",
+        "message": error["message"],
+        "request_id": response.headers["x-request-id"],
+        "doc_url": DOC_URL,
+    }
     assert "Payments" in error["message"]
     free = await create_event(client, key, slug="free-show")
     await create_type(client, key, free["id"], price=0)
     assert (await client.post(f"{API}/events/{free['id']}/publish", headers=bearer(key))).status_code == 200
 
 
-@pytest.mark.parametrize(("body", "param"), [
-    ({**EVENT, "starts_at": "2030-09-15T18:00:00"}, "starts_at"),
-    ({**EVENT, "timezone": "Mars/Base"}, "timezone"),
-    ({**EVENT, "currency": "dollars"}, "currency"),
-    ({**EVENT, "title": ""}, "title"),
-    ({**EVENT, "title": "a\x00b"}, "title"),
-    ({**EVENT, "surprise": 1}, "surprise"),
-    ({k: v for k, v in EVENT.items() if k != "title"}, "title"),
-    ({**EVENT, "ticket_types": [{"name": "x", "quantity_total": 10**20}]}, "ticket_types.0.quantity_total"),
-    ({**EVENT, "ticket_types": "many"}, "ticket_types"),
-])
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({**EVENT, "starts_at": "2030-09-15T18:00:00"}, "starts_at"),
+        ({**EVENT, "timezone": "Mars/Base"}, "timezone"),
+        ({**EVENT, "currency": "dollars"}, "currency"),
+        ({**EVENT, "title": ""}, "title"),
+        ({**EVENT, "title": "a\x00b"}, "title"),
+        ({**EVENT, "surprise": 1}, "surprise"),
+        ({k: v for k, v in EVENT.items() if k != "title"}, "title"),
+        ({**EVENT, "ticket_types": [{"name": "x", "quantity_total": 10**20}]}, "ticket_types.0.quantity_total"),
+        ({**EVENT, "ticket_types": "many"}, "ticket_types"),
+    ],
+)
 async def test_event_validation_errors(client, live_key, body, param):
     response = await client.post(f"{API}/events", json=body, headers=bearer(live_key))
     assert response.status_code == 400

@@ -13,14 +13,17 @@ def _key() -> str:
 
 
 async def _count(conn, office, title: str) -> int:
-    return await conn.fetchval("SELECT count(*) FROM events WHERE box_office_id = $1 AND title = $2",
-                               office["id"], title)
+    return await conn.fetchval(
+        "SELECT count(*) FROM events WHERE box_office_id = $1 AND title = $2", office["id"], title
+    )
 
 
 async def test_same_key_same_body_replays(client, live_key, box_office, conn):
     headers = bearer(live_key, **{"Idempotency-Key": _key()})
     first = await client.post(f"{API}/events", json={**EVENT, "title": "Once"}, headers=headers)
-    again = await client.post(f"{API}/events", json={"title": "Once", **EVENT, "title": "Once"}, headers=headers)
+    again = await client.post(
+        f"{API}/events", json=dict(reversed(list({**EVENT, "title": "Once"}.items()))), headers=headers
+    )
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
@@ -35,8 +38,7 @@ async def test_same_key_other_parameters_is_422(client, live_key, box_office, co
     assert other.status_code == 422
     assert other.json()["error"]["code"] == "unprocessable"
     assert await _count(conn, box_office, "Second") == 0
-    other_path = await client.post(f"{API}/webhooks/subscriptions", json={**EVENT, "title": "First"},
-                                   headers=headers)
+    other_path = await client.post(f"{API}/webhooks/subscriptions", json={**EVENT, "title": "First"}, headers=headers)
     assert other_path.status_code == 422
 
 
@@ -63,8 +65,7 @@ async def test_error_responses_are_stored_and_replayed(client, live_key):
 async def test_twenty_concurrent_identical_requests_create_one_event(client, live_key, box_office, conn):
     headers = bearer(live_key, **{"Idempotency-Key": _key()})
     body = {**EVENT, "title": "Concurrent", "slug": "concurrent"}
-    responses = await asyncio.gather(*(client.post(f"{API}/events", json=body, headers=headers)
-                                       for _ in range(20)))
+    responses = await asyncio.gather(*(client.post(f"{API}/events", json=body, headers=headers) for _ in range(20)))
     statuses = [r.status_code for r in responses]
     assert set(statuses) <= {201, 409}, statuses
     created = [r for r in responses if r.status_code == 201]
@@ -79,20 +80,34 @@ async def test_twenty_concurrent_identical_requests_create_one_event(client, liv
 
 
 async def test_running_same_request_is_409(client, live_key, box_office, conn, clock):
-    from dialects.equaticket.idempotency import fingerprint  # the same hash the server computes
     from starlette.requests import Request
+
+    from dialects.equaticket.idempotency import fingerprint  # the same hash the server computes
 
     key, body = _key(), b'{"title": "Busy", "starts_at": "2030-01-01T00:00:00Z"}'
 
     async def receive():
         return {"type": "http.request", "body": body, "more_body": False}
 
-    request = Request({"type": "http", "method": "POST", "path": "/equaticket/api/v1/events", "headers": [],
-                       "query_string": b"", "root_path": ""}, receive)
+    request = Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": "/equaticket/api/v1/events",
+            "headers": [],
+            "query_string": b"",
+            "root_path": "",
+        },
+        receive,
+    )
     await conn.execute(
         "INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at, expires_at)"
         " VALUES ($1, true, $2, $3, $4, $4::timestamptz + interval '1 day')",
-        box_office["id"], key, await fingerprint(request), clock.now())
+        box_office["id"],
+        key,
+        await fingerprint(request),
+        clock.now(),
+    )
     response = await client.post(f"{API}/events", content=body, headers=bearer(live_key, **{"Idempotency-Key": key}))
     assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
     assert await _count(conn, box_office, "Busy") == 0
@@ -129,8 +144,26 @@ async def test_failed_requests_release_the_key(client, live_key, box_office, con
 
 
 async def test_key_longer_than_256_is_400(client, live_key):
-    response = await client.post(f"{API}/events", json=EVENT, headers=bearer(live_key, **{"Idempotency-Key": "k" * 257}))
+    response = await client.post(
+        f"{API}/events", json=EVENT, headers=bearer(live_key, **{"Idempotency-Key": "k" * 257})
+    )
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "Idempotency-Key"
     ok = await client.post(f"{API}/events", json=EVENT, headers=bearer(live_key, **{"Idempotency-Key": "k" * 256}))
     assert ok.status_code == 201
+
+
+async def test_abandoned_running_claim_is_taken_over(client, live_key, box_office, conn, clock):
+    key = _key()
+    await conn.execute(
+        "INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at, expires_at)"
+        " VALUES ($1, true, $2, $3, $4::timestamptz - interval '10 minutes', $4::timestamptz + interval '1 day')",
+        box_office["id"],
+        key,
+        b"dead",
+        clock.now(),
+    )
+    response = await client.post(
+        f"{API}/events", json={**EVENT, "title": "Revived"}, headers=bearer(live_key, **{"Idempotency-Key": key})
+    )
+    assert response.status_code == 201 and await _count(conn, box_office, "Revived") == 1

@@ -19,13 +19,35 @@ async def test_order_golden_and_filters(client, live_key, box_office, conn, cloc
     body = response.json()
     assert response.status_code == 200
     assert body == {
-        "id": f"ord_{order['id']}", "object": "order", "livemode": True, "is_test_data": False,
-        "event_id": event_id, "status": "confirmed", "buyer_name": "Jane Doe",
-        "buyer_email": "jane@example.com", "buyer_phone": None, "currency": "usd", "subtotal": 5000,
-        "booking_fee": 0, "tax": 0, "total": 5000, "refunded_amount": 0, "payment_method": "operator",
-        "line_items": [{"type": "ticket", "ticket_type_id": type_id, "name": "General Admission", "quantity": 2,
-                        "subtotal": 5000, "booking_fee": 0, "total": 5000}],
-        "created_at": body["created_at"], "updated_at": body["updated_at"],
+        "id": f"ord_{order['id']}",
+        "object": "order",
+        "livemode": True,
+        "is_test_data": False,
+        "event_id": event_id,
+        "status": "confirmed",
+        "buyer_name": "Jane Doe",
+        "buyer_email": "jane@example.com",
+        "buyer_phone": None,
+        "currency": "usd",
+        "subtotal": 5000,
+        "booking_fee": 0,
+        "tax": 0,
+        "total": 5000,
+        "refunded_amount": 0,
+        "payment_method": "operator",
+        "line_items": [
+            {
+                "type": "ticket",
+                "ticket_type_id": type_id,
+                "name": "General Admission",
+                "quantity": 2,
+                "subtotal": 5000,
+                "booking_fee": 0,
+                "total": 5000,
+            }
+        ],
+        "created_at": body["created_at"],
+        "updated_at": body["updated_at"],
     }
 
     async def ids(query: str) -> list[str]:
@@ -44,10 +66,18 @@ async def test_order_golden_and_filters(client, live_key, box_office, conn, cloc
     assert [o["id"] for o in by_event.json()["data"]] == [f"ord_{other['id']}"]
 
 
-@pytest.mark.parametrize(("query", "param"), [
-    ("?status=completed", "status"), ("?event=abc", "event"), ("?limit=0", "limit"), ("?limit=101", "limit"),
-    ("?limit=ten", "limit"), ("?buyer_email=%00", "buyer_email"), ("?cursor=abc", "cursor"),
-])
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("?status=completed", "status"),
+        ("?event=abc", "event"),
+        ("?limit=0", "limit"),
+        ("?limit=101", "limit"),
+        ("?limit=ten", "limit"),
+        ("?buyer_email=%00", "buyer_email"),
+        ("?cursor=abc", "cursor"),
+    ],
+)
 async def test_bad_order_query_params(client, live_key, query, param):
     response = await client.get(f"{API}/orders{query}", headers=bearer(live_key))
     assert response.status_code == 400
@@ -63,11 +93,22 @@ async def test_attendees_golden_and_checked_in_filter(client, live_key, box_offi
     data = listed.json()["data"]
     assert [a["id"] for a in data] == [f"att_{tickets[0]['id']}"]
     assert data[0] == {
-        "id": f"att_{tickets[0]['id']}", "object": "attendee", "livemode": True, "is_test_data": False,
-        "event_id": event_id, "order_id": f"ord_{order['id']}", "ticket_type_id": type_id,
-        "ticket_type_name": "General Admission", "first_name": "Jane", "last_name": "Doe",
-        "email": "jane@example.com", "barcode": data[0]["barcode"], "status": "valid", "checked_in": True,
-        "checked_in_at": data[0]["checked_in_at"], "created_at": data[0]["created_at"],
+        "id": f"att_{tickets[0]['id']}",
+        "object": "attendee",
+        "livemode": True,
+        "is_test_data": False,
+        "event_id": event_id,
+        "order_id": f"ord_{order['id']}",
+        "ticket_type_id": type_id,
+        "ticket_type_name": "General Admission",
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "email": "jane@example.com",
+        "barcode": data[0]["barcode"],
+        "status": "valid",
+        "checked_in": True,
+        "checked_in_at": data[0]["checked_in_at"],
+        "created_at": data[0]["created_at"],
         "updated_at": data[0]["updated_at"],
     }
     not_in = await client.get(f"{API}/events/{event_id}/attendees?checked_in=false", headers=bearer(live_key))
@@ -101,8 +142,10 @@ async def test_test_and_live_data_are_isolated(client, live_key, test_key, box_o
     test_event, test_type = await event_with_type(client, test_key)
     live_order = await seed_order(conn, box_office, True, live_event, live_type, clock)
     test_order = await seed_order(conn, box_office, False, test_event, test_type, clock)
-    for key, mine, theirs, livemode in ((live_key, (live_event, live_order), (test_event, test_order), True),
-                                         (test_key, (test_event, test_order), (live_event, live_order), False)):
+    for key, mine, theirs, livemode in (
+        (live_key, (live_event, live_order), (test_event, test_order), True),
+        (test_key, (test_event, test_order), (live_event, live_order), False),
+    ):
         for path in ("/events", "/orders", "/attendees", "/webhooks/subscriptions"):
             body = (await client.get(f"{API}{path}", headers=bearer(key))).json()
             assert body["livemode"] is livemode
@@ -111,12 +154,21 @@ async def test_test_and_live_data_are_isolated(client, live_key, test_key, box_o
         assert [e["id"] for e in events] == [mine[0]]
         order = (await client.get(f"{API}/orders/ord_{mine[1]['id']}", headers=bearer(key))).json()
         assert order["is_test_data"] is (not livemode)
-        for path in (f"/events/{theirs[0]}", f"/orders/ord_{theirs[1]['id']}", f"/events/{theirs[0]}/orders",
-                     f"/events/{theirs[0]}/attendees", f"/events/{theirs[0]}/ticket-types"):
+        for path in (
+            f"/events/{theirs[0]}",
+            f"/orders/ord_{theirs[1]['id']}",
+            f"/events/{theirs[0]}/orders",
+            f"/events/{theirs[0]}/attendees",
+            f"/events/{theirs[0]}/ticket-types",
+        ):
             response = await client.get(f"{API}{path}", headers=bearer(key))
             assert response.status_code == 404, path
-        for method, path in (("PATCH", f"/events/{theirs[0]}"), ("POST", f"/events/{theirs[0]}/publish"),
-                             ("POST", f"/events/{theirs[0]}/cancel"), ("POST", f"/events/{theirs[0]}/ticket-types")):
+        for method, path in (
+            ("PATCH", f"/events/{theirs[0]}"),
+            ("POST", f"/events/{theirs[0]}/publish"),
+            ("POST", f"/events/{theirs[0]}/cancel"),
+            ("POST", f"/events/{theirs[0]}/ticket-types"),
+        ):
             body = {"title": "x"} if method == "PATCH" else {"name": "x", "quantity_total": 1}
             response = await client.request(method, f"{API}{path}", json=body, headers=bearer(key))
             assert response.status_code == 404, path

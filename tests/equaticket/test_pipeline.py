@@ -19,10 +19,17 @@ def _error(response, status: int, code: str) -> dict:
     return error
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer"}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer sk_live_nope"},
-    {"Authorization": "Bearer ts_sk_live_abc"}, {"Authorization": "Bearer sk_live_" + "x" * 5000},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer sk_live_nope"},
+        {"Authorization": "Bearer ts_sk_live_abc"},
+        {"Authorization": "Bearer sk_live_" + "x" * 5000},
+    ],
+)
 async def test_unauthorized(client, headers):
     error = _error(await client.get(f"{API}/events", headers=headers), 401, "unauthorized")
     assert "param" not in error
@@ -47,15 +54,32 @@ async def test_revoked_key_is_refused(client, box_office, make_key, conn):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize(("method", "path", "scope"), [
-    ("GET", "/events", "events:read"), ("POST", "/events", "events:write"),
-    ("GET", "/orders", "orders:read"), ("GET", "/attendees", "attendees:read"),
-    ("GET", "/webhooks/subscriptions", "webhooks:read"), ("POST", "/webhooks/subscriptions", "webhooks:write"),
-    ("POST", "/events/evt_1/ticket-types", "ticket_types:write"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "scope"),
+    [
+        ("GET", "/events", "events:read"),
+        ("POST", "/events", "events:write"),
+        ("GET", "/orders", "orders:read"),
+        ("GET", "/attendees", "attendees:read"),
+        ("GET", "/webhooks/subscriptions", "webhooks:read"),
+        ("POST", "/webhooks/subscriptions", "webhooks:write"),
+        ("POST", "/events/evt_1/ticket-types", "ticket_types:write"),
+    ],
+)
 async def test_missing_scope_is_403(client, box_office, make_key, method, path, scope):
-    others = [s for s in ("events:read", "events:write", "ticket_types:write", "orders:read", "attendees:read",
-                          "webhooks:read", "webhooks:write") if s != scope]
+    others = [
+        s
+        for s in (
+            "events:read",
+            "events:write",
+            "ticket_types:write",
+            "orders:read",
+            "attendees:read",
+            "webhooks:read",
+            "webhooks:write",
+        )
+        if s != scope
+    ]
     key = await make_key(box_office, "equaticket", scopes=others)
     error = _error(await client.request(method, f"{API}{path}", headers=bearer(key)), 403, "forbidden")
     assert scope in error["message"]
@@ -107,29 +131,46 @@ async def _cursor(client, key) -> str:
     return body["next_cursor"]
 
 
-async def test_tampered_and_foreign_cursors_are_refused(client, live_key, test_key, make_box_office, make_key,
-                                                        gateway):
+async def test_tampered_and_foreign_cursors_are_refused(client, live_key, test_key, make_box_office, make_key, gateway):
     cursor = await _cursor(client, live_key)
     assert (await client.get(f"{API}/events?cursor={cursor}", headers=bearer(live_key))).status_code == 200
     tampered = cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB")
     other_office = await make_key(await make_box_office(), "equaticket")
     forged = URLSafeSerializer("not-the-secret", salt="equaticket.cursor.events").dumps([1, True, "events", "x", 1])
-    for key, path in ((live_key, f"/events?cursor={tampered}"), (live_key, f"/orders?cursor={cursor}"),
-                      (test_key, f"/events?cursor={cursor}"), (other_office, f"/events?cursor={cursor}"),
-                      (live_key, f"/events?cursor={forged}"), (live_key, "/events?cursor=" + "a" * 5000)):
+    for key, path in (
+        (live_key, f"/events?cursor={tampered}"),
+        (live_key, f"/orders?cursor={cursor}"),
+        (test_key, f"/events?cursor={cursor}"),
+        (other_office, f"/events?cursor={cursor}"),
+        (live_key, f"/events?cursor={forged}"),
+        (live_key, "/events?cursor=" + "a" * 5000),
+    ):
         error = _error(await client.get(f"{API}{path}", headers=bearer(key)), 400, "validation_error")
         assert error["param"] == "cursor"
 
 
-@pytest.mark.parametrize("content", [
-    b"{", b"[]", b"[1, 2]", b'"text"', b"null", b"42", b"\xff\xfe", b'{"title": 5}',
-    b'{"title": "x", "starts_at": 17}', b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z", "online": "maybe"}',
-    b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z", "ticket_types": [[]]}',
-    b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z", "ticket_types": [{"name": "a", "quantity_total": "1e99"}]}',
-    b'{"title": "x", "starts_at": "99999-01-01T00:00:00Z"}', b'{"title": "x\\u0000"}',
-    b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z", "slug": "Bad Slug"}',
-    b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z", "currency": 123}',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{",
+        b"[]",
+        b"[1, 2]",
+        b'"text"',
+        b"null",
+        b"42",
+        b"\xff\xfe",
+        b'{"title": 5}',
+        b'{"title": "x", "starts_at": 17}',
+        b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z", "online": "maybe"}',
+        b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z", "ticket_types": [[]]}',
+        b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z",'
+        b' "ticket_types": [{"name": "a", "quantity_total": "1e99"}]}',
+        b'{"title": "x", "starts_at": "99999-01-01T00:00:00Z"}',
+        b'{"title": "x\\u0000"}',
+        b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z", "slug": "Bad Slug"}',
+        b'{"title": "x", "starts_at": "2030-01-01T00:00:00Z", "currency": 123}',
+    ],
+)
 async def test_malformed_event_bodies_are_400(client, live_key, box_office, conn, content):
     before = await conn.fetchval("SELECT count(*) FROM events WHERE box_office_id = $1", box_office["id"])
     response = await client.post(f"{API}/events", content=content, headers=bearer(live_key))
@@ -137,28 +178,43 @@ async def test_malformed_event_bodies_are_400(client, live_key, box_office, conn
     assert await conn.fetchval("SELECT count(*) FROM events WHERE box_office_id = $1", box_office["id"]) == before
 
 
-@pytest.mark.parametrize(("method", "path", "content"), [
-    ("PATCH", "/events/{event}", b"[]"), ("PATCH", "/events/{event}", b'{"title": null}'),
-    ("PATCH", "/events/{event}", b'{"ends_at": "2000-01-01T00:00:00Z"}'),
-    ("POST", "/events/{event}/ticket-types", b'{"name": "x", "quantity_total": 99999999999999999999}'),
-    ("POST", "/events/{event}/ticket-types", b'{"name": "x", "quantity_total": 5, "price": -1}'),
-    ("POST", "/events/{event}/publish", b"{nope"),
-    ("PATCH", "/webhooks/subscriptions/whsub_1", b'{"url": null}'),
-    ("POST", "/webhooks/subscriptions", b'{"url": "https://x.example\\u0000", "event_types": ["order.placed"]}'),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "content"),
+    [
+        ("PATCH", "/events/{event}", b"[]"),
+        ("PATCH", "/events/{event}", b'{"title": null}'),
+        ("PATCH", "/events/{event}", b'{"ends_at": "2000-01-01T00:00:00Z"}'),
+        ("POST", "/events/{event}/ticket-types", b'{"name": "x", "quantity_total": 99999999999999999999}'),
+        ("POST", "/events/{event}/ticket-types", b'{"name": "x", "quantity_total": 5, "price": -1}'),
+        ("POST", "/events/{event}/publish", b"{nope"),
+        ("PATCH", "/webhooks/subscriptions/whsub_1", b'{"url": null}'),
+        ("POST", "/webhooks/subscriptions", b'{"url": "https://x.example\\u0000", "event_types": ["order.placed"]}'),
+    ],
+)
 async def test_malformed_bodies_elsewhere(client, live_key, method, path, content):
     event = await create_event(client, live_key, slug=None)
-    response = await client.request(method, f"{API}{path.format(event=event['id'])}", content=content,
-                                    headers=bearer(live_key))
+    response = await client.request(
+        method, f"{API}{path.format(event=event['id'])}", content=content, headers=bearer(live_key)
+    )
     assert response.status_code in (400, 404), response.text
     assert response.json()["error"]["code"] in ("validation_error", "not_found")
 
 
-@pytest.mark.parametrize("path", [
-    "/events?status=%00", "/events?limit=-1", "/events?limit=99999999999999999999999", "/orders?event=evt_%00",
-    "/attendees?checked_in=%00", "/orders?buyer_email=" + "a" * 5000, "/events/evt_1%00", "/orders/%F0%9F%98%80",
-    "/webhooks/subscriptions/whsub_99999999999999999999", "/events?cursor=%00",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/events?status=%00",
+        "/events?limit=-1",
+        "/events?limit=99999999999999999999999",
+        "/orders?event=evt_%00",
+        "/attendees?checked_in=%00",
+        "/orders?buyer_email=" + "a" * 5000,
+        "/events/evt_1%00",
+        "/orders/%F0%9F%98%80",
+        "/webhooks/subscriptions/whsub_99999999999999999999",
+        "/events?cursor=%00",
+    ],
+)
 async def test_bad_query_input_never_500(client, live_key, path):
     response = await client.get(f"{API}{path}", headers=bearer(live_key))
     assert response.status_code in (400, 404), response.text
@@ -166,9 +222,9 @@ async def test_bad_query_input_never_500(client, live_key, path):
 
 
 async def test_terms_required_maps_to_403(client):
-    from core.errors import TermsRequired
     from starlette.requests import Request
 
+    from core.errors import TermsRequired
     from dialects.equaticket.errors import error_response
 
     request = Request({"type": "http", "method": "POST", "path": "/", "headers": [], "query_string": b""})
