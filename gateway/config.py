@@ -63,9 +63,9 @@ class EquaticketSettings(DialectSettings):
 
 
 class Dialects(Section):
-    ticketsmart: TicketSmartSettings = Field(default_factory=TicketSmartSettings)
-    tickettailor: TicketTailorSettings = Field(default_factory=TicketTailorSettings)
-    equaticket: EquaticketSettings = Field(default_factory=EquaticketSettings)
+    ticketsmart: TicketSmartSettings = TicketSmartSettings()
+    tickettailor: TicketTailorSettings = TicketTailorSettings()
+    equaticket: EquaticketSettings = EquaticketSettings()
 
 
 class Settings(Section):
@@ -83,7 +83,7 @@ class Settings(Section):
     pool_min_size: int = Field(2, ge=1)
     pool_max_size: int = Field(10, ge=1)
     log_level: str = "info"
-    dialects: Dialects = Field(default_factory=Dialects)
+    dialects: Dialects = Dialects()
 
     def dialect(self, name: str) -> DialectSettings:
         settings: DialectSettings = getattr(self.dialects, name)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 import time
 from functools import lru_cache
+from typing import cast
 
 from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import Storage as AsyncStorage
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
@@ -29,9 +31,9 @@ def _item(policy: RateLimitPolicy) -> RateLimitItem:
 
 class RateLimiter:
     def __init__(self, storage_uri: str) -> None:
-        self.storage = storage_from_string(async_uri(storage_uri))
-        self._moving = MovingWindowRateLimiter(self.storage)  # type: ignore[arg-type]
-        self._fixed = FixedWindowRateLimiter(self.storage)  # type: ignore[arg-type]
+        self.storage = cast(AsyncStorage, storage_from_string(async_uri(storage_uri)))
+        self._moving = MovingWindowRateLimiter(self.storage)
+        self._fixed = FixedWindowRateLimiter(self.storage)
 
     async def hit(self, policy: RateLimitPolicy, key: str) -> LimitState:
         strategy = self._moving if policy.moving else self._fixed
@@ -43,6 +45,3 @@ class RateLimiter:
 
     async def check(self) -> bool:
         return bool(await self.storage.check())
-
-    async def reset(self) -> None:
-        await self.storage.reset()
