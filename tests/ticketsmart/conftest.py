@@ -1,22 +1,23 @@
-"""TicketSmart fixtures: the app with this dialect mounted as the gateway mounts it, keys, events.
+"""TicketSmart fixtures: the gateway's real app with only this dialect enabled, keys, events.
 
-The ``app`` override mounts only this dialect (at its configured prefix, like
-gateway.app.dialect_routes), so these tests do not depend on sibling dialects being importable.
+The ``app`` override builds the app with gateway.app.build_app, as served, over the session's
+started gateway, with the sibling dialects switched off in its settings: these tests then never
+depend on another dialect being importable while it is being written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from core import events
 from core.models import EventCreate, OrderCreate, Scope, parse
 from core.orders import place_order
-from dialects.ticketsmart import DIALECT
+from gateway.app import build_app
+from gateway.config import Dialects, EquaticketSettings, TicketTailorSettings
 from gateway.runtime import Gateway
 
 BASE = "/ticketsmart/api/v1"
@@ -25,9 +26,10 @@ LATER = datetime(2031, 9, 1, 19, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def app(gateway: Gateway) -> Any:
-    settings = gateway.settings.dialect("ticketsmart")
-    dialect = DIALECT(gateway.services(), settings)
-    return Starlette(routes=[Mount(settings.prefix, app=dialect.app())])
+    only_ours = Dialects(tickettailor=TicketTailorSettings(enabled=False),
+                         equaticket=EquaticketSettings(enabled=False))
+    settings = gateway.settings.model_copy(update={"dialects": only_ours})
+    return build_app(dataclasses.replace(gateway, settings=settings))
 
 
 @pytest.fixture

@@ -190,3 +190,27 @@ async def test_same_event_in_core_for_other_dialects(client, auth, box_office, c
     # any dialect's id form reaches the same event
     r = await client.get(f"{BASE}/events/ev_{number}", headers=auth)
     assert r.json()["event"]["id"] == f"evt_{number}"
+
+
+async def test_vendor_bare_paths_on_a_host_name(gateway, box_office, make_key):
+    """Served on the vendor's own paths (https://HOST/api/v1/...) when the Host is configured."""
+    import dataclasses
+
+    import httpx
+
+    from gateway.app import build_app
+    from gateway.config import Dialects, EquaticketSettings, TicketSmartSettings, TicketTailorSettings
+
+    dialects = Dialects(ticketsmart=TicketSmartSettings(hosts=("ticketsmart.example",)),
+                        tickettailor=TicketTailorSettings(enabled=False),
+                        equaticket=EquaticketSettings(enabled=False))
+    app = build_app(dataclasses.replace(gateway, settings=gateway.settings.model_copy(
+        update={"dialects": dialects})))
+    headers = {"x-api-key": await make_key(box_office, "ticketsmart")}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticketsmart.example") as vendor:
+        r = await vendor.post("/api/v1/events", headers=headers,
+                              json={"title": "Bare", "startsAt": "2031-01-01T00:00:00Z"})
+        assert r.status_code == 201
+        assert (await vendor.get("/api/v1/events/bare", headers=headers)).json()["event"]["title"] == "Bare"
+        assert_cors(await vendor.get("/api/v1/nope"))
