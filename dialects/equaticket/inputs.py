@@ -63,6 +63,22 @@ SUBSCRIPTION_FIELDS = frozenset({"url", "event_types", "description", "enabled"}
 TIMES = frozenset({"starts_at", "ends_at", "doors_open_at", "sale_starts_at", "sale_ends_at"})
 INTEGERS = frozenset({"price", "booking_fee", "quantity_total", "min_per_order", "max_per_order", "sort_order"})
 BOOLEANS = frozenset({"online", "hidden", "enabled"})
+# columns that cannot be cleared: core's partial updates would hand None to PostgreSQL
+EVENT_REQUIRED = frozenset({"title", "slug", "starts_at", "timezone", "online", "currency", "visibility", "category"})
+TICKET_TYPE_REQUIRED = frozenset(
+    {
+        "name",
+        "price",
+        "booking_fee",
+        "quantity_total",
+        "min_per_order",
+        "max_per_order",
+        "hidden",
+        "sort_order",
+        "status",
+        "currency",
+    }
+)
 
 
 async def json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
@@ -83,6 +99,12 @@ def _known(data: dict[str, Any], allowed: frozenset[str], prefix: str = "") -> N
             raise BadRequest(f"Unknown field: {prefix}{key}", f"{prefix}{key}")
         if value is not None:
             _typed(key, value, prefix)
+
+
+def _not_null(data: dict[str, Any], required: frozenset[str]) -> None:
+    for key in sorted(required & data.keys()):
+        if data[key] is None:
+            raise ValidationFailed.single(key, "must not be null")
 
 
 def _typed(key: str, value: Any, prefix: str) -> None:
@@ -134,6 +156,7 @@ def event_create(data: dict[str, Any]) -> EventCreate:
 
 def event_update(data: dict[str, Any]) -> EventUpdate:
     _known(data, EVENT_FIELDS)
+    _not_null(data, EVENT_REQUIRED)
     return parse(EventUpdate, data)
 
 
@@ -143,6 +166,7 @@ def ticket_type_create(data: dict[str, Any], event_currency: str) -> TicketTypeC
 
 
 def ticket_type_update(data: dict[str, Any], event_currency: str) -> TicketTypeUpdate:
+    _not_null(data, TICKET_TYPE_REQUIRED)
     fields, _ = ticket_type_fields(data, event_currency)
     return parse(TicketTypeUpdate, fields)
 
