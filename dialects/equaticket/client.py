@@ -21,8 +21,13 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 IMPORTS = ("events", "orders", "tickets")
 RATE_LIMIT_HEADERS: tuple[str, str] | None = None  # Retry-After on the 429 only
-ID_PREFIX = {"event": "evt_", "ticket_type": "tkt_", "order": "ord_", "issued_ticket": "att_",
-             "webhook_subscription": "whsub_"}
+ID_PREFIX = {
+    "event": "evt_",
+    "ticket_type": "tkt_",
+    "order": "ord_",
+    "issued_ticket": "att_",
+    "webhook_subscription": "whsub_",
+}
 ORDER_STATUS = {"confirmed": "completed", "pending": "pending", "cancelled": "cancelled", "refunded": "refunded"}
 ORDER_STATUS_OUT = {core: wire for wire, core in ORDER_STATUS.items()}
 
@@ -80,68 +85,129 @@ def _upper(value: Any) -> Any:
 
 # --- vendor JSON -> neutral dicts ---------------------------------------------------------------
 
+
 def parse_ticket_type(data: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "source_id": data.get("id"), "event_id": data.get("event_id"), "name": data.get("name"),
-        "description": data.get("description"), "price": data.get("price"), "booking_fee": data.get("booking_fee"),
-        "quantity": data.get("quantity_total"), "sold": data.get("quantity_sold"),
-        "available": data.get("quantity_available"), "min_per_order": data.get("min_per_order"),
-        "max_per_order": data.get("max_per_order"), "sale_starts_at": iso(data.get("sale_starts_at")),
-        "sale_ends_at": iso(data.get("sale_ends_at")), "hidden": data.get("hidden"),
-        "access_code": data.get("access_code"), "status": data.get("status"), "sort_order": data.get("sort_order"),
-        "created_at": iso(data.get("created_at")), "updated_at": iso(data.get("updated_at")),
+        "source_id": data.get("id"),
+        "event_id": data.get("event_id"),
+        "name": data.get("name"),
+        "description": data.get("description"),
+        "price": data.get("price"),
+        "booking_fee": data.get("booking_fee"),
+        "quantity": data.get("quantity_total"),
+        "sold": data.get("quantity_sold"),
+        "available": data.get("quantity_available"),
+        "min_per_order": data.get("min_per_order"),
+        "max_per_order": data.get("max_per_order"),
+        "sale_starts_at": iso(data.get("sale_starts_at")),
+        "sale_ends_at": iso(data.get("sale_ends_at")),
+        "hidden": data.get("hidden"),
+        "access_code": data.get("access_code"),
+        "status": data.get("status"),
+        "sort_order": data.get("sort_order"),
+        "created_at": iso(data.get("created_at")),
+        "updated_at": iso(data.get("updated_at")),
     }
 
 
-EVENT_TEXT = ("title", "slug", "description", "timezone", "venue_name", "address", "city", "postal_code",
-              "country", "online", "category", "url", "image_header", "image_thumbnail", "call_to_action",
-              "status", "visibility", "access_code")
+EVENT_TEXT = (
+    "title",
+    "slug",
+    "description",
+    "timezone",
+    "venue_name",
+    "address",
+    "city",
+    "postal_code",
+    "country",
+    "online",
+    "category",
+    "url",
+    "image_header",
+    "image_thumbnail",
+    "call_to_action",
+    "status",
+    "visibility",
+    "access_code",
+)
 
 
 def parse_event(data: Mapping[str, Any]) -> dict[str, Any]:
     event = {name: data.get(name) for name in EVENT_TEXT if name in data}
-    event.update({
-        "source_id": data.get("id"), "currency": _upper(data.get("currency")),
-        "starts_at": iso(data.get("starts_at")), "ends_at": iso(data.get("ends_at")),
-        "doors_open_at": iso(data.get("doors_open_at")), "created_at": iso(data.get("created_at")),
-        "updated_at": iso(data.get("updated_at")),
-        "ticket_types": [parse_ticket_type(t) for t in data.get("ticket_types") or []],
-    })
+    event.update(
+        {
+            "source_id": data.get("id"),
+            "currency": _upper(data.get("currency")),
+            "starts_at": iso(data.get("starts_at")),
+            "ends_at": iso(data.get("ends_at")),
+            "doors_open_at": iso(data.get("doors_open_at")),
+            "created_at": iso(data.get("created_at")),
+            "updated_at": iso(data.get("updated_at")),
+            "ticket_types": [parse_ticket_type(t) for t in data.get("ticket_types") or []],
+        }
+    )
     return event
 
 
 def _line_item(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {"ticket_type_id": data.get("ticket_type_id"), "description": data.get("name"), "type": data.get("type"),
-            "quantity": data.get("quantity"), "value": data.get("subtotal"), "booking_fee": data.get("booking_fee"),
-            "total": data.get("total")}
+    return {
+        "ticket_type_id": data.get("ticket_type_id"),
+        "description": data.get("name"),
+        "type": data.get("type"),
+        "quantity": data.get("quantity"),
+        "value": data.get("subtotal"),
+        "booking_fee": data.get("booking_fee"),
+        "total": data.get("total"),
+    }
 
 
 def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "source_id": data.get("id"), "event_id": data.get("event_id"),
-        "status": ORDER_STATUS.get(data.get("status"), data.get("status")), "buyer_name": data.get("buyer_name"),
-        "buyer_email": data.get("buyer_email"), "buyer_phone": data.get("buyer_phone"),
-        "currency": _upper(data.get("currency")), "subtotal": data.get("subtotal"),
-        "booking_fee": data.get("booking_fee"), "tax": data.get("tax"), "total": data.get("total"),
-        "refund_amount": data.get("refunded_amount"), "payment_method": data.get("payment_method"),
-        "created_at": iso(data.get("created_at")), "updated_at": iso(data.get("updated_at")),
+        "source_id": data.get("id"),
+        "event_id": data.get("event_id"),
+        "status": ORDER_STATUS.get(data.get("status"), data.get("status")),
+        "buyer_name": data.get("buyer_name"),
+        "buyer_email": data.get("buyer_email"),
+        "buyer_phone": data.get("buyer_phone"),
+        "currency": _upper(data.get("currency")),
+        "subtotal": data.get("subtotal"),
+        "booking_fee": data.get("booking_fee"),
+        "tax": data.get("tax"),
+        "total": data.get("total"),
+        "refund_amount": data.get("refunded_amount"),
+        "payment_method": data.get("payment_method"),
+        "created_at": iso(data.get("created_at")),
+        "updated_at": iso(data.get("updated_at")),
         "line_items": [_line_item(i) for i in data.get("line_items") or []],
     }
 
 
 def parse_ticket(data: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "source_id": data.get("id"), "event_id": data.get("event_id"), "order_id": data.get("order_id"),
-        "ticket_type_id": data.get("ticket_type_id"), "description": data.get("ticket_type_name"),
-        "first_name": data.get("first_name"), "last_name": data.get("last_name"), "email": data.get("email"),
-        "barcode": data.get("barcode"), "status": data.get("status"), "checked_in": data.get("checked_in"),
-        "checked_in_at": iso(data.get("checked_in_at")), "created_at": iso(data.get("created_at")),
+        "source_id": data.get("id"),
+        "event_id": data.get("event_id"),
+        "order_id": data.get("order_id"),
+        "ticket_type_id": data.get("ticket_type_id"),
+        "description": data.get("ticket_type_name"),
+        "first_name": data.get("first_name"),
+        "last_name": data.get("last_name"),
+        "email": data.get("email"),
+        "barcode": data.get("barcode"),
+        "status": data.get("status"),
+        "checked_in": data.get("checked_in"),
+        "checked_in_at": iso(data.get("checked_in_at")),
+        "created_at": iso(data.get("created_at")),
         "updated_at": iso(data.get("updated_at")),
     }
 
 
-PARSERS = {"events": parse_event, "public_events": parse_event, "orders": parse_order, "tickets": parse_ticket,
-           "ticket_types": parse_ticket_type}
+PARSERS = {
+    "events": parse_event,
+    "public_events": parse_event,
+    "orders": parse_order,
+    "tickets": parse_ticket,
+    "ticket_types": parse_ticket_type,
+}
 
 
 def parse_body(resource: str, op: str, body: Any) -> dict[str, Any]:
@@ -162,6 +228,7 @@ def next_position(body: Any) -> dict[str, Any] | None:
 
 # --- replay: wire requests <-> neutral requests ----------------------------------------------------
 
+
 def describe(method: str, path: str, params: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
     """A recorded request as a neutral request; None when the path is not an Equaticket endpoint."""
     for verb, pattern, resource, op in ROUTES:
@@ -180,8 +247,7 @@ def _filter_in(resource: str, name: str, value: str) -> Any:
 
 
 def _describe(resource: str, op: str, groups: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
-    request: dict[str, Any] = {"resource": resource, "op": op, "id": groups.get("id"), "filters": {},
-                               "unsupported": []}
+    request: dict[str, Any] = {"resource": resource, "op": op, "id": groups.get("id"), "filters": {}, "unsupported": []}
     if groups.get("event"):
         request["filters"]["event_id"] = groups["event"]
     wire = FILTERS.get(resource, {}) if op == "list" else {}
@@ -243,6 +309,7 @@ def _list_params(request: Mapping[str, Any], filters: dict[str, Any], position: 
 
 
 # --- talking to the API ------------------------------------------------------------------------
+
 
 class Client:
     """Reads an Equaticket API; pass ``http`` to choose the transport (rate limits, tests)."""
