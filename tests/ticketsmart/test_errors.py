@@ -240,3 +240,12 @@ async def test_openapi_is_public(client):
     assert r.status_code == 200
     assert r.json()["openapi"] == "3.1.0"
     assert_cors(r)
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b"42", b'"event"'])
+async def test_400_body_must_be_an_object(client, auth, box_office, make_event, body):
+    row = await make_event(box_office)
+    expected = {"error": "Validation failed", "details": [{"field": "body", "message": "Expected object"}]}
+    for method, path in (("POST", "/events"), ("PATCH", f"/events/{row['id']}")):
+        r = await client.request(method, BASE + path, headers=auth, content=body)
+        assert (r.status_code, r.json()) == (400, expected)
