@@ -48,32 +48,37 @@ async def claim(
     releasing it (a killed process): it is taken over instead of blocking the key for a day.
     """
     for _ in range(5):  # a released record can vanish between our INSERT and SELECT: look again
-        async with conn.transaction():
-            await conn.execute(
-                "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3"
-                " AND (expires_at <= $4 OR (state = 'running' AND created_at <= $5))",
-                scope.box_office_id,
-                scope.livemode,
-                key,
-                now,
-                now - stale_after,
-            )
-            inserted = await conn.fetchval(
-                "INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at,"
-                " expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
-                scope.box_office_id,
-                scope.livemode,
-                key,
-                fingerprint,
-                now,
-                now + ttl,
-            )
-        if inserted:
+        if await _insert(conn, scope, key, fingerprint, now, ttl, now - stale_after):
             return Claim("claimed")
         row = await _existing(conn, scope, key)
         if row is not None:
             return _judge(row, fingerprint)
     return Claim("running")
+
+
+async def _insert(
+    conn: asyncpg.Connection,
+    scope: Scope,
+    key: str,
+    fingerprint: bytes,
+    now: datetime,
+    ttl: timedelta,
+    stale_before: datetime,
+) -> bool:
+    """Drop an expired or abandoned record of the key, then try to take it (one transaction)."""
+    office, livemode = scope.box_office_id, scope.livemode
+    async with conn.transaction():
+        await conn.execute(
+            "DELETE FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3"
+            " AND (expires_at <= $4 OR (state = 'running' AND created_at <= $5))",
+            office, livemode, key, now, stale_before,
+        )  # fmt: skip
+        inserted = await conn.fetchval(
+            "INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at,"
+            " expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
+            office, livemode, key, fingerprint, now, now + ttl,
+        )  # fmt: skip
+    return bool(inserted)
 
 
 async def _existing(conn: asyncpg.Connection, scope: Scope, key: str) -> asyncpg.Record | None:

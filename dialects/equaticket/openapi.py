@@ -60,7 +60,7 @@ def _post(summary: str, scope: str, status: str, schema: str, body: bool = True,
 EV, TT, SUB = _param("event_id"), _param("ticket_type_id"), _param("subscription_id")
 
 
-def _paths() -> dict[str, Any]:
+def _event_paths() -> dict[str, Any]:
     return {
         "/events": {
             "get": _operation(
@@ -97,6 +97,11 @@ def _paths() -> dict[str, Any]:
                 "Delete an unsold ticket type", "ticket_types:write", "200", "Deleted", parameters=[EV, TT]
             ),
         },
+    }
+
+
+def _read_paths() -> dict[str, Any]:
+    return {
         "/events/{event_id}/orders": {
             "get": _operation(
                 "An event's orders",
@@ -145,6 +150,11 @@ def _paths() -> dict[str, Any]:
                 ],
             )
         },
+    }
+
+
+def _webhook_paths() -> dict[str, Any]:
+    return {
         "/webhooks/subscriptions": {
             "get": _operation(
                 "List subscriptions", "webhooks:read", "200", "WebhookSubscriptionList", parameters=PAGING
@@ -168,6 +178,11 @@ def _paths() -> dict[str, Any]:
                 "Delivery history", "webhooks:read", "200", "WebhookDeliveryList", parameters=[SUB, *PAGING]
             )
         },
+    }
+
+
+def _public_paths() -> dict[str, Any]:
+    return {
         "/public/events": {
             "get": _operation(
                 "Published public events of an organization (no auth)",
@@ -188,7 +203,8 @@ def _paths() -> dict[str, Any]:
 
 
 def _all_paths() -> dict[str, Any]:
-    paths = {f"/api/v1{path}": item for path, item in _paths().items()}
+    groups = (_event_paths(), _read_paths(), _webhook_paths(), _public_paths())
+    paths = {f"/api/v1{path}": item for group in groups for path, item in group.items()}
     paths["/api/settings/api-keys/reset-test-data"] = {
         "post": _post("Delete all test-mode data of the organization", "events:write", "200", "TestDataReset", False)
     }
