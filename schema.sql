@@ -256,3 +256,35 @@ CREATE TABLE webhook_attempts (
     error           text
 );
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id);
+
+-- migration: 3 imports
+-- which core row each imported vendor object became, so a second import updates it
+CREATE TABLE import_map (
+    box_office_id   bigint NOT NULL REFERENCES box_offices ON DELETE CASCADE,
+    livemode        boolean NOT NULL,
+    source_dialect  text NOT NULL CHECK (source_dialect IN ('ticketsmart', 'tickettailor', 'equaticket')),
+    source_kind     text NOT NULL
+                    CHECK (source_kind IN ('event', 'ticket_type', 'order', 'issued_ticket')),
+    source_id       text NOT NULL CHECK (length(source_id) BETWEEN 1 AND 200),
+    core_id         bigint NOT NULL,
+    -- the vendor's own stock figures (total, sold, available), for the stock reconciliation
+    stock           jsonb NOT NULL DEFAULT '{}',
+    imported_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (box_office_id, livemode, source_dialect, source_kind, source_id)
+);
+CREATE INDEX import_map_core ON import_map (source_kind, core_id);
+
+-- where an import of one resource got to: the next page's token, so an interrupted run resumes
+CREATE TABLE import_checkpoints (
+    box_office_id   bigint NOT NULL REFERENCES box_offices ON DELETE CASCADE,
+    livemode        boolean NOT NULL,
+    source_dialect  text NOT NULL,
+    source_url      text NOT NULL,
+    resource        text NOT NULL,
+    next_token      text,
+    pages           integer NOT NULL DEFAULT 0,
+    objects         integer NOT NULL DEFAULT 0,
+    done            boolean NOT NULL DEFAULT false,
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (box_office_id, livemode, source_dialect, source_url, resource)
+);

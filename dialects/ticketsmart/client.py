@@ -1,0 +1,235 @@
+"""A client for a TicketSmart v1 API (the vendor, or a ticketgate serving this dialect).
+
+The migration toolkit uses it to import (``pages``) and to replay (``describe``, ``render``,
+``parse_body``). Everything vendor-specific lives here as data or small functions; callers
+only ever see *neutral* dicts: core field names, ISO-8601 UTC times to the second, core
+enum spellings, currency uppercase, and the vendor's own id strings.
+
+TicketSmart has no order, ticket or attendee endpoints: only events and their ticket types.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+DIALECT = "ticketsmart"
+PAGING = "page"  # page / limit numbers
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+IMPORTS = ("events",)  # no order endpoints exist, so stock comes from the vendor's own counts
+RATE_LIMIT_HEADERS: tuple[str, str] | None = None  # only Retry-After (and retryAfter) on a 429
+ID_PREFIX = {"event": "evt_", "ticket_type": "tkt_"}
+
+API = "/api/v1"
+# (method, path pattern, resource, operation): every documented endpoint, as data
+ROUTES: tuple[tuple[str, str, str, str], ...] = (
+    ("GET", r"/api/v1/events", "events", "list"),
+    ("POST", r"/api/v1/events", "events", "create"),
+    ("GET", r"/api/v1/events/(?P<id>[^/]+)", "events", "get"),
+    ("PATCH", r"/api/v1/events/(?P<id>[^/]+)", "events", "update"),
+    ("GET", r"/api/v1/events/(?P<id>[^/]+)/ticket-types", "ticket_types", "list"),
+    ("GET", r"/api/v1/events/(?P<id>[^/]+)/availability", "availability", "get"),
+    ("GET", r"/api/v1/openapi.json", "openapi", "get"),
+)
+# wire query parameter -> neutral filter name (events list only)
+FILTERS = {"status": "status", "search": "search", "dateFrom": "starts_from", "dateTo": "starts_to",
+           "liveOnly": "on_sale_only"}
+PAGE_PARAMS = ("page", "limit")
+
+
+class NoEquivalent(LookupError):
+    """The neutral request cannot be expressed in this dialect (the reason is the message)."""
+
+
+def auth_headers(key: str) -> dict[str, str]:
+    return {"x-api-key": key}
+
+
+def iso(value: Any) -> str | None:
+    """Any ISO-8601 text to UTC seconds with ``Z``; None stays None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value  # not a time: kept as sent, so a comparison shows it
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+# --- vendor JSON -> neutral dicts ---------------------------------------------------------------
+
+def parse_ticket_type(data: Mapping[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    return {
+        "source_id": data.get("id"), "event_id": event_id, "name": data.get("name"),
+        "description": data.get("description"), "price": data.get("price"),
+        "quantity": data.get("quantity"), "sold": data.get("sold"), "available": data.get("available"),
+        "min_per_order": data.get("minPerOrder"), "max_per_order": data.get("maxPerOrder"),
+        "hidden": data.get("hidden"), "sort_order": data.get("sortOrder"),
+        "sale_starts_at": iso(data.get("saleStartsAt")), "sale_ends_at": iso(data.get("saleEndsAt")),
+    }
+
+
+def parse_event(data: Mapping[str, Any]) -> dict[str, Any]:
+    event_id = data.get("id")
+    return {
+        "source_id": event_id, "title": data.get("title"), "slug": data.get("slug"),
+        "description": data.get("description"), "status": _lower(data.get("status")),
+        "starts_at": iso(data.get("startsAt")), "ends_at": iso(data.get("endsAt")),
+        "doors_open_at": iso(data.get("doorsOpen")), "timezone": data.get("timezone"),
+        "venue_name": data.get("venueName"), "address": data.get("address"),
+        "postal_code": data.get("postalCode"), "city": data.get("city"), "country": data.get("country"),
+        "currency": data["currency"].upper() if isinstance(data.get("currency"), str) else None,
+        "visibility": _lower(data.get("visibility")), "category": _lower(data.get("category")),
+        "url": data.get("publicUrl"), "created_at": iso(data.get("createdAt")),
+        "updated_at": iso(data.get("updatedAt")),
+        "ticket_types": [parse_ticket_type(t, event_id) for t in data.get("ticketTypes") or []],
+    }
+
+
+def parse_availability(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "event_id": data.get("eventId"), "status": _lower(data.get("status")),
+        "currency": data.get("currency"), "on_sale": data.get("onSale"), "sold_out": data.get("soldOut"),
+        "total_quantity": data.get("totalQuantity"), "total_sold": data.get("totalSold"),
+        "total_available": data.get("totalAvailable"),
+    }
+
+
+def parse_body(resource: str, op: str, body: Any) -> dict[str, Any]:
+    """A 2xx body as ``{"items": [...], "has_more": bool}`` (lists) or ``{"item": {...}}``."""
+    if not isinstance(body, dict):
+        raise ValueError("expected a JSON object")
+    if resource == "events" and op == "list":
+        return {"items": [parse_event(e) for e in body["events"]],
+                "has_more": bool(body["pagination"]["hasMore"])}
+    if resource == "ticket_types":
+        return {"items": [parse_ticket_type(t, body.get("eventId")) for t in body["ticketTypes"]],
+                "has_more": False}
+    if resource == "availability":
+        return {"item": parse_availability(body)}
+    if resource == "events":
+        return {"item": parse_event(body["event"])}
+    return {"item": body}
+
+
+def next_position(body: Any) -> dict[str, Any] | None:
+    """The token of the next page: none here, page numbers follow from offset and limit."""
+    return None
+
+
+# --- replay: wire requests <-> neutral requests ----------------------------------------------------
+
+def _route(method: str, path: str) -> tuple[str, str, dict[str, str]] | None:
+    for verb, pattern, resource, op in ROUTES:
+        match = re.fullmatch(pattern, path)
+        if verb == method and match:
+            return resource, op, match.groupdict()
+    return None
+
+
+def _statuses(raw: str) -> list[str]:
+    return sorted(part.strip().lower() for part in raw.split(",") if part.strip())
+
+
+def describe(method: str, path: str, params: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
+    """A recorded request as a neutral request; None when the path is not a TicketSmart endpoint."""
+    found = _route(method, path)
+    if found is None:
+        return None
+    resource, op, groups = found
+    query = dict(params)
+    request: dict[str, Any] = {"resource": resource, "op": op, "id": groups.get("id"), "filters": {},
+                               "unsupported": []}
+    if resource == "ticket_types":
+        request["filters"]["event_id"], request["id"] = groups["id"], None
+    for name, value in query.items():
+        if name in FILTERS:
+            request["filters"][FILTERS[name]] = _statuses(value) if name == "status" else value
+        elif name not in PAGE_PARAMS:
+            request["unsupported"].append(name)
+    if op == "list" and resource == "events":
+        request["limit"] = min(_int(query.get("limit"), DEFAULT_LIMIT), MAX_LIMIT)
+        request["position"] = {"page": _int(query.get("page"), 1)}
+    return request
+
+
+def _int(raw: str | None, default: int) -> int:
+    return int(raw) if raw is not None and raw.isascii() and raw.isdigit() else default
+
+
+def render(request: Mapping[str, Any], position: Mapping[str, Any] | None = None) -> tuple[str, str, list]:
+    """A neutral GET request as (method, path, params) here, or NoEquivalent."""
+    resource, op, filters = request["resource"], request["op"], dict(request.get("filters") or {})
+    if op not in ("list", "get"):
+        raise NoEquivalent(f"{resource} {op} is a write")
+    if resource == "events" and op == "get":
+        return "GET", f"{API}/events/{request['id']}", []
+    if resource == "ticket_types":
+        return "GET", f"{API}/events/{filters.pop('event_id')}/ticket-types", []
+    if resource == "availability":
+        return "GET", f"{API}/events/{request['id']}/availability", []
+    if resource != "events":
+        raise NoEquivalent(f"TicketSmart has no {resource} endpoint")
+    return "GET", f"{API}/events", _event_params(request, filters, position)
+
+
+def _event_params(request: Mapping[str, Any], filters: dict[str, Any], position: Mapping[str, Any] | None) -> list:
+    wire = {neutral: name for name, neutral in FILTERS.items()}
+    params: list[tuple[str, str]] = []
+    for name, value in filters.items():
+        if name not in wire:
+            raise NoEquivalent(f"TicketSmart cannot filter events by {name}")
+        params.append((wire[name], ",".join(v.upper() for v in value) if name == "status" else str(value)))
+    limit = int(request.get("limit") or DEFAULT_LIMIT)
+    if limit > MAX_LIMIT:
+        raise NoEquivalent(f"TicketSmart pages hold at most {MAX_LIMIT} items")
+    offset = int((position or {}).get("offset", 0))
+    if offset % limit:
+        raise NoEquivalent(f"offset {offset} is not on a page boundary of {limit}")
+    return [*params, ("page", str(offset // limit + 1)), ("limit", str(limit))]
+
+
+# --- talking to the API ------------------------------------------------------------------------
+
+class Client:
+    """Reads a TicketSmart API; pass ``http`` to choose the transport (rate limits, tests)."""
+
+    def __init__(self, base_url: str, key: str, http: httpx.AsyncClient | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = auth_headers(key)
+        self.http = http or httpx.AsyncClient(timeout=30)
+
+    async def get(self, path: str, params: Sequence[tuple[str, str]] = ()) -> httpx.Response:
+        return await self.http.get(self.base_url + path, params=list(params), headers=self.headers)
+
+    async def get_json(self, path: str, params: Sequence[tuple[str, str]] = ()) -> Any:
+        response = await self.get(path, params)
+        response.raise_for_status()
+        return response.json()
+
+    async def pages(self, resource: str, start: str | None = None) -> AsyncIterator[tuple[list[dict], str | None]]:
+        """Every page of ``resource`` as (neutral items, token of the next page or None)."""
+        if resource not in IMPORTS:
+            raise NoEquivalent(f"TicketSmart has no {resource} endpoint")
+        page = int(start or 1)
+        while True:
+            body = await self.get_json(f"{API}/events", [("page", str(page)), ("limit", str(MAX_LIMIT))])
+            more = bool(body["pagination"]["hasMore"])
+            page += 1
+            yield [parse_event(e) for e in body["events"]], str(page) if more else None
+            if not more:
+                return
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
