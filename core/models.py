@@ -138,6 +138,13 @@ class TicketTypeCreate(Input):
         return self
 
 
+def _required(value: Any) -> Any:
+    """Partial updates may leave a field out, but may not set a required column to null."""
+    if value is None:
+        raise ValueError("must not be null")
+    return value
+
+
 class TicketTypeUpdate(Input):
     name: Name | None = None
     description: LongText | None = None
@@ -152,6 +159,11 @@ class TicketTypeUpdate(Input):
     access_code: ShortText | None = None
     sort_order: Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)] | None = None
     status: TicketTypeStatus | None = None
+
+    _not_null = field_validator(
+        "name", "price", "booking_fee", "quantity", "min_per_order", "max_per_order", "hidden", "sort_order",
+        "status",
+    )(classmethod(lambda cls, value: _required(value)))
 
 
 class EventFields(Input):
@@ -196,12 +208,9 @@ class EventUpdate(EventFields):
     visibility: Visibility | None = None
     category: Category | None = None
 
-    @field_validator("title", "starts_at", "timezone", "online", "currency", "visibility", "category")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("must not be null")
-        return value
+    _not_null = field_validator(
+        "title", "slug", "starts_at", "timezone", "online", "currency", "visibility", "category"
+    )(classmethod(lambda cls, value: _required(value)))
 
 
 def check_event_times(starts: datetime, ends: datetime | None, doors: datetime | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from core.clock import Clock, SystemClock
 from core.db import create_pool, migrate, start_embedded
 from core.keys import KeyStore
 from dialects.base import Services
+from gateway import maintenance
 from gateway.config import Settings
 from gateway.ratelimit import RateLimiter
 from gateway.webhook_worker import Worker, install_outbox
@@ -34,6 +36,7 @@ class Gateway:
     limiter: RateLimiter | None = None
     cursor_secret: str = ""
     worker: Worker | None = None
+    _housekeeping: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.dsn = self.dsn or resolve_dsn(self.settings)
@@ -50,11 +53,16 @@ class Gateway:
         if self.settings.rate_limits_enabled:
             self.limiter = RateLimiter(self.settings.rate_limit_storage)
         install_outbox(self.clock)
+        self._housekeeping = asyncio.get_running_loop().create_task(maintenance.run_forever(self.pool, self.clock))
         if self.settings.webhook_worker:
             self.worker = Worker(self.pool, self.dsn, self.clock)
             await self.worker.start()
 
     async def stop(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
         if self.worker is not None:
             await self.worker.stop()
         if self.keys is not None:

@@ -201,3 +201,15 @@ async def test_listing_by_exact_created_second(conn, box_office):
     miss = await list_orders(conn, scope, OrderFilters(created=TimeRange(eq=second - timedelta(seconds=1))),
                              PageQuery(10))
     assert [r["id"] for r in hit.rows] == [order["id"]] and miss.rows == []
+
+
+@pytest.mark.parametrize(("model", "field"), [
+    ("EventUpdate", "slug"), ("EventUpdate", "title"), ("TicketTypeUpdate", "quantity"),
+    ("TicketTypeUpdate", "booking_fee"), ("TicketTypeUpdate", "min_per_order"), ("TicketTypeUpdate", "sort_order"),
+])
+def test_partial_updates_refuse_null_for_required_columns(model, field):
+    from core import models
+
+    with pytest.raises(ValidationFailed, match="must not be null"):
+        parse(getattr(models, model), {field: None})
+    assert parse(getattr(models, model), {}).provided() == {}

@@ -173,3 +173,15 @@ async def test_revoked_key_fails_on_the_next_request(fake, conn, box_office, mak
             break
         await asyncio.sleep(0.01)
     assert (await fake.get("/ticketsmart/whoami", headers={"x-key": key})).status_code == 401
+
+
+async def test_maintenance_purges_expired_idempotency_records(gateway, conn, box_office, clock):
+    from gateway import maintenance
+
+    await conn.execute(
+        "INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at, expires_at)"
+        " VALUES ($1, true, 'old', '\\x00', now() - interval '2 days', now() - interval '1 day'),"
+        " ($1, true, 'fresh', '\\x00', now(), now() + interval '1 day')", box_office["id"])
+    assert await maintenance.run_once(gateway.pool, clock) >= 1
+    left = await conn.fetch("SELECT key FROM idempotency_keys WHERE box_office_id = $1", box_office["id"])
+    assert [r["key"] for r in left] == ["fresh"]
