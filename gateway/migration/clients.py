@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-import importlib
+import asyncio
+from collections.abc import Callable
 from types import ModuleType
 
 import httpx
 
-from gateway.migration.ratelimit import RateLimitTransport
+from gateway.migration.ratelimit import RateLimitTransport, Sleep
 
 DIALECTS = ("ticketsmart", "tickettailor", "equaticket")
+Transport = Callable[[], httpx.AsyncBaseTransport]  # a fresh inner transport: the network, an ASGI app, a mock
 
 
 def client_module(dialect: str) -> ModuleType:
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
+    import importlib
+
     return importlib.import_module(f"dialects.{dialect}.client")
 
 
-def http_client(dialect: str, transport: httpx.AsyncBaseTransport | None = None,
-                timeout: float = 30.0) -> httpx.AsyncClient:
+def network() -> httpx.AsyncBaseTransport:
+    return httpx.AsyncHTTPTransport(retries=1)  # retries here are connection retries only
+
+
+def http_client(dialect: str, transport: Transport = network, *, sleep: Sleep = asyncio.sleep,
+                timeout: float = 30.0) -> tuple[httpx.AsyncClient, RateLimitTransport]:
     """An AsyncClient that waits out 429s and exhausted windows the way ``dialect`` declares them."""
-    limited = RateLimitTransport(transport or httpx.AsyncHTTPTransport(retries=1),
-                                 client_module(dialect).RATE_LIMIT_HEADERS)
-    return httpx.AsyncClient(transport=limited, timeout=timeout)
+    limited = RateLimitTransport(transport(), client_module(dialect).RATE_LIMIT_HEADERS, sleep=sleep)
+    return httpx.AsyncClient(transport=limited, timeout=timeout), limited

@@ -109,7 +109,9 @@ class Importer:
         try:
             async for items, next_token in self.client.pages(checkpoint.resource, checkpoint.next_token):
                 async with self.conn.transaction():
-                    for item in items:
+                    # lists come newest first: writing a page oldest first gives objects created in the
+                    # same second ascending ids, so the copy lists them in the vendor's order
+                    for item in reversed(items):
                         await self._write(store, checkpoint.resource, item)
                     checkpoint.pages += 1
                     checkpoint.objects += len(items)

@@ -20,8 +20,7 @@ from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
 from gateway.app import build_app
 from gateway.config import load_settings
 from gateway.runtime import Gateway
-from gateway.migration.clients import client_module
-from gateway.migration.ratelimit import RateLimitTransport
+from gateway.migration.clients import http_client
 
 PREFIX = {"ticketsmart": "/ticketsmart", "tickettailor": "/tickettailor", "equaticket": "/equaticket"}
 START = datetime(2031, 6, 1, 19, tzinfo=UTC)
@@ -51,14 +50,17 @@ async def seed_office(conn: asyncpg.Connection, office: Any, n_events: int = 3, 
     return made
 
 
+async def no_sleep(seconds: float) -> None:
+    return None
+
+
+def asgi_transport(app: Any) -> Callable[[], httpx.AsyncBaseTransport]:
+    return lambda: httpx.ASGITransport(app=app)
+
+
 def asgi_http(app: Any, dialect: str, sleep: Callable | None = None) -> httpx.AsyncClient:
     """An httpx client into the in-process app, through the rate-limit transport the CLI uses."""
-    async def no_sleep(seconds: float) -> None:
-        return None
-
-    transport = RateLimitTransport(httpx.ASGITransport(app=app), client_module(dialect).RATE_LIMIT_HEADERS,
-                                   sleep=sleep or no_sleep)
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    return http_client(dialect, asgi_transport(app), sleep=sleep or no_sleep)[0]
 
 
 @pytest.fixture

@@ -1,0 +1,151 @@
+"""``ticketgate record``, ``import`` and ``replay``: the migration toolkit's commands.
+
+``register(main)`` adds them to the ``ticketgate`` group. The commands use the group's
+context object (``ctx.obj``: settings, database, ``--json`` output) without importing the
+CLI module, so this module can be registered from anywhere in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import click
+import httpx
+
+from gateway.migration.clients import DIALECTS
+from gateway.migration.importer import ImportFailed
+from gateway.migration.run import id_map, import_box_office, replay_capture
+
+DIALECT = click.Choice(DIALECTS)
+MODE = click.Choice(["live", "test"])
+SECRET_HELP = ("Secret for the HMAC pseudonyms of personal data. Give replay the same one to compare personal "
+               "fields; without it replay compares only their presence. Default: random, never stored.")
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message.splitlines()[0] if message else 'failed'}", err=True)
+    sys.exit(2)
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter("expected HOST:PORT, for example 127.0.0.1:8100", param_hint="--listen")
+    return host or "127.0.0.1", int(port)
+
+
+@click.command("record")
+@click.option("--upstream", required=True, help="Base URL of the API to record (the vendor, or a ticketgate).")
+@click.option("--dialect", type=DIALECT, required=True, help="The upstream's API dialect.")
+@click.option("--listen", default="127.0.0.1:8100", show_default=True, help="HOST:PORT the proxy listens on.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="JSON Lines capture.")
+@click.option("--redact-secret", help=SECRET_HELP)
+def record_command(upstream: str, dialect: str, listen: str, out: Path, redact_secret: str | None) -> None:
+    """Proxy clients to UPSTREAM unchanged and append redacted request/response pairs to OUT."""
+    import uvicorn
+
+    from gateway.migration.record import recording_app
+    from gateway.migration.redact import Redactor
+
+    host, port = listen_address(listen)
+    app = recording_app(upstream, dialect, out, Redactor(redact_secret))
+    click.echo(f"recording {dialect} traffic for {upstream} on http://{host}:{port} into {out}", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@click.command("import")
+@click.option("--from", "source", type=DIALECT, required=True, help="The vendor's API dialect.")
+@click.option("--base-url", required=True, help="The vendor API's base URL.")
+@click.option("--key", required=True, help="An API key of the vendor's box office.")
+@click.option("--box-office", required=True, help="Slug of the ticketgate box office to import into.")
+@click.option("--mode", type=MODE, default="live", show_default=True, help="Import as live or test data.")
+@click.option("--restart", is_flag=True, help="Ignore the checkpoints of an interrupted import.")
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.pass_obj
+def import_command(obj: Any, source: str, base_url: str, key: str, box_office: str, mode: str, restart: bool,
+                   no_progress: bool) -> None:
+    """Pull events, ticket types, orders and issued tickets from a vendor into a box office.
+
+    Re-running updates what was imported before; an interrupted run resumes where it stopped.
+    """
+
+    async def op(conn: asyncpg.Connection) -> dict[str, Any]:
+        try:
+            return await import_box_office(conn, source, base_url, key, box_office, livemode=mode == "live",
+                                           restart=restart, progress=not no_progress)
+        except ImportFailed as exc:
+            return {"error": str(exc)}
+        except httpx.HTTPStatusError as exc:
+            return {"error": f"the vendor answered {exc.response.status_code} for {exc.request.url.path}; "
+                             "run the same command again to resume"}
+        except httpx.HTTPError as exc:
+            return {"error": f"cannot reach the vendor ({type(exc).__name__}); run the same command again to resume"}
+
+    result = obj.run(op)
+    if "error" in result:
+        fail(result["error"])
+    obj.emit(result)
+
+
+@click.command("replay")
+@click.argument("capture", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--target", required=True, help="Base URL of the API to replay against.")
+@click.option("--as", "as_dialect", type=DIALECT, help="Translate every request into this dialect.")
+@click.option("--key", required=True, help="An API key of the target (in the target's dialect).")
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The HTML report; its JSON summary is written next to it (.json).")
+@click.option("--box-office", help="Box office the capture's box office was imported into: its id map "
+                                   "translates ids (read from this installation's database).")
+@click.option("--mode", type=MODE, default="live", show_default=True)
+@click.option("--redact-secret", help=SECRET_HELP)
+@click.option("--fail-on-difference", is_flag=True, help="Exit 1 unless every replayed request matched.")
+@click.pass_obj
+def replay_command(obj: Any, capture: Path, target: str, as_dialect: str | None, key: str, report: Path,
+                   box_office: str | None, mode: str, redact_secret: str | None, fail_on_difference: bool) -> None:
+    """Replay CAPTURE against TARGET (optionally as another dialect) and write a comparison report."""
+    lookup = obj.run(lambda conn: id_map(conn, box_office, _dialect_of(capture), mode == "live")) \
+        if box_office else None
+    try:
+        summary = asyncio.run(replay_capture(capture, target, key, report, as_dialect=as_dialect,
+                                             redact_secret=redact_secret, id_lookup=lookup))
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    obj.emit(_brief(summary), _human)
+    totals = summary["totals"]
+    if fail_on_difference and totals["matches"] != totals["replayed"]:
+        sys.exit(1)
+
+
+def _dialect_of(capture: Path) -> str:
+    from gateway.migration.record import read_capture
+
+    try:
+        return str(read_capture(capture)[0]["dialect"])
+    except (ValueError, KeyError) as exc:
+        fail(str(exc))
+        raise
+
+
+def _brief(summary: dict[str, Any]) -> dict[str, Any]:
+    keep = ("requests", "replayed", "matches", "with_differences", "no_equivalent")
+    return {"report": summary["report"], "json_summary": summary["json_summary"], "totals": summary["totals"],
+            "endpoints": {label: {k: e[k] for k in keep} for label, e in summary["endpoints"].items()}}
+
+
+def _human(brief: dict[str, Any]) -> str:
+    t = brief["totals"]
+    lines = [f"{t['requests']} requests: {t['replayed']} replayed, {t['matches']} matched, "
+             f"{t['with_differences']} with differences, {t['status_mismatches']} status mismatches, "
+             f"{t['no_equivalent']} without equivalent", f"report: {brief['report']}",
+             f"summary: {brief['json_summary']}"]
+    return "\n".join(lines)
+
+
+def register(main: click.Group) -> None:
+    for command in (record_command, import_command, replay_command):
+        main.add_command(command)

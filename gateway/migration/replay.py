@@ -1,0 +1,135 @@
+"""Replay a capture against a target, in the same dialect or translated to another, and compare.
+
+For each recorded exchange: describe it with the source dialect's client, translate it (ids
+through the import id map, paging through list offsets), send it to the target, then map both
+responses to neutral objects, normalise them by the declared rules and compare field by field.
+Writes are not replayed (they would change the target); they, and every request that has no
+equivalent in the target dialect, are reported with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import httpx
+
+from gateway.migration.normalise import Difference, Normaliser, diff
+from gateway.migration.translate import NoEquivalent, Translator, list_key
+
+READS = ("GET", "HEAD")
+
+
+@dataclass
+class Outcome:
+    seq: int
+    endpoint: str
+    source_status: int | None
+    source_latency_ms: float | None
+    target_request: str | None = None
+    target_status: int | None = None
+    target_latency_ms: float | None = None
+    no_equivalent: str | None = None
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def replayed(self) -> bool:
+        return self.target_status is not None
+
+    @property
+    def status_mismatch(self) -> bool:
+        return self.replayed and self.source_status != self.target_status
+
+    @property
+    def match(self) -> bool:
+        return self.replayed and not self.status_mismatch and not self.differences
+
+
+def template(pattern: str) -> str:
+    """A client's route regex as a readable path template: (?P<id>[^/]+) -> {id}."""
+    return re.sub(r"\(\?P<(\w+)>\[\^/\]\+\)", r"{\1}", pattern).replace("(?:", "(")
+
+
+def endpoint_label(module: ModuleType, method: str, path: str) -> str:
+    for verb, pattern, _resource, _op in module.ROUTES:
+        if verb == method and re.fullmatch(pattern, path):
+            return f"{method} {template(pattern)}"
+    return f"{method} {path} (unknown to {module.DIALECT})"
+
+
+def is_success(status: int | None) -> bool:
+    return status is not None and 200 <= status < 300
+
+
+class Replayer:
+    def __init__(self, source: ModuleType, target: ModuleType, client: Any, translator: Translator,
+                 normalisers: tuple[Normaliser, Normaliser]) -> None:
+        self.source, self.target = source, target
+        self.client = client  # the target dialect's Client, with the target key
+        self.translator = translator
+        self.normalisers = normalisers
+
+    async def run(self, exchanges: list[dict[str, Any]]) -> list[Outcome]:
+        return [await self.one(exchange) for exchange in exchanges]
+
+    async def one(self, exchange: dict[str, Any]) -> Outcome:
+        request, response = exchange["request"], exchange.get("response") or {}
+        method, path = request["method"], request["path"]
+        outcome = Outcome(exchange.get("seq", 0), endpoint_label(self.source, method, path), response.get("status"),
+                          exchange.get("latency_ms"))
+        try:
+            await self._replay(outcome, method, path, [tuple(p) for p in request.get("query") or []], response)
+        except NoEquivalent as exc:
+            outcome.no_equivalent = str(exc)
+        return outcome
+
+    async def _replay(self, outcome: Outcome, method: str, path: str, query: list, response: dict) -> None:
+        if method not in READS:
+            raise NoEquivalent("write request: not replayed, it would change the target")
+        described = self.source.describe(method, path, query)
+        if described is None:
+            raise NoEquivalent(f"not a documented {self.source.DIALECT} endpoint")
+        neutral, offset = self.translator.request(described)
+        key = list_key(described)
+        verb, target_path, params = self.translator.render(neutral, key, offset)
+        outcome.target_request = f"{verb} {target_path}" + ("?" + "&".join(f"{k}={v}" for k, v in params)
+                                                             if params else "")
+        started = time.perf_counter()
+        try:
+            reply = await self.client.get(target_path, params)
+        except httpx.HTTPError as exc:
+            raise NoEquivalent(f"the target did not answer ({type(exc).__name__})") from None
+        outcome.target_latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        outcome.target_status = reply.status_code
+        source_body, target_body = self._parse(described, response, reply, offset, key)
+        if is_success(outcome.source_status) and is_success(outcome.target_status):
+            outcome.differences = diff(source_body, target_body)
+
+    def _parse(self, described: dict, response: dict, reply: httpx.Response, offset: int | None,
+               key: str) -> tuple[Any, Any]:
+        resource, op = described["resource"], described["op"]
+        source = self._neutral(self.source, resource, op, response.get("body"), response.get("status"))
+        try:
+            target_json = reply.json()
+        except ValueError:
+            target_json = None
+        target = self._neutral(self.target, resource, op, target_json, reply.status_code)
+        if offset is not None:
+            if isinstance(source, dict) and "items" in source:
+                self.translator.source_positions.observe(key, offset, source["items"], response.get("body"))
+            if isinstance(target, dict) and "items" in target:
+                self.translator.target_positions.observe(key, offset, target["items"], target_json)
+        return (self.normalisers[0].body(resource, source) if isinstance(source, dict) else source,
+                self.normalisers[1].body(resource, target) if isinstance(target, dict) else target)
+
+    @staticmethod
+    def _neutral(module: ModuleType, resource: str, op: str, body: Any, status: int | None) -> Any:
+        if not is_success(status):
+            return None
+        try:
+            return module.parse_body(resource, op, body)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return f"<unparseable {module.DIALECT} body: {type(exc).__name__}>"

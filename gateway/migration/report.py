@@ -1,0 +1,177 @@
+"""The replay report: a JSON summary, and one self-contained HTML page with inline SVG charts.
+
+No script, stylesheet or font is loaded from anywhere: the page is one file that opens
+offline. Every value shown comes from the normalised responses and passes through the
+redactor once more, so no credential or personal datum from the capture or the target can
+appear in it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from gateway.migration.normalise import rules_table
+from gateway.migration.redact import Redactor
+from gateway.migration.replay import Outcome
+
+EXAMPLE_CHARS = 120
+COLOURS = {"source": "#3b6ea8", "target": "#d9822b"}
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)], 3)
+
+
+def latency_stats(values: list[float]) -> dict[str, Any]:
+    return {"count": len(values), "p50": percentile(values, 50), "p90": percentile(values, 90),
+            "p99": percentile(values, 99), "max": round(max(values), 3) if values else None,
+            "values": [round(v, 3) for v in values]}
+
+
+def _example(value: Any, redactor: Redactor) -> str:
+    text = value if isinstance(value, str) else orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    text = redactor.text(text)
+    return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + "…"
+
+
+def endpoint_summary(outcomes: list[Outcome], redactor: Redactor) -> dict[str, Any]:
+    fields: Counter[str] = Counter()
+    examples: dict[str, dict[str, str]] = {}
+    for outcome in outcomes:
+        for d in outcome.differences:
+            fields[d.field] += 1
+            examples.setdefault(d.field, {"source": _example(d.source, redactor), "target": _example(d.target, redactor)})
+    statuses = Counter(f"{o.source_status} -> {o.target_status}" for o in outcomes if o.status_mismatch)
+    reasons = Counter(o.no_equivalent for o in outcomes if o.no_equivalent)
+    return {
+        "requests": len(outcomes), "replayed": sum(o.replayed for o in outcomes),
+        "matches": sum(o.match for o in outcomes),
+        "with_differences": sum(bool(o.differences) for o in outcomes),
+        "status_mismatches": dict(statuses), "no_equivalent": sum(reasons.values()),
+        "no_equivalent_reasons": dict(reasons),
+        "field_differences": [{"field": f, "count": n, "example": examples[f]} for f, n in fields.most_common()],
+        "target_requests": sorted({o.target_request.split("?")[0] for o in outcomes if o.target_request}),
+        "latency_ms": {"source": latency_stats([o.source_latency_ms for o in outcomes if o.replayed
+                                                and o.source_latency_ms is not None]),
+                       "target": latency_stats([o.target_latency_ms for o in outcomes
+                                                if o.target_latency_ms is not None])},
+    }
+
+
+def summarise(outcomes: list[Outcome], meta: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    by_endpoint: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_endpoint.setdefault(outcome.endpoint, []).append(outcome)
+    endpoints = {label: endpoint_summary(group, redactor) for label, group in sorted(by_endpoint.items())}
+    totals = {k: sum(e[k] for e in endpoints.values())
+              for k in ("requests", "replayed", "matches", "with_differences", "no_equivalent")}
+    totals["status_mismatches"] = sum(sum(e["status_mismatches"].values()) for e in endpoints.values())
+    return {**meta, "totals": totals, "endpoints": endpoints, "rules": rules_table()}
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def chart(label: str, latency: dict[str, dict[str, Any]], width: int = 560, height: int = 160) -> str:
+    """A histogram of both sides' latencies on shared, logarithmic buckets (inline SVG)."""
+    values = {side: latency[side]["values"] for side in ("source", "target")}
+    every = [v for vs in values.values() for v in vs if v > 0]
+    if not every:
+        return '<p class="empty">No latencies to draw.</p>'
+    low, high = math.log10(min(every)), math.log10(max(every)) + 1e-9
+    buckets = 12
+    step = max((high - low) / buckets, 1e-9)
+    counts = {side: [0] * buckets for side in values}
+    for side, vs in values.items():
+        for v in vs:
+            counts[side][min(int((math.log10(max(v, 1e-9)) - low) / step), buckets - 1)] += 1
+    top = max(max(c) for c in counts.values()) or 1
+    slot, plot = (width - 40) / buckets, height - 30
+    bars = []
+    for side, offset in (("source", 0.1), ("target", 0.5)):
+        for i, n in enumerate(counts[side]):
+            h = plot * n / top
+            bars.append(f'<rect class="bar {side}" x="{30 + i * slot + offset * slot:.1f}" y="{plot - h + 5:.1f}" '
+                        f'width="{slot * 0.4:.1f}" height="{h:.1f}" fill="{COLOURS[side]}"><title>{side}: {n} '
+                        f'request(s) near {10 ** (low + (i + 0.5) * step):.1f} ms</title></rect>')
+    axis = (f'<line x1="30" y1="{plot + 5}" x2="{width - 10}" y2="{plot + 5}" stroke="#555"/>'
+            f'<text x="30" y="{height - 5}" font-size="11">{10 ** low:.1f} ms</text>'
+            f'<text x="{width - 10}" y="{height - 5}" font-size="11" text-anchor="end">{10 ** high:.1f} ms</text>')
+    return (f'<svg class="latency-chart" role="img" aria-label="latency histogram for {esc(label)}" '
+            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
+            f'{axis}{"".join(bars)}</svg>')
+
+
+def table(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def endpoint_html(label: str, e: dict[str, Any]) -> str:
+    lat = e["latency_ms"]
+    parts = [f'<section class="endpoint"><h2>{esc(label)}</h2>',
+             table(["requests", "replayed", "matches", "with differences", "no equivalent"],
+                   [[e["requests"], e["replayed"], e["matches"], e["with_differences"], e["no_equivalent"]]])]
+    if e["target_requests"]:
+        parts.append(f"<p>Sent to the target as: <code>{esc(', '.join(e['target_requests']))}</code></p>")
+    if e["no_equivalent_reasons"]:
+        parts.append("<h3>No equivalent in the target</h3>" + table(
+            ["requests", "reason"], [[n, r] for r, n in e["no_equivalent_reasons"].items()]))
+    if e["status_mismatches"]:
+        parts.append("<h3>Status-code mismatches</h3>" + table(
+            ["source -> target", "requests"], list(e["status_mismatches"].items())))
+    if e["field_differences"]:
+        parts.append("<h3>Differences by field</h3>" + table(
+            ["field", "requests", "example: source", "example: target"],
+            [[d["field"], d["count"], d["example"]["source"], d["example"]["target"]] for d in e["field_differences"]]))
+    parts.append("<h3>Latency</h3>" + table(
+        ["side", "count", "p50 ms", "p90 ms", "p99 ms", "max ms"],
+        [[side, s["count"], s["p50"], s["p90"], s["p99"], s["max"]] for side, s in lat.items()]))
+    parts.append(chart(label, lat) + "</section>")
+    return "".join(parts)
+
+
+STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f2f2f2}
+code{background:#f6f6f6}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}
+section.endpoint{border-top:2px solid #ddd;margin-top:1.5em}"""
+
+
+def render_html(summary: dict[str, Any]) -> str:
+    t = summary["totals"]
+    head = (f"<h1>Replay report: {esc(summary['source_dialect'])} &rarr; {esc(summary['target_dialect'])}</h1>"
+            f"<p>Capture recorded against <code>{esc(summary['upstream'])}</code> at {esc(summary['started_at'])}; "
+            f"replayed against <code>{esc(summary['target'])}</code> ({esc(summary['mode'])}).</p>")
+    legend = ('<p class="legend">Latency charts: <span style="background:#3b6ea8"></span>recorded (source)'
+              '<span style="background:#d9822b"></span>replayed (target)</p>')
+    totals = table(["requests", "replayed", "matches", "with differences", "status mismatches", "no equivalent"],
+                   [[t["requests"], t["replayed"], t["matches"], t["with_differences"], t["status_mismatches"],
+                     t["no_equivalent"]]])
+    rules = "<h2>Normalisation rules</h2>" + table(
+        ["field pattern", "action", "why"], [[r["pattern"], r["action"], r["why"]] for r in summary["rules"]])
+    sections = "".join(endpoint_html(label, e) for label, e in summary["endpoints"].items())
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ticketgate replay report</title>'
+            f"<style>{STYLE}</style></head><body>{head}{totals}{legend}{sections}{rules}</body></html>")
+
+
+def write_report(summary: dict[str, Any], out: Path) -> Path:
+    """Write OUT.html and its JSON summary next to it (OUT.json); returns the JSON path."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(summary), encoding="utf-8")
+    json_path = out.with_suffix(".json")
+    json_path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    return json_path
