@@ -136,18 +136,23 @@ class Difference:
     target: Any
 
 
-def diff(source: Any, target: Any, path: str = "") -> list[Difference]:
-    """Leaf differences between two normalised values; keys on one side only are not compared."""
+def diff(source: Any, target: Any, path: str = "", compared: list[int] | None = None) -> list[Difference]:
+    """Leaf differences between two normalised values; keys on one side only are not compared.
+
+    ``compared`` (a one-item list) counts the leaves compared, so a match is never vacuous.
+    """
     if isinstance(source, dict) and isinstance(target, dict):
         out: list[Difference] = []
-        for key in source.keys() & target.keys():
-            out += diff(source[key], target[key], f"{path}.{key}" if path else key)
+        for key in sorted(source.keys() & target.keys()):
+            out += diff(source[key], target[key], f"{path}.{key}" if path else key, compared)
         return out
     if isinstance(source, list) and isinstance(target, list):
         out = [Difference(f"{path}.length", len(source), len(target))] if len(source) != len(target) else []
         for a, b in zip(source, target, strict=False):
-            out += diff(a, b, f"{path}[]")
+            out += diff(a, b, f"{path}[]", compared)
         return out
+    if compared is not None:
+        compared[0] += 1
     return [] if source == target else [Difference(path or "body", source, target)]
 
 

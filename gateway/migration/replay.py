@@ -34,6 +34,7 @@ class Outcome:
     target_latency_ms: float | None = None
     no_equivalent: str | None = None
     differences: list[Difference] = field(default_factory=list)
+    compared: int = 0  # leaf fields compared
 
     @property
     def replayed(self) -> bool:
@@ -106,7 +107,9 @@ class Replayer:
         outcome.target_status = reply.status_code
         source_body, target_body = self._parse(described, response, reply, offset, key)
         if is_success(outcome.source_status) and is_success(outcome.target_status):
-            outcome.differences = diff(source_body, target_body)
+            compared = [0]
+            outcome.differences = diff(source_body, target_body, compared=compared)
+            outcome.compared = compared[0]
 
     def _parse(self, described: dict, response: dict, reply: httpx.Response, offset: int | None,
                key: str) -> tuple[Any, Any]:

@@ -57,6 +57,7 @@ def endpoint_summary(outcomes: list[Outcome], redactor: Redactor) -> dict[str, A
         "requests": len(outcomes), "replayed": sum(o.replayed for o in outcomes),
         "matches": sum(o.match for o in outcomes),
         "with_differences": sum(bool(o.differences) for o in outcomes),
+        "fields_compared": sum(o.compared for o in outcomes),
         "status_mismatches": dict(statuses), "no_equivalent": sum(reasons.values()),
         "no_equivalent_reasons": dict(reasons),
         "field_differences": [{"field": f, "count": n, "example": examples[f]} for f, n in fields.most_common()],
@@ -124,8 +125,9 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
 def endpoint_html(label: str, e: dict[str, Any]) -> str:
     lat = e["latency_ms"]
     parts = [f'<section class="endpoint"><h2>{esc(label)}</h2>',
-             table(["requests", "replayed", "matches", "with differences", "no equivalent"],
-                   [[e["requests"], e["replayed"], e["matches"], e["with_differences"], e["no_equivalent"]]])]
+             table(["requests", "replayed", "matches", "with differences", "no equivalent", "fields compared"],
+                   [[e["requests"], e["replayed"], e["matches"], e["with_differences"], e["no_equivalent"],
+                     e["fields_compared"]]])]
     if e["target_requests"]:
         parts.append(f"<p>Sent to the target as: <code>{esc(', '.join(e['target_requests']))}</code></p>")
     if e["no_equivalent_reasons"]:

@@ -137,5 +137,11 @@ async def test_record_import_replay_as_another_dialect(app, vendor, target_gatew
     assert endpoints["GET /v1/ping"]["no_equivalent"] == 2
     assert summary["totals"] == {"requests": 11, "replayed": 7, "matches": 7, "with_differences": 0,
                                  "no_equivalent": 4, "status_mismatches": 0}
+    assert endpoints["GET /v1/orders/{id}"]["fields_compared"] > 20  # buyer, money, line items, ids
+    assert endpoints["GET /v1/events"]["fields_compared"] > 60
     html = report.read_text()
+    if os.environ.get("KEEP_REPORT"):
+        import shutil
+        shutil.copytree(report.parent, os.environ["KEEP_REPORT"], dirs_exist_ok=True)
+        shutil.copy(capture, os.environ["KEEP_REPORT"])
     assert eq_key not in html and tt_key not in html and "@mail.test" not in html
