@@ -1,0 +1,145 @@
+"""Aggregating runs, judging the targets, and printing the table (text and Markdown)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.bench.scenarios import Scenario
+
+GET_RPS_MIN = 0.8  # of the floor's requests/s
+GET_P99_MAX = 1.5  # times the floor's p99
+CURSOR_DEEP_MAX = 1.2  # deep cursor page time over first page time
+PAGE_DEEP_MAX = 2.0  # TicketSmart page 100 over page 1
+AUTH_COST_MAX = 0.10  # auth + rate limit, as a share of a list request
+RSS_GROWTH_MAX = 1.10
+RSS_MAX_MB = 150.0
+CHECKOUT_MIN = 0.5  # of the floor's single-statement UPDATE rate
+
+
+def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    requests = sum(r["requests"] for r in runs)
+    duration = sum(r["duration_s"] for r in runs)
+    return {
+        "requests": requests,
+        "rps": round(requests / duration, 1) if duration else 0.0,
+        "p50_ms": round(statistics.mean(r["p50_ms"] for r in runs), 2),
+        "p99_ms": round(statistics.mean(r["p99_ms"] for r in runs), 2),
+        "errors": sum(r["errors"] + r["status_errors"] for r in runs),
+        "peak_rss_mb": max((r.get("peak_rss_mb", 0.0) for r in runs), default=0.0),
+    }
+
+
+def pair(reference: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "floor": reference,
+        "gateway": subject,
+        "rps_ratio": round(subject["rps"] / reference["rps"], 3) if reference["rps"] else 0.0,
+        "p99_ratio": round(subject["p99_ms"] / reference["p99_ms"], 3) if reference["p99_ms"] else 0.0,
+    }
+
+
+def _target(name: str, value: float | None, limit: float, *, at_most: bool, detail: str = "") -> dict[str, Any]:
+    ok = value is not None and (value <= limit if at_most else value >= limit)
+    return {"target": name, "value": None if value is None else round(value, 3),
+            "limit": f"{'<=' if at_most else '>='} {limit}", "pass": ok, "detail": detail}
+
+
+def targets(scenarios: list[Scenario], one: dict[str, Any], limiter: dict[str, Any],
+            memory: dict[str, Any], oversell: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for s in scenarios:
+        r = one.get(s.name)
+        if r is None:
+            continue
+        if s.is_get and s.floor == "sql":
+            clean = r["gateway"]["errors"] == 0 and r["floor"]["errors"] == 0
+            out.append(_target(f"{s.name}: rps vs floor", r["rps_ratio"] if clean else None, GET_RPS_MIN,
+                               at_most=False, detail="" if clean else "error responses: figures invalid"))
+            out.append(_target(f"{s.name}: p99 vs floor", r["p99_ratio"], GET_P99_MAX, at_most=True))
+        for tag in s.tags:
+            if tag.startswith("deep:") and tag[5:] in one:
+                first = one[tag[5:]]["gateway"]["rps"]
+                limit = PAGE_DEEP_MAX if s.name.startswith("ts_") else CURSOR_DEEP_MAX
+                out.append(_target(f"{s.name}: time vs {tag[5:]}", first / r["gateway"]["rps"], limit,
+                                   at_most=True))
+    out += _auth_target(one, limiter)
+    out += _memory_targets(memory)
+    if "checkout" in one:
+        out.append(_target("checkout: rps vs single UPDATE", one["checkout"]["rps_ratio"], CHECKOUT_MIN,
+                           at_most=False))
+    if oversell:
+        out.append(_target("checkout: oversold seats", oversell["oversold"], 0, at_most=True,
+                           detail=oversell["detail"]))
+    return out
+
+
+def _auth_target(one: dict[str, Any], limiter: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-request cost of auth + limit + pipeline (ping minus a static floor) over a list request."""
+    if "tt_ping" not in one or "ts_events" not in one:
+        return []
+    ping, static = one["tt_ping"]["gateway"]["rps"], one["tt_ping"]["floor"]["rps"]
+    listed = one["ts_events"]["gateway"]["rps"]
+    share = (1 / ping - 1 / static) / (1 / listed)
+    out = [_target("auth + rate limit: share of a list request", share, AUTH_COST_MAX, at_most=True,
+                   detail=f"ping {ping:.0f}/s, static floor {static:.0f}/s, ts_events {listed:.0f}/s")]
+    for name, r in limiter.items():
+        cost = 1 - r["rps_ratio"]
+        out.append(_target(f"{name}: rate limiter cost (limits on vs off)", cost, AUTH_COST_MAX, at_most=True))
+    return out
+
+
+def _memory_targets(memory: dict[str, Any]) -> list[dict[str, Any]]:
+    if not memory.get("rss_at_20k_mb") or not memory.get("rss_at_200k_mb"):
+        return []
+    growth = memory["rss_at_200k_mb"] / memory["rss_at_20k_mb"]
+    detail = f"{memory['rss_at_20k_mb']} MB -> {memory['rss_at_200k_mb']} MB at {memory['requests']} requests"
+    return [_target("memory: RSS after 200k / after 20k", growth, RSS_GROWTH_MAX, at_most=True, detail=detail),
+            _target("memory: RSS after 200k (MB)", memory["rss_at_200k_mb"], RSS_MAX_MB, at_most=True)]
+
+
+def machine(pg_version: str) -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+                 platform.processor())
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
+    wrk = "missing"
+    if shutil.which("wrk"):
+        wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[0:1]
+        wrk = wrk[0].split(" [")[0] if wrk else "wrk"
+    return {"nproc": os.cpu_count(), "cpu": model, "memory_gb": round(mem_kb / 2**20, 1),
+            "postgresql": pg_version, "python": platform.python_version(), "load_generator": wrk}
+
+
+def table(title: str, results: dict[str, Any], markdown: bool = False) -> str:
+    head = ("scenario", "floor rps", "gw rps", "ratio", "floor p50/p99 ms", "gw p50/p99 ms", "p99 x", "RSS MB")
+    rows = [head]
+    for name, r in results.items():
+        f, g = r["floor"], r["gateway"]
+        rows.append((name, f"{f['rps']:.0f}", f"{g['rps']:.0f}", f"{r['rps_ratio']:.2f}",
+                     f"{f['p50_ms']:.1f}/{f['p99_ms']:.1f}", f"{g['p50_ms']:.1f}/{g['p99_ms']:.1f}",
+                     f"{r['p99_ratio']:.2f}", f"{g['peak_rss_mb']:.0f}" + (" E" if g["errors"] or f["errors"] else "")))
+    if markdown:
+        lines = ["| " + " | ".join(row) + " |" for row in rows]
+        lines.insert(1, "|" + "---|" * len(head))
+        return f"**{title}**\n\n" + "\n".join(lines)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    body = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+            for row in rows]
+    return f"== {title}\n" + "\n".join(body)
+
+
+def targets_table(items: list[dict[str, Any]], markdown: bool = False) -> str:
+    if markdown:
+        lines = ["| target | value | limit | result |", "|---|---|---|---|"]
+        lines += [f"| {t['target']} | {t['value']} | {t['limit']} | {'pass' if t['pass'] else 'FAIL'}"
+                  f"{' (' + t['detail'] + ')' if t['detail'] else ''} |" for t in items]
+        return "\n".join(lines)
+    return "\n".join(f"{'PASS' if t['pass'] else 'FAIL'}  {t['target']}: {t['value']} (limit {t['limit']})"
+                     f"{'  ' + t['detail'] if t['detail'] else ''}" for t in items)

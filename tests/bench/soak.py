@@ -1,0 +1,81 @@
+"""The memory soak (RSS after 20,000 and 200,000 requests) and the oversell check."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import asyncpg
+import httpx
+
+from tests.bench import load as loadgen
+from tests.bench.scenarios import ADMIN_TOKEN, Scenario
+from tests.bench.seed import WRITE_SLUG, Fixture
+from tests.bench.servers import Server
+
+CHUNK_SECONDS = 5.0
+EARLY = 20_000
+
+
+def run(load: loadgen.Load, server: Server, gets: list[Scenario], requests: int, max_seconds: float) -> dict[str, Any]:
+    """Every GET scenario in rotation on a fresh worker, in chunks; RSS sampled after each chunk."""
+    samples: list[tuple[int, float]] = []
+    total = 0
+    started = time.monotonic()
+    while total < requests and time.monotonic() - started < max_seconds:
+        result = loadgen.run_mixed(load, server.url, gets, CHUNK_SECONDS)
+        if result["errors"] or result["status_errors"]:
+            raise RuntimeError(f"memory soak: {result['errors']} errors, {result['status_errors']} bad statuses")
+        total += result["requests"]
+        samples.append((total, max(server.rss_mb())))
+        print(f"  {total:>8} requests  RSS {samples[-1][1]:.1f} MB", flush=True)
+    early = next((rss for count, rss in samples if count >= EARLY), None)
+    late = next((rss for count, rss in samples if count >= requests), None)
+    return {"requests": total, "rss_at_20k_mb": early, "rss_at_200k_mb": late,
+            "peak_rss_mb": max((rss for _, rss in samples), default=None), "samples": samples,
+            "seconds": round(time.monotonic() - started, 1)}
+
+
+async def oversell(base_url: str, dsn: str, fx: Fixture, buyers: int = 48) -> dict[str, Any]:
+    """Many buyers race for a small stock through the operator API; then count what was sold.
+
+    Passes when exactly the stock was sold and, on every checkout type, ``sold`` equals the
+    issued tickets and never exceeds the quantity.
+    """
+    attempts = fx.contention_stock * 3
+    body = {"event": str(fx.checkout_event), "tickets": [f"tt_{fx.contention_type}:1"],
+            "email": "racer@example.com"}
+    url = f"{base_url}/admin/v1/box-offices/{WRITE_SLUG}/orders"
+    statuses: dict[int, int] = {}
+    queue = iter(range(attempts))
+
+    async def buyer(client: httpx.AsyncClient) -> None:
+        for _ in queue:
+            response = await client.post(url, json=body)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+        await asyncio.gather(*(buyer(client) for _ in range(buyers)))
+    return {**await _counts(dsn, fx), "attempts": attempts, "statuses": statuses,
+            "accepted": statuses.get(201, 0), "stock": fx.contention_stock}
+
+
+async def _counts(dsn: str, fx: Fixture) -> dict[str, Any]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT tt.id, tt.name, tt.quantity, tt.sold,"
+            " (SELECT count(*) FROM issued_tickets t WHERE t.ticket_type_id = tt.id) AS tickets"
+            " FROM ticket_types tt WHERE tt.id = ANY($1::bigint[]) ORDER BY tt.id",
+            [fx.checkout_type, fx.contention_type],
+        )
+    finally:
+        await conn.close()
+    types = [dict(r) for r in rows]
+    oversold = sum(max(0, r["sold"] - r["quantity"]) + abs(r["sold"] - r["tickets"]) for r in types)
+    small = next(r for r in types if r["id"] == fx.contention_type)
+    oversold += abs(small["sold"] - fx.contention_stock)  # the race must sell out, exactly
+    detail = "; ".join(f"{r['name']}: sold {r['sold']} of {r['quantity']}, {r['tickets']} tickets" for r in types)
+    return {"types": types, "oversold": oversold, "detail": detail}
