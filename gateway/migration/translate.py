@@ -15,9 +15,12 @@ from types import ModuleType
 from typing import Any
 
 from core.ids import parse_id
-from gateway.migration.normalise import RESOURCE_KIND, IdLookup
+from gateway.migration.normalise import IdLookup
 
 FILTER_KINDS = {"event_id": "event", "order_id": "order"}
+# the kind of object a request's path id names, per resource
+ID_KINDS = {"events": "event", "availability": "event", "orders": "order", "tickets": "issued_ticket",
+            "webhook_subscriptions": "webhook_subscription"}
 
 
 class NoEquivalent(Exception):
@@ -79,9 +82,9 @@ class Translator:
         self.id_lookup = id_lookup
         self.source_positions, self.target_positions = Positions(source), Positions(target)
 
-    def target_id(self, kind: str, text: Any) -> str:
-        if not isinstance(text, str):
-            raise NoEquivalent(f"the {kind} id is missing")
+    def target_id(self, kind: str | None, text: Any) -> str:
+        if not isinstance(text, str) or kind is None:
+            raise NoEquivalent("the request names an object of a kind ticketgate does not migrate")
         number = self.id_lookup(kind, text) if self.id_lookup else parse_id(kind, text)
         if number is None and self.source is self.target and self.id_lookup is None:
             return text  # same dialect, same ids: a slug or odd form is passed on as recorded
@@ -96,7 +99,7 @@ class Translator:
                                f"counterpart in {self.target.DIALECT}")
         request = {**described, "filters": dict(described["filters"])}
         if request.get("id") is not None:
-            request["id"] = self.target_id(RESOURCE_KIND.get(request["resource"], request["resource"]), request["id"])
+            request["id"] = self.target_id(ID_KINDS.get(request["resource"]), request["id"])
         for name, kind in FILTER_KINDS.items():
             if name in request["filters"]:
                 request["filters"][name] = self.target_id(kind, request["filters"][name])
@@ -108,8 +111,9 @@ class Translator:
         return request, offset
 
     def render(self, request: dict[str, Any], key: str, offset: int | None) -> tuple[str, str, list]:
-        position = None if offset is None else self.target_positions.position_at(key, offset)
         try:
+            self.target.render(request)  # resource and filters first: their reason is the real one
+            position = None if offset is None else self.target_positions.position_at(key, offset)
             return self.target.render(request, position)
         except LookupError as exc:  # each client's NoEquivalent
             raise NoEquivalent(str(exc)) from None
