@@ -79,6 +79,11 @@ def iso(value: Any) -> str | None:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _enum(table: Mapping[str, str], value: Any) -> Any:
+    """A vendor enum value in core spelling; values the table does not know are kept as sent."""
+    return table.get(value, value) if isinstance(value, str) else value
+
+
 def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
@@ -165,7 +170,7 @@ def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "source_id": data.get("id"),
         "event_id": data.get("event_id"),
-        "status": ORDER_STATUS.get(data.get("status"), data.get("status")),
+        "status": _enum(ORDER_STATUS, data.get("status")),
         "buyer_name": data.get("buyer_name"),
         "buyer_email": data.get("buyer_email"),
         "buyer_phone": data.get("buyer_phone"),
@@ -268,7 +273,7 @@ def _filter_out(resource: str, name: str, value: Any) -> str:
     if name == "status":
         if not isinstance(value, list) or len(value) != 1:
             raise NoEquivalent("Equaticket filters on one status at a time")
-        return ORDER_STATUS_OUT.get(value[0], value[0]) if resource == "orders" else value[0]
+        return str(_enum(ORDER_STATUS_OUT, value[0]) if resource == "orders" else value[0])
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -9,6 +9,7 @@ when reading it back is written next to the mapping.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -58,8 +59,6 @@ class NoEquivalent(LookupError):
 
 
 def auth_headers(key: str) -> dict[str, str]:
-    import base64
-
     return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
 
 
@@ -74,6 +73,11 @@ def to_unix(value: str) -> str:
         return str(int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()))
     except ValueError:
         return value
+
+
+def _enum(table: Mapping[str, str], value: Any) -> Any:
+    """A vendor enum value in core spelling; values the table does not know are kept as sent."""
+    return table.get(value, value) if isinstance(value, str) else value
 
 
 def _flag(value: Any) -> bool | None:
@@ -98,7 +102,7 @@ def parse_ticket_type(data: Mapping[str, Any], event_id: str | None) -> dict[str
         "booking_fee": data.get("booking_fee"), "available": data.get("quantity"),  # remaining stock
         "min_per_order": data.get("min_per_order"), "max_per_order": data.get("max_per_order"),
         "hidden": status == "hidden", "access_code": data.get("access_code"),
-        "sort_order": data.get("sort_order"), "status": TICKET_TYPE_STATUS.get(status, status),
+        "sort_order": data.get("sort_order"), "status": _enum(TICKET_TYPE_STATUS, status),
         "group_id": data.get("group_id"),
     }
 
@@ -111,7 +115,7 @@ def parse_event(data: Mapping[str, Any]) -> dict[str, Any]:
     code = (data.get("currency") or "").upper() if isinstance(data.get("currency"), str) else None
     return {
         "source_id": event_id, "title": data.get("name"), "slug": _slug(data.get("url")),
-        "description": data.get("description"), "status": EVENT_STATUS.get(data.get("status"), data.get("status")),
+        "description": data.get("description"), "status": _enum(EVENT_STATUS, data.get("status")),
         "starts_at": _date(data.get("start")), "ends_at": _date(data.get("end")),
         "timezone": data.get("timezone"), "venue_name": venue.get("name"), "postal_code": venue.get("postal_code"),
         "online": _flag(data.get("online_event")), "currency": code or None,
@@ -149,7 +153,7 @@ def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
     tickets = [parse_ticket(t) for t in data.get("issued_tickets") or []]
     names = {t["description"] or "": t["ticket_type_id"] for t in tickets if t["ticket_type_id"]}
     items = [_line_item(i, names) for i in data.get("line_items") or []]
-    status = ORDER_STATUS.get(data.get("status"), data.get("status"))
+    status = _enum(ORDER_STATUS, data.get("status"))
     if status == "cancelled" and data.get("status_message") == "Refunded":
         status = "refunded"  # the vendor has no refunded status; its message says so
     currency = data.get("currency") or {}

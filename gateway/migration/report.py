@@ -50,7 +50,8 @@ def endpoint_summary(outcomes: list[Outcome], redactor: Redactor) -> dict[str, A
     for outcome in outcomes:
         for d in outcome.differences:
             fields[d.field] += 1
-            examples.setdefault(d.field, {"source": _example(d.source, redactor), "target": _example(d.target, redactor)})
+            examples.setdefault(d.field, {"source": _example(d.source, redactor),
+                                          "target": _example(d.target, redactor)})
     statuses = Counter(f"{o.source_status} -> {o.target_status}" for o in outcomes if o.status_mismatch)
     reasons = Counter(o.no_equivalent for o in outcomes if o.no_equivalent)
     return {

@@ -17,6 +17,7 @@ from gateway.migration.replay import Replayer
 from gateway.migration.report import summarise, write_report
 from gateway.migration.translate import Translator
 
+
 async def import_box_office(conn: asyncpg.Connection, dialect: str, base_url: str, key: str, box_office: str, *,
                             livemode: bool = True, restart: bool = False, progress: bool = True,
                             transport: Transport = network) -> dict[str, Any]:

@@ -195,7 +195,8 @@ class Store:
             "custom_questions": data.get("custom_questions") or [],
             "currency": currency if isinstance(currency, str) and len(currency) == 3 else self.currency,
             "subtotal": count(data.get("subtotal")), "booking_fee": count(data.get("booking_fee")),
-            "tax": count(data.get("tax")), "total": total, "refund_amount": min(count(data.get("refund_amount")), total),
+            "tax": count(data.get("tax")), "total": total,
+            "refund_amount": min(count(data.get("refund_amount")), total),
             "payment_method": choose(data.get("payment_method"), PAYMENT_METHODS, "operator"),
             "txn_id": data.get("txn_id"), "created_at": when(data.get("created_at")) or datetime.now(UTC),
         }

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import os
-import uuid
 
 import asyncpg
 import httpx
@@ -19,8 +18,8 @@ from core.db import dsn_for_database
 from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
 from gateway.app import build_app
 from gateway.config import load_settings
-from gateway.runtime import Gateway
 from gateway.migration.clients import http_client
+from gateway.runtime import Gateway
 
 PREFIX = {"ticketsmart": "/ticketsmart", "tickettailor": "/tickettailor", "equaticket": "/equaticket"}
 START = datetime(2031, 6, 1, 19, tzinfo=UTC)

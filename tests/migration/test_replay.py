@@ -30,7 +30,7 @@ async def test_fidelity_replay_against_the_same_installation_matches(app, vendor
         await client.get("/api/v1/events", params={"limit": 2}, headers=headers)
         await client.get("/api/v1/events", params={"limit": 2, "page": 2}, headers=headers)
         await client.get(f"/api/v1/events/evt_{vendor['events'][0]}/availability", headers=headers)
-        await client.get(f"/api/v1/events/show-0/ticket-types", headers=headers)  # by slug
+        await client.get("/api/v1/events/show-0/ticket-types", headers=headers)  # by slug
         await client.get("/api/v1/events/evt_999999999", headers=headers)
         await client.post("/api/v1/events", headers=headers, json={"title": "New"})
 

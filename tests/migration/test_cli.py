@@ -1,0 +1,45 @@
+"""The commands' wiring (in-process): registration, help, refusals before any work is done."""
+
+from __future__ import annotations
+
+import click
+from click.testing import CliRunner
+
+from gateway.cli_migration import register
+
+
+def cli() -> click.Group:
+    from gateway.cli import main
+
+    group = click.Group(name="ticketgate", commands=dict(main.commands), params=list(main.params),
+                        callback=main.callback)  # a copy: registering never touches the real group
+    register(group)
+    return group
+
+
+def test_register_adds_the_three_commands():
+    group = cli()
+    assert {"record", "import", "replay"} <= set(group.commands)
+    result = CliRunner().invoke(group, ["replay", "--help"])
+    assert result.exit_code == 0 and "--as" in result.output and "--report" in result.output
+
+
+def test_replay_refuses_a_file_that_is_not_a_capture(tmp_path):
+    bogus = tmp_path / "x.jsonl"
+    bogus.write_text('{"hello": 1}\n')
+    result = CliRunner().invoke(cli(), ["replay", str(bogus), "--target", "http://t.test", "--key", "k",
+                                        "--report", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "not a ticketgate capture" in result.output
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_record_refuses_a_bad_listen_address(tmp_path):
+    result = CliRunner().invoke(cli(), ["record", "--upstream", "http://u.test", "--dialect", "equaticket",
+                                        "--listen", "nowhere", "--out", str(tmp_path / "c.jsonl")])
+    assert result.exit_code == 2 and "HOST:PORT" in result.output
+
+
+def test_import_refuses_an_unknown_dialect():
+    result = CliRunner().invoke(cli(), ["import", "--from", "eventbrite", "--base-url", "http://v.test",
+                                        "--key", "k", "--box-office", "x"])
+    assert result.exit_code == 2 and "eventbrite" in result.output
