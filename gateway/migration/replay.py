@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -21,6 +22,7 @@ from gateway.migration.normalise import Difference, Normaliser, diff
 from gateway.migration.translate import NoEquivalent, Translator, list_key
 
 READS = ("GET", "HEAD")
+MAX_WALK = 100  # pages walked to find a position in the target before giving up
 
 
 @dataclass
@@ -94,8 +96,12 @@ class Replayer:
         if described is None:
             raise NoEquivalent(f"not a documented {self.source.DIALECT} endpoint")
         neutral, offset = self.translator.request(described)
+        self.translator.check(neutral)
         key = list_key(described)
-        verb, target_path, params = self.translator.render(neutral, key, offset)
+        if neutral.get("anchor"):
+            offset = await self._locate(neutral, key)
+            self.translator.anchored(described, offset)
+        verb, target_path, params = await self._render(neutral, key, offset)
         outcome.target_request = f"{verb} {target_path}" + ("?" + "&".join(f"{k}={v}" for k, v in params)
                                                              if params else "")
         started = time.perf_counter()
@@ -110,6 +116,38 @@ class Replayer:
             compared = [0]
             outcome.differences = diff(source_body, target_body, compared=compared)
             outcome.compared = compared[0]
+
+    async def _render(self, request: dict[str, Any], key: str, offset: int | None) -> tuple[str, str, list]:
+        """The target request; a page whose start is not known yet is found by walking the list."""
+        positions = self.translator.target_positions
+        if offset and self.target.PAGING != "page" and offset not in positions.tokens.get(key, {}):
+            await self._walk(request, key, lambda: offset in positions.tokens.get(key, {}))
+        return self.translator.render(request, key, offset)
+
+    async def _locate(self, request: dict[str, Any], key: str) -> int:
+        anchor, positions = request["anchor"], self.translator.target_positions
+        await self._walk(request, key, lambda: anchor in positions.index.get(key, {}))
+        if anchor not in positions.index.get(key, {}):
+            raise NoEquivalent(f"{anchor} is not in the target's list, so the page after it cannot be placed")
+        return positions.index[key][anchor] + 1
+
+    async def _walk(self, request: dict[str, Any], key: str, done: Callable[[], bool]) -> None:
+        """Page through the target's list from the start (not timed, not compared) until ``done``."""
+        offset, position = 0, None
+        for _ in range(MAX_WALK):
+            if done():
+                return
+            _verb, path, params = self.target.render(request, position)
+            reply = await self.client.get(path, params)
+            if reply.status_code != 200:
+                return
+            body = reply.json()
+            page = self.target.parse_body(request["resource"], "list", body)
+            self.translator.target_positions.observe(key, offset, page["items"], body)
+            offset += len(page["items"])
+            if not page["has_more"] or not page["items"]:
+                return
+            position = self.translator.target_positions.position_at(key, offset)
 
     def _parse(self, described: dict, response: dict, reply: httpx.Response, offset: int | None,
                key: str) -> tuple[Any, Any]:

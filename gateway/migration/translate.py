@@ -105,15 +105,31 @@ class Translator:
                 request["filters"][name] = self.target_id(kind, request["filters"][name])
         if request["op"] != "list" or "limit" not in request:
             return request, None
-        offset = self.source_positions.offset_of(list_key(described), request["limit"], described.get("position"))
-        if offset is None:
+        position = described.get("position") or {}
+        offset = self.source_positions.offset_of(list_key(described), request["limit"], position)
+        if offset is None and "after" in position:
+            # "the page after object X" never seen in a listing: X's counterpart anchors it in the target
+            request["anchor"] = self.target_id(ID_KINDS.get(request["resource"]), position["after"])
+        elif offset is None:
             raise NoEquivalent("the recorded page position cannot be placed: its previous page is not in the capture")
         return request, offset
 
-    def render(self, request: dict[str, Any], key: str, offset: int | None) -> tuple[str, str, list]:
+    def anchored(self, described: dict[str, Any], offset: int) -> None:
+        """Record where the anchor put the source's page, so the pages after it chain on."""
+        key = list_key(described)
+        self.source_positions.index.setdefault(key, {})[described["position"]["after"]] = offset - 1
+
+    def check(self, request: dict[str, Any]) -> None:
+        """Refuse a resource or filter the target lacks (before any position is looked for)."""
         try:
-            self.target.render(request)  # resource and filters first: their reason is the real one
-            position = None if offset is None else self.target_positions.position_at(key, offset)
-            return self.target.render(request, position)
+            self.target.render(request)
         except LookupError as exc:  # each client's NoEquivalent
+            raise NoEquivalent(str(exc)) from None
+
+    def render(self, request: dict[str, Any], key: str, offset: int | None) -> tuple[str, str, list]:
+        self.check(request)
+        position = None if offset is None else self.target_positions.position_at(key, offset)
+        try:
+            return self.target.render(request, position)
+        except LookupError as exc:
             raise NoEquivalent(str(exc)) from None

@@ -125,4 +125,32 @@ def test_unknown_position_and_unmapped_ids_have_no_equivalent():
         translator.request(described)
     translator = Translator(tt, eq)
     with pytest.raises(NoEquivalent, match="cannot be placed"):
-        translator.request(tt.describe("GET", "/v1/orders", [("starting_after", "or_5")]))
+        translator.request(tt.describe("GET", "/v1/orders", [("ending_before", "or_5")]))
+    request, offset = translator.request(tt.describe("GET", "/v1/orders", [("starting_after", "or_5")]))
+    assert (request["anchor"], offset) == ("ord_5", None)  # found by walking the target's list
+
+
+async def test_polling_after_a_known_order_is_placed_by_walking_the_target(app, vendor, target_conn, target_office,
+                                                                          target_app, tmp_path):
+    key = vendor["keys"]["tickettailor"]
+    oldest_but_two = f"or_{vendor['orders'][2]}"
+
+    async def session(client: httpx.AsyncClient) -> None:  # an integration polling for older orders
+        page = (await client.get("/v1/orders", params={"limit": 1, "starting_after": oldest_but_two},
+                                 auth=(key, ""))).json()
+        await client.get("/v1/orders", params={"limit": 1, "starting_after": page["data"][-1]["id"]}, auth=(key, ""))
+        await client.get("/v1/orders", params={"limit": 3, "starting_after": "or_999999"}, auth=(key, ""))
+
+    capture = tmp_path / "tt.jsonl"
+    await record(app, "tickettailor", capture, session)
+    await import_box_office(target_conn, "tickettailor", "http://testserver/tickettailor", key,
+                            target_office["slug"], progress=False, transport=asgi_transport(app))
+    summary = await replay_capture(capture, "http://testserver/equaticket",
+                                   await target_key(target_conn, target_office, "equaticket"), tmp_path / "r.html",
+                                   as_dialect="equaticket", redact_secret=SECRET,
+                                   id_lookup=await id_map(target_conn, target_office["slug"], "tickettailor"),
+                                   transport=asgi_transport(target_app))
+    orders = summary["endpoints"]["GET /v1/orders"]
+    assert orders["matches"] == 2, orders
+    assert orders["no_equivalent_reasons"] == {"order 'or_999999' has no known counterpart in the target (not "
+                                               "imported?)": 1}
