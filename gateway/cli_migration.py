@@ -84,6 +84,9 @@ def import_command(obj: Any, source: str, base_url: str, key: str, box_office: s
                              "run the same command again to resume"}
         except httpx.HTTPError as exc:
             return {"error": f"cannot reach the vendor ({type(exc).__name__}); run the same command again to resume"}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return {"error": f"the vendor's answer is not a {source} list ({type(exc).__name__}: {exc}); "
+                             "check --from and --base-url"}
 
     result = obj.run(op)
     if "error" in result:

@@ -50,12 +50,14 @@ class Progress:
             self.bars[checkpoint.resource] = bar
 
     def page(self, checkpoint: Checkpoint, objects: int) -> None:
-        if bar := self.bars.get(checkpoint.resource):
+        bar = self.bars.get(checkpoint.resource)
+        if bar is not None:  # (a tqdm without a total refuses bool())
             bar.update(objects)
             bar.set_postfix(pages=checkpoint.pages)
 
     def finish(self, checkpoint: Checkpoint) -> None:
-        if bar := self.bars.pop(checkpoint.resource, None):
+        bar = self.bars.pop(checkpoint.resource, None)
+        if bar is not None:
             bar.close()
 
 

@@ -27,7 +27,8 @@ KEY_KINDS: dict[str, str] = {
 # keys that are personal only inside a buyer object ("name" of an event is not personal)
 BUYER_OBJECTS = frozenset({"buyer_details", "buyer", "attendee"})
 BUYER_KEY_KINDS = {"name": "name", "postal_code": "address", "address": "address"}
-QUERY_KINDS = {"email": "email", "buyer_email": "email", "phone": "phone"}
+QUERY_KINDS = {"email": "email", "buyer_email": "email", "phone": "phone", "api_key": "secret", "key": "secret",
+               "token": "secret", "access_token": "secret"}
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 API_KEY = re.compile(r"\b(?:ts_sk_(?:live|test)_|sk_(?:live|test)_|tt_key_)[A-Za-z0-9_-]{8,}")
 PSEUDONYM_DOMAIN = "example.invalid"

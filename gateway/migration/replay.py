@@ -79,7 +79,11 @@ class Replayer:
         return [await self.one(exchange) for exchange in exchanges]
 
     async def one(self, exchange: dict[str, Any]) -> Outcome:
-        request, response = exchange["request"], exchange.get("response") or {}
+        request, response = exchange.get("request"), exchange.get("response") or {}
+        if not isinstance(request, dict) or not isinstance(request.get("method"), str) \
+                or not isinstance(request.get("path"), str):
+            return Outcome(exchange.get("seq", 0), "(malformed capture line)", None, None,
+                           no_equivalent="the capture line has no method and path")
         method, path = request["method"], request["path"]
         outcome = Outcome(exchange.get("seq", 0), endpoint_label(self.source, method, path), response.get("status"),
                           exchange.get("latency_ms"))

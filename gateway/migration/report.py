@@ -78,7 +78,10 @@ def summarise(outcomes: list[Outcome], meta: dict[str, Any], redactor: Redactor)
     totals = {k: sum(e[k] for e in endpoints.values())
               for k in ("requests", "replayed", "matches", "with_differences", "no_equivalent")}
     totals["status_mismatches"] = sum(sum(e["status_mismatches"].values()) for e in endpoints.values())
-    return {**meta, "totals": totals, "endpoints": endpoints, "rules": rules_table()}
+    latency = {"source": latency_stats([o.source_latency_ms for o in outcomes
+                                        if o.replayed and o.source_latency_ms is not None]),
+               "target": latency_stats([o.target_latency_ms for o in outcomes if o.target_latency_ms is not None])}
+    return {**meta, "totals": totals, "latency_ms": latency, "endpoints": endpoints, "rules": rules_table()}
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -166,9 +169,10 @@ def render_html(summary: dict[str, Any]) -> str:
                      t["no_equivalent"]]])
     rules = "<h2>Normalisation rules</h2>" + table(
         ["field pattern", "action", "why"], [[r["pattern"], r["action"], r["why"]] for r in summary["rules"]])
+    overall = "<h2>Latency, all replayed requests</h2>" + chart("all endpoints", summary["latency_ms"])
     sections = "".join(endpoint_html(label, e) for label, e in summary["endpoints"].items())
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ticketgate replay report</title>'
-            f"<style>{STYLE}</style></head><body>{head}{totals}{legend}{sections}{rules}</body></html>")
+            f"<style>{STYLE}</style></head><body>{head}{totals}{legend}{overall}{sections}{rules}</body></html>")
 
 
 def write_report(summary: dict[str, Any], out: Path) -> Path:

@@ -112,8 +112,9 @@ async def test_record_import_replay_as_another_dialect(app, vendor, target_gatew
 
         code, out, err = await ticketgate("--json", "import", "--from", "tickettailor", "--base-url",
                                           f"{vendor_url}/tickettailor", "--key", tt_key, "--box-office",
-                                          target_office["slug"], "--no-progress", dsn=target_dsn, cwd=tmp_path)
+                                          target_office["slug"], dsn=target_dsn, cwd=tmp_path)
         assert code == 0, err
+        assert "tickets" in err and "18 objects" in err  # the progress bars
         imported = json.loads(out)
         assert imported["complete"] and imported["resources"]["tickets"]["objects"] == 18
 

@@ -56,3 +56,19 @@ async def test_interrupted_import_resumes_from_checkpoint(conn, app, vendor, tar
     assert second["resumed"] and second["complete"]
     assert second["resources"]["events"]["pages"] == 1  # not fetched again
     assert await counts(target_conn, target["id"]) == await counts(conn, vendor["office"]["id"])
+
+
+async def test_progress_bars_show_pages_and_objects(conn, app, vendor, target_conn, target_office, capsys):
+    imp = importer(target_conn, app, vendor, "tickettailor")
+    imp.progress.enabled = True
+    await imp.run(target_office["slug"])
+    err = capsys.readouterr().err
+    assert "events" in err and "orders" in err and "tickets" in err
+    assert "18 objects" in err and "pages=1" in err
+
+
+async def test_unknown_box_office_is_refused_before_any_request(target_conn, app, vendor):
+    from gateway.migration.importer import ImportFailed
+
+    with pytest.raises(ImportFailed, match="no box office"):
+        await importer(target_conn, app, vendor, "equaticket").run("no-such-office")

@@ -96,8 +96,8 @@ def report(tmp_path_factory) -> Path:
 def test_report_renders_with_its_charts_and_tables(report):
     dom = browse(report, "--dump-dom").stdout.decode()
     assert "Replay report: tickettailor" in dom
-    assert len(re.findall(r'<svg class="latency-chart"', dom)) == 1  # ping has no latency to draw
-    assert len(re.findall(r'<rect class="bar source"', dom)) == 12 and len(re.findall(r'class="bar target"', dom)) == 12
+    assert len(re.findall(r'<svg class="latency-chart"', dom)) == 2  # overall and orders; ping drew nothing
+    assert len(re.findall(r'<rect class="bar source"', dom)) == 24 and len(re.findall(r'class="bar target"', dom)) == 24
     assert "200 -&gt; 404" in dom and "Equaticket has no ping endpoint" in dom and "items[].buyer_email" in dom
 
 
