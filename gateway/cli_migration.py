@@ -52,7 +52,11 @@ def record_command(upstream: str, dialect: str, listen: str, out: Path, redact_s
     from gateway.migration.redact import Redactor
 
     host, port = listen_address(listen)
-    app = recording_app(upstream, dialect, out, Redactor(redact_secret))
+    try:
+        app = recording_app(upstream, dialect, out, Redactor(redact_secret))
+    except (ValueError, OSError) as exc:
+        fail(str(exc))
+        return
     click.echo(f"recording {dialect} traffic for {upstream} on http://{host}:{port} into {out}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -77,7 +77,19 @@ class Importer:
         if office is None:
             raise ImportFailed(f"no box office with slug {box_office!r}")
         scope = Scope(office["id"], livemode)
-        store = Store(self.conn, scope, self.module.DIALECT, office["currency"])
+        # one import per box office at a time: two would race to insert the same vendor objects
+        if not await self.conn.fetchval("SELECT pg_try_advisory_lock(hashtext('ticketgate.import'), $1::int)",
+                                        office["id"] % 2_147_483_647):
+            raise ImportFailed(f"another import into {box_office!r} is running")
+        try:
+            return await self._run(box_office, scope, office["currency"], restart, max_pages)
+        finally:
+            await self.conn.execute("SELECT pg_advisory_unlock(hashtext('ticketgate.import'), $1::int)",
+                                    office["id"] % 2_147_483_647)
+
+    async def _run(self, box_office: str, scope: Scope, currency: str, restart: bool,
+                   max_pages: int | None) -> dict[str, Any]:
+        store = Store(self.conn, scope, self.module.DIALECT, currency)
         checkpoints, resumed = await self._checkpoints(scope, restart)
         budget = [max_pages if max_pages is not None else -1]
         for resource in (r for r in ORDER if r in self.module.IMPORTS):

@@ -73,8 +73,11 @@ class Capture:
         if not path.exists() or path.stat().st_size == 0:
             self._append({"type": "capture", "version": CAPTURE_VERSION, "dialect": dialect,
                           "upstream": public_url(upstream), "started_at": now_iso()})
-        else:
-            self.seq = sum(1 for _ in path.open("rb")) - 1  # continue numbering an existing capture
+        else:  # continue an existing capture, of the same dialect only
+            header, exchanges = read_capture(path)
+            if header.get("dialect") != dialect:
+                raise ValueError(f"{path} is a capture of {header.get('dialect')}, not {dialect}")
+            self.seq = max((e.get("seq", 0) for e in exchanges), default=0)
 
     def _append(self, line: dict[str, Any]) -> None:
         with self.path.open("ab") as handle:

@@ -21,7 +21,7 @@ import httpx
 from gateway.migration.normalise import Difference, Normaliser, diff
 from gateway.migration.translate import NoEquivalent, Translator, list_key
 
-READS = ("GET", "HEAD")
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 MAX_WALK = 100  # pages walked to find a position in the target before giving up
 
 
@@ -94,8 +94,10 @@ class Replayer:
         return outcome
 
     async def _replay(self, outcome: Outcome, method: str, path: str, query: list, response: dict) -> None:
-        if method not in READS:
+        if method in WRITES:
             raise NoEquivalent("write request: not replayed, it would change the target")
+        if method != "GET":
+            raise NoEquivalent(f"{method} request: only GET requests are replayed")
         described = self.source.describe(method, path, query)
         if described is None:
             raise NoEquivalent(f"not a documented {self.source.DIALECT} endpoint")

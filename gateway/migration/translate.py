@@ -86,8 +86,8 @@ class Translator:
         if not isinstance(text, str) or kind is None:
             raise NoEquivalent("the request names an object of a kind ticketgate does not migrate")
         number = self.id_lookup(kind, text) if self.id_lookup else parse_id(kind, text)
-        if number is None and self.source is self.target and self.id_lookup is None:
-            return text  # same dialect, same ids: a slug or odd form is passed on as recorded
+        if number is None and self.source is self.target:
+            return text  # same dialect: a slug (kept by the import) is passed on as recorded
         if number is None:
             raise NoEquivalent(f"{kind} {text!r} has no known counterpart in the target (not imported?)")
         return f"{self.target.ID_PREFIX.get(kind, '')}{number}"

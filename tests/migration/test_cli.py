@@ -43,3 +43,11 @@ def test_import_refuses_an_unknown_dialect():
     result = CliRunner().invoke(cli(), ["import", "--from", "eventbrite", "--base-url", "http://v.test",
                                         "--key", "k", "--box-office", "x"])
     assert result.exit_code == 2 and "eventbrite" in result.output
+
+
+def test_record_will_not_mix_dialects_in_one_capture(tmp_path):
+    capture = tmp_path / "c.jsonl"
+    capture.write_text('{"type": "capture", "version": 1, "dialect": "ticketsmart"}\n')
+    result = CliRunner().invoke(cli(), ["record", "--upstream", "http://u.test", "--dialect", "equaticket",
+                                        "--listen", "127.0.0.1:1", "--out", str(capture)])
+    assert result.exit_code == 2 and "capture of ticketsmart" in result.output

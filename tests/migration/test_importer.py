@@ -23,7 +23,9 @@ async def counts(conn, office_id: int) -> dict:
         " AS ticket_types, (SELECT count(*) FROM orders WHERE box_office_id = $1) AS orders,"
         " (SELECT count(*) FROM issued_tickets WHERE box_office_id = $1) AS tickets,"
         " (SELECT coalesce(sum(sold), 0) FROM ticket_types tt JOIN events e ON e.id = tt.event_id"
-        "  WHERE e.box_office_id = $1) AS sold", office_id)
+        "  WHERE e.box_office_id = $1) AS sold,"
+        " (SELECT coalesce(sum(quantity), 0) FROM ticket_types tt JOIN events e ON e.id = tt.event_id"
+        "  WHERE e.box_office_id = $1) AS quantity", office_id)
     return dict(row)
 
 
@@ -44,8 +46,8 @@ async def test_import_from_ticketsmart_takes_vendor_stock(conn, app, vendor, tar
     summary = await importer(target_conn, app, vendor, "ticketsmart").run(target["slug"])
     assert summary["complete"] and list(summary["resources"]) == ["events"]
     got, want = await counts(target_conn, target["id"]), await counts(conn, vendor["office"]["id"])
-    assert (got["events"], got["ticket_types"], got["sold"], got["orders"]) == (
-        want["events"], want["ticket_types"], want["sold"], 0)
+    assert (got["events"], got["ticket_types"], got["sold"], got["quantity"], got["orders"]) == (
+        want["events"], want["ticket_types"], want["sold"], want["quantity"], 0)
 
 
 async def test_interrupted_import_resumes_from_checkpoint(conn, app, vendor, target_conn, target_office):
@@ -72,3 +74,16 @@ async def test_unknown_box_office_is_refused_before_any_request(target_conn, app
 
     with pytest.raises(ImportFailed, match="no box office"):
         await importer(target_conn, app, vendor, "equaticket").run("no-such-office")
+
+
+async def test_a_second_concurrent_import_is_refused(target_gateway, app, vendor, target_office):
+    from gateway.migration.importer import ImportFailed
+
+    async with target_gateway.pool.acquire() as first, target_gateway.pool.acquire() as second:
+        await first.execute("SELECT pg_advisory_lock(hashtext('ticketgate.import'), $1::int)", target_office["id"])
+        try:
+            with pytest.raises(ImportFailed, match="is running"):
+                await importer(second, app, vendor, "equaticket").run(target_office["slug"])
+        finally:
+            await first.execute("SELECT pg_advisory_unlock(hashtext('ticketgate.import'), $1::int)",
+                                target_office["id"])
