@@ -362,3 +362,10 @@ def webhooks_deliveries(ctx: Context, box_office: str, status: str | None, limit
 def webhooks_resend(ctx: Context, delivery_id: str) -> None:
     """Queue a failed or delivered delivery for one more attempt now."""
     ctx.emit(ctx.run(lambda c: operator.resend_delivery(c, delivery_id)))
+
+
+# --- migration: record, import, replay (gateway/cli_migration.py) -----------------------------
+
+from gateway.cli_migration import register as _register_migration  # noqa: E402  (after the group exists)
+
+_register_migration(main)

@@ -24,7 +24,8 @@ def run(database_dsn):
 
 def test_help_explains_every_command(run):
     out = run("--help").stdout
-    for command in ("serve", "boxoffice", "keys", "orders", "tickets", "demo"):
+    for command in ("serve", "boxoffice", "keys", "orders", "tickets", "demo", "webhooks", "worker", "record",
+                    "import", "replay"):
         assert command in out
     assert "--ticket-type" in run("orders", "create", "--help").stdout
 
