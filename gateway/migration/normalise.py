@@ -42,6 +42,8 @@ RULES: tuple[Rule, ...] = (
     Rule("*.updated_at", "mask", "changes with every write (and with the import itself)"),
     Rule("*.url", "mask", "public URLs embed the installation's host and box office slug"),
     Rule("*.request_id", "mask", "a fresh id per request"),
+    Rule("error*.retry*", "mask", "seconds left in a rate-limit window depend on when the request ran"),
+    Rule("error*.retry_after", "mask", "seconds left in a rate-limit window depend on when the request ran"),
     Rule("events.status", "map:event_status", "vendors without sold_out or archived states fold them"),
     Rule("events.visibility", "map:visibility", "Ticket Tailor's private flag cannot tell unlisted from private"),
     Rule("*.buyer_email", "personal:email", "personal data: pseudonymised in the capture"),

@@ -63,6 +63,13 @@ def endpoint_label(module: ModuleType, method: str, path: str) -> str:
     return f"{method} {path} (unknown to {module.DIALECT})"
 
 
+def _json(reply: httpx.Response) -> Any:
+    try:
+        return reply.json()
+    except ValueError:
+        return reply.text or None
+
+
 def is_success(status: int | None) -> bool:
     return status is not None and 200 <= status < 300
 
@@ -119,9 +126,17 @@ class Replayer:
         outcome.target_status = reply.status_code
         source_body, target_body = self._parse(described, response, reply, offset, key)
         if is_success(outcome.source_status) and is_success(outcome.target_status):
-            compared = [0]
-            outcome.differences = diff(source_body, target_body, compared=compared)
-            outcome.compared = compared[0]
+            self._compare(outcome, source_body, target_body)
+        elif self.source is self.target and outcome.source_status == outcome.target_status:
+            # same dialect: its error bodies must match too (request ids and waits normalised)
+            self._compare(outcome, self.normalisers[0].value("error", response.get("body")),
+                          self.normalisers[1].value("error", _json(reply)))
+
+    @staticmethod
+    def _compare(outcome: Outcome, source: Any, target: Any) -> None:
+        compared = [0]
+        outcome.differences = diff(source, target, compared=compared)
+        outcome.compared = compared[0]
 
     async def _render(self, request: dict[str, Any], key: str, offset: int | None) -> tuple[str, str, list]:
         """The target request; a page whose start is not known yet is found by walking the list."""
@@ -159,10 +174,7 @@ class Replayer:
                key: str) -> tuple[Any, Any]:
         resource, op = described["resource"], described["op"]
         source = self._neutral(self.source, resource, op, response.get("body"), response.get("status"))
-        try:
-            target_json = reply.json()
-        except ValueError:
-            target_json = None
+        target_json = _json(reply)
         target = self._neutral(self.target, resource, op, target_json, reply.status_code)
         if offset is not None:
             if isinstance(source, dict) and "items" in source:
