@@ -18,6 +18,7 @@ import httpx
 
 from gateway.migration.clients import DIALECTS
 from gateway.migration.importer import ImportFailed
+from gateway.migration.record import check_url
 from gateway.migration.run import id_map, import_box_office, replay_capture
 
 DIALECT = click.Choice(DIALECTS)
@@ -53,6 +54,7 @@ def record_command(upstream: str, dialect: str, listen: str, out: Path, redact_s
 
     host, port = listen_address(listen)
     try:
+        check_url(upstream, "--upstream")
         app = recording_app(upstream, dialect, out, Redactor(redact_secret))
     except (ValueError, OSError) as exc:
         fail(str(exc))
@@ -76,6 +78,10 @@ def import_command(obj: Any, source: str, base_url: str, key: str, box_office: s
 
     Re-running updates what was imported before; an interrupted run resumes where it stopped.
     """
+    try:
+        check_url(base_url, "--base-url")
+    except ValueError as exc:
+        fail(str(exc))
 
     async def op(conn: asyncpg.Connection) -> dict[str, Any]:
         try:
@@ -86,7 +92,7 @@ def import_command(obj: Any, source: str, base_url: str, key: str, box_office: s
         except httpx.HTTPStatusError as exc:
             return {"error": f"the vendor answered {exc.response.status_code} for {exc.request.url.path}; "
                              "run the same command again to resume"}
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             return {"error": f"cannot reach the vendor ({type(exc).__name__}); run the same command again to resume"}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return {"error": f"the vendor's answer is not a {source} list ({type(exc).__name__}: {exc}); "
@@ -114,6 +120,10 @@ def import_command(obj: Any, source: str, base_url: str, key: str, box_office: s
 def replay_command(obj: Any, capture: Path, target: str, as_dialect: str | None, key: str, report: Path,
                    box_office: str | None, mode: str, redact_secret: str | None, fail_on_difference: bool) -> None:
     """Replay CAPTURE against TARGET (optionally as another dialect) and write a comparison report."""
+    try:
+        check_url(target, "--target")
+    except ValueError as exc:
+        fail(str(exc))
     lookup = obj.run(lambda conn: id_map(conn, box_office, _dialect_of(capture), mode == "live")) \
         if box_office else None
     try:

@@ -37,6 +37,18 @@ HOP_BY_HOP = frozenset({"host", "content-length", "connection", "keep-alive", "t
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
+def check_url(url: str, option: str) -> str:
+    """``url`` if it is an absolute http(s) URL, else ValueError naming the option."""
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{option} must be an http:// or https:// URL, got {url!r}")
+    return url
+
+
 def public_url(url: str) -> str:
     """The URL without user info (a key in ``https://key@host`` must never reach the capture)."""
     parts = urlsplit(url)
@@ -103,7 +115,7 @@ class RecordingProxy:
         at, started = now_iso(), time.perf_counter()
         try:
             upstream = await self.http.request(request.method, url, headers=headers, content=body)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             latency = (time.perf_counter() - started) * 1000
             await self._record(request, body, at, latency, {"status": 502, "error": type(exc).__name__})
             return Response(f"upstream unreachable: {type(exc).__name__}", 502, media_type="text/plain")

@@ -120,7 +120,7 @@ class Replayer:
         started = time.perf_counter()
         try:
             reply = await self.client.get(target_path, params)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise NoEquivalent(f"the target did not answer ({type(exc).__name__})") from None
         outcome.target_latency_ms = round((time.perf_counter() - started) * 1000, 3)
         outcome.target_status = reply.status_code

@@ -51,3 +51,19 @@ def test_record_will_not_mix_dialects_in_one_capture(tmp_path):
     result = CliRunner().invoke(cli(), ["record", "--upstream", "http://u.test", "--dialect", "equaticket",
                                         "--listen", "127.0.0.1:1", "--out", str(capture)])
     assert result.exit_code == 2 and "capture of ticketsmart" in result.output
+
+
+def test_replay_against_an_unreachable_target_reports_instead_of_crashing(tmp_path):
+    capture = tmp_path / "c.jsonl"
+    capture.write_text('{"type": "capture", "version": 1, "dialect": "ticketsmart"}\n'
+                       '{"type": "exchange", "seq": 1, "request": {"method": "GET", "path": "/api/v1/events",'
+                       ' "query": []}, "response": {"status": 200, "body": {}}, "latency_ms": 3}\n'
+                       '{"type": "exchange", "seq": 2}\n{"torn line')
+    bad = CliRunner().invoke(cli(), ["replay", str(capture), "--target", "http://[bad", "--key", "k",
+                                     "--report", str(tmp_path / "r.html")])
+    assert bad.exit_code == 2 and "--target must be an http" in bad.output and not (tmp_path / "r.html").exists()
+    result = CliRunner().invoke(cli(), ["--json", "replay", str(capture), "--target", "http://127.0.0.1:1",
+                                        "--key", "k", "--report", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    summary = (tmp_path / "r.json").read_text()
+    assert "the target did not answer (ConnectError)" in summary and "malformed capture line" in summary
