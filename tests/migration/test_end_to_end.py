@@ -24,7 +24,7 @@ import uvicorn
 
 from tests.migration.conftest import target_key
 
-CLI = "from gateway.cli import main; from gateway.cli_migration import register; register(main); main()"
+CLI = "from gateway.cli import main; main()"  # the `ticketgate` entry point, in this venv
 SECRET = "capture-pseudonym-secret"
 
 
