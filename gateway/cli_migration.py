@@ -158,7 +158,8 @@ def _human(brief: dict[str, Any]) -> str:
     t = brief["totals"]
     lines = [f"{t['requests']} requests: {t['replayed']} replayed, {t['matches']} matched, "
              f"{t['with_differences']} with differences, {t['status_mismatches']} status mismatches, "
-             f"{t['no_equivalent']} without equivalent", f"report: {brief['report']}",
+             f"{t['no_equivalent']} without equivalent, {t['target_failures']} target failures",
+             f"report: {brief['report']}",
              f"summary: {brief['json_summary']}"]
     return "\n".join(lines)
 

@@ -35,6 +35,7 @@ class Outcome:
     target_status: int | None = None
     target_latency_ms: float | None = None
     no_equivalent: str | None = None
+    failure: str | None = None  # the target did not answer
     differences: list[Difference] = field(default_factory=list)
     compared: int = 0  # leaf fields compared
 
@@ -121,7 +122,8 @@ class Replayer:
         try:
             reply = await self.client.get(target_path, params)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise NoEquivalent(f"the target did not answer ({type(exc).__name__})") from None
+            outcome.failure = f"the target did not answer ({type(exc).__name__})"
+            return
         outcome.target_latency_ms = round((time.perf_counter() - started) * 1000, 3)
         outcome.target_status = reply.status_code
         source_body, target_body = self._parse(described, response, reply, offset, key)

@@ -54,13 +54,15 @@ def endpoint_summary(outcomes: list[Outcome], redactor: Redactor) -> dict[str, A
                                           "target": _example(d.target, redactor)})
     statuses = Counter(f"{o.source_status} -> {o.target_status}" for o in outcomes if o.status_mismatch)
     reasons = Counter(o.no_equivalent for o in outcomes if o.no_equivalent)
+    failures = Counter(o.failure for o in outcomes if o.failure)
     return {
         "requests": len(outcomes), "replayed": sum(o.replayed for o in outcomes),
         "matches": sum(o.match for o in outcomes),
         "with_differences": sum(bool(o.differences) for o in outcomes),
         "fields_compared": sum(o.compared for o in outcomes),
         "status_mismatches": dict(statuses), "no_equivalent": sum(reasons.values()),
-        "no_equivalent_reasons": dict(reasons),
+        "no_equivalent_reasons": dict(reasons), "target_failures": sum(failures.values()),
+        "target_failure_reasons": dict(failures),
         "field_differences": [{"field": f, "count": n, "example": examples[f]} for f, n in fields.most_common()],
         "target_requests": sorted({o.target_request.split("?")[0] for o in outcomes if o.target_request}),
         "latency_ms": {"source": latency_stats([o.source_latency_ms for o in outcomes if o.replayed
@@ -76,7 +78,7 @@ def summarise(outcomes: list[Outcome], meta: dict[str, Any], redactor: Redactor)
         by_endpoint.setdefault(outcome.endpoint, []).append(outcome)
     endpoints = {label: endpoint_summary(group, redactor) for label, group in sorted(by_endpoint.items())}
     totals = {k: sum(e[k] for e in endpoints.values())
-              for k in ("requests", "replayed", "matches", "with_differences", "no_equivalent")}
+              for k in ("requests", "replayed", "matches", "with_differences", "no_equivalent", "target_failures")}
     totals["status_mismatches"] = sum(sum(e["status_mismatches"].values()) for e in endpoints.values())
     latency = {"source": latency_stats([o.source_latency_ms for o in outcomes
                                         if o.replayed and o.source_latency_ms is not None]),
@@ -137,6 +139,9 @@ def endpoint_html(label: str, e: dict[str, Any]) -> str:
     if e["no_equivalent_reasons"]:
         parts.append("<h3>No equivalent in the target</h3>" + table(
             ["requests", "reason"], [[n, r] for r, n in e["no_equivalent_reasons"].items()]))
+    if e["target_failure_reasons"]:
+        parts.append("<h3>Target failures</h3>" + table(
+            ["requests", "reason"], [[n, r] for r, n in e["target_failure_reasons"].items()]))
     if e["status_mismatches"]:
         parts.append("<h3>Status-code mismatches</h3>" + table(
             ["source -> target", "requests"], list(e["status_mismatches"].items())))
@@ -164,9 +169,10 @@ def render_html(summary: dict[str, Any]) -> str:
             f"replayed against <code>{esc(summary['target'])}</code> ({esc(summary['mode'])}).</p>")
     legend = ('<p class="legend">Latency charts: <span style="background:#3b6ea8"></span>recorded (source)'
               '<span style="background:#d9822b"></span>replayed (target)</p>')
-    totals = table(["requests", "replayed", "matches", "with differences", "status mismatches", "no equivalent"],
+    totals = table(["requests", "replayed", "matches", "with differences", "status mismatches", "no equivalent",
+                    "target failures"],
                    [[t["requests"], t["replayed"], t["matches"], t["with_differences"], t["status_mismatches"],
-                     t["no_equivalent"]]])
+                     t["no_equivalent"], t["target_failures"]]])
     rules = "<h2>Normalisation rules</h2>" + table(
         ["field pattern", "action", "why"], [[r["pattern"], r["action"], r["why"]] for r in summary["rules"]])
     overall = "<h2>Latency, all replayed requests</h2>" + chart("all endpoints", summary["latency_ms"])

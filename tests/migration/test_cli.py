@@ -67,3 +67,4 @@ def test_replay_against_an_unreachable_target_reports_instead_of_crashing(tmp_pa
     assert result.exit_code == 0, result.output
     summary = (tmp_path / "r.json").read_text()
     assert "the target did not answer (ConnectError)" in summary and "malformed capture line" in summary
+    assert '"target_failures": 1' in summary

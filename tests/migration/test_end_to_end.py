@@ -136,7 +136,7 @@ async def test_record_import_replay_as_another_dialect(app, vendor, target_gatew
         "Equaticket has no endpoint for one attendee": 1}
     assert endpoints["GET /v1/ping"]["no_equivalent"] == 2
     assert summary["totals"] == {"requests": 11, "replayed": 7, "matches": 7, "with_differences": 0,
-                                 "no_equivalent": 4, "status_mismatches": 0}
+                                 "no_equivalent": 4, "status_mismatches": 0, "target_failures": 0}
     assert endpoints["GET /v1/orders/{id}"]["fields_compared"] > 20  # buyer, money, line items, ids
     assert endpoints["GET /v1/events"]["fields_compared"] > 60
     html = report.read_text()
