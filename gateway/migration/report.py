@@ -116,7 +116,9 @@ def chart(label: str, latency: dict[str, dict[str, Any]], width: int = 560, heig
                         f'request(s) near {10 ** (low + (i + 0.5) * step):.1f} ms</title></rect>')
     axis = (f'<line x1="30" y1="{plot + 5}" x2="{width - 10}" y2="{plot + 5}" stroke="#555"/>'
             f'<text x="30" y="{height - 5}" font-size="11">{10 ** low:.1f} ms</text>'
-            f'<text x="{width - 10}" y="{height - 5}" font-size="11" text-anchor="end">{10 ** high:.1f} ms</text>')
+            f'<text x="{width - 10}" y="{height - 5}" font-size="11" text-anchor="end">{10 ** high:.1f} ms</text>'
+            f'<text x="26" y="14" font-size="11" text-anchor="end">{top}</text>'
+            f'<text x="26" y="{plot + 5}" font-size="11" text-anchor="end">0</text>')
     return (f'<svg class="latency-chart" role="img" aria-label="latency histogram for {esc(label)}" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
             f'{axis}{"".join(bars)}</svg>')
