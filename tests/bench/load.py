@@ -59,7 +59,7 @@ def _lua_text(text: str) -> str:
 def _rotation(mixed: list[Scenario]) -> str:
     items = []
     for s in mixed:
-        headers = ", ".join(f"[{_lua_text(k)}] = {_lua_text(v)}" for k, v in s.headers.items())
+        headers = ", ".join(f"[ {_lua_text(k)} ] = {_lua_text(v)}" for k, v in s.headers.items())
         items.append(f"wrk.format({_lua_text(s.method)}, {_lua_text(s.path)}, {{{headers}}})")
     return (f"dofile({_lua_text(str(LUA))})\nlocal rotation = nil\nlocal i = 0\n"
             "function request()\n"

@@ -1,7 +1,7 @@
 """``make bench``: ticketgate against the floor of its own stack, side by side, in one run.
 
 Usage: ``python -m tests.bench.run [--smoke] [--out bench-results.json]``; durations and
-sizes come from the options (defaults fit a full run in about 13 minutes on 2 cores).
+sizes come from the options (defaults fit a full run in about 12 minutes on 2 cores).
 Order of a full run: seed (or reuse) and prepare keys; record every scenario's SQL;
 one-worker phase (memory soak, then every scenario interleaved floor/gateway, the rate
 limiter on/off, the oversell check); two-worker phase; targets, table, JSON.
@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import pickle
+import signal
 import sys
 import tempfile
 import threading
@@ -43,8 +44,8 @@ class Options:
     server_dsn: str
     database: str = "ticketgate_bench"
     sizes: seed.Sizes = field(default_factory=seed.Sizes)
-    warmup: float = 2.0
-    seconds: float = 4.0
+    warmup: float = 1.0
+    seconds: float = 3.0
     rounds: int = 2
     connections: int = 16
     soak_requests: int = 200_000
@@ -80,11 +81,14 @@ class Sampler:
 class Bench:
     def __init__(self, opts: Options, load: loadgen.Load, log_dir: Path) -> None:
         self.opts, self.load, self.log_dir = opts, load, log_dir
+        self.memory: soak.Memory | None = None  # the one-worker gateway whose RSS is tracked
 
     def measure(self, server: Server, url: str, s: Scenario, seconds: float) -> dict[str, Any]:
         with Sampler(server) as sampler:
             result = loadgen.run(self.load, url, s, seconds)
         result["peak_rss_mb"] = sampler.peak
+        if self.memory is not None and self.memory.server is server:
+            self.memory.add(result["requests"])
         return result
 
     def compare(self, s: Scenario, ref: tuple[Server, str], subj: tuple[Server, str]) -> dict[str, Any]:
@@ -135,10 +139,11 @@ def one_worker(bench: Bench, dsn: str, plan: Path, fx: seed.Fixture, chosen: lis
     floor = start_floor(dsn, 1, plan, bench.log_dir)
     out: dict[str, Any] = {}
     with running(*(s for s in (gw, off, floor) if s is not None)):
-        gets = [s for s in chosen if s.is_get]
-        if opts.soak_requests:
-            print(f"memory soak: {opts.soak_requests} mixed GET requests on one worker", flush=True)
-            out["memory"] = soak.run(bench.load, gw, gets, opts.soak_requests, opts.soak_max_seconds)
+        bench.memory = soak.Memory(gw)
+        gets = [s for s in chosen if s.name in scenarios.SOAK]
+        if opts.soak_requests and gets:
+            print(f"memory soak: up to {opts.soak_requests} mixed GET requests on one worker", flush=True)
+            soak.run(bench.load, bench.memory, gets, opts.soak_requests, opts.soak_max_seconds)
         print("one worker: floor vs gateway", flush=True)
         out["results"] = bench.phase(gw, floor, chosen)
         out["limiter"] = {}
@@ -149,6 +154,8 @@ def one_worker(bench: Bench, dsn: str, plan: Path, fx: seed.Fixture, chosen: lis
                 out["limiter"][f"limiter:{s.name}"] = r
         if any(s.name == "checkout" for s in chosen):
             out["oversell"] = asyncio.run(soak.oversell(gw.url, dsn, fx))
+        out["memory"] = bench.memory.summary(opts.soak_requests) if opts.soak_requests else {}
+        bench.memory = None
     return out
 
 
@@ -201,9 +208,9 @@ def parse(argv: list[str]) -> Options:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="tiny data, one scenario, a few seconds")
     p.add_argument("--only", default="", help="comma-separated scenario names")
-    p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--seconds", type=float, default=3.0, help="per measurement (each side, each round)")
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--warmup", type=float, default=2.0)
+    p.add_argument("--warmup", type=float, default=1.0)
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--soak", type=int, default=200_000, help="requests in the memory soak (0: none)")
     p.add_argument("--no-two-workers", action="store_true")
@@ -248,4 +255,6 @@ def server_dsn() -> str:
 
 
 if __name__ == "__main__":
+    # SIGTERM unwinds like Ctrl-C, so every started server is stopped by its PID on the way out
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     main(parse(sys.argv[1:]))

@@ -109,3 +109,6 @@ def build(fx: Fixture, deep_cursor: str) -> list[Scenario]:
 LIMITER = ("ts_events", "tt_orders", "eq_attendees")  # measured against a gateway with limits off
 TWO_WORKERS = ("ts_events", "ts_event", "tt_orders", "tt_tickets_deep", "eq_events", "eq_attendees")
 SMOKE = ("ts_events",)
+# The memory soak's rotation: every dialect's auth and detail paths and one list, light enough that
+# 200,000 requests come close to fitting the run's time budget on 2 cores (100-row lists run at 40-250/s).
+SOAK = ("ts_events", "ts_event", "ts_availability", "tt_ping", "tt_event", "eq_event")
