@@ -53,6 +53,7 @@ class Options:
     only: tuple[str, ...] = ()
     two_workers: bool = True
     limiter: bool = True
+    limiter_scenarios: tuple[str, ...] = scenarios.LIMITER
     out: Path = ROOT / "bench-results.json"
 
 
@@ -149,7 +150,7 @@ def one_worker(bench: Bench, dsn: str, plan: Path, fx: seed.Fixture, chosen: lis
         out["limiter"] = {}
         if off is not None:
             print("rate limiter: gateway with limits off vs on", flush=True)
-            for s in (s for s in chosen if s.name in scenarios.LIMITER):
+            for s in (s for s in chosen if s.name in opts.limiter_scenarios):
                 r = bench.compare(s, (off, f"{off.url}{s.path}"), (gw, f"{gw.url}{s.path}"))
                 out["limiter"][f"limiter:{s.name}"] = r
         if any(s.name == "checkout" for s in chosen):
@@ -214,6 +215,8 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--soak", type=int, default=200_000, help="requests in the memory soak (0: none)")
     p.add_argument("--no-two-workers", action="store_true")
+    p.add_argument("--limiter", default=",".join(scenarios.LIMITER),
+                   help="scenarios also measured with limits off (comma-separated; empty: none)")
     p.add_argument("--markdown", metavar="JSON", help="print the tables of an earlier run as Markdown")
     p.add_argument("--out", type=Path, default=ROOT / "bench-results.json")
     p.add_argument("--database", help="database name (default ticketgate_bench, smoke: ticketgate_bench_smoke)")
@@ -224,6 +227,7 @@ def parse(argv: list[str]) -> Options:
     opts = Options(server_dsn=server_dsn(), seconds=a.seconds, rounds=a.rounds,
                    warmup=a.warmup, connections=a.connections, soak_requests=a.soak,
                    two_workers=not a.no_two_workers, out=a.out,
+                   limiter_scenarios=tuple(x for x in a.limiter.split(",") if x),
                    only=tuple(x for x in a.only.split(",") if x))
     if a.smoke:
         opts = Options(server_dsn=opts.server_dsn, database="ticketgate_bench_smoke", sizes=seed.TINY,

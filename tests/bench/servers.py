@@ -42,8 +42,10 @@ def gateway_env(dsn: str, *, limits: bool = True) -> dict[str, str]:
 
 
 def _base_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith("TICKETGATE_") and k not in ("DATABASE_URL", "PYTHONPATH")}
+    """The caller's environment without ticketgate settings; servers import the code of this tree."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETGATE_") and k != "DATABASE_URL"}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
 
 
 class Server:
