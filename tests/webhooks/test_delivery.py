@@ -21,6 +21,12 @@ from gateway.webhook_worker import HttpxSender
 from tests.webhooks.receiver import Receiver
 
 
+@pytest.fixture(autouse=True)
+async def _only_this_tests_deliveries(conn) -> None:
+    """Engines claim every due delivery in the database; park the ones earlier tests left pending."""
+    await conn.execute("UPDATE webhook_deliveries SET status = 'failed' WHERE status = 'pending'")
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
