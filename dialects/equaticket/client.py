@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from dialects.client_base import ApiClient, NoEquivalent
+
 DIALECT = "equaticket"
 PAGING = "cursor"
 DEFAULT_LIMIT = 50
@@ -58,9 +60,6 @@ FILTERS: dict[str, dict[str, str]] = {
 }
 PAGE_PARAMS = ("limit", "cursor")
 
-
-class NoEquivalent(LookupError):
-    """The neutral request cannot be expressed in this dialect (the reason is the message)."""
 
 
 def auth_headers(key: str) -> dict[str, str]:
@@ -316,21 +315,11 @@ def _list_params(request: Mapping[str, Any], filters: dict[str, Any], position: 
 # --- talking to the API ------------------------------------------------------------------------
 
 
-class Client:
+class Client(ApiClient):
     """Reads an Equaticket API; pass ``http`` to choose the transport (rate limits, tests)."""
 
     def __init__(self, base_url: str, key: str, http: httpx.AsyncClient | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.headers = auth_headers(key)
-        self.http = http or httpx.AsyncClient(timeout=30)
-
-    async def get(self, path: str, params: Sequence[tuple[str, str]] = ()) -> httpx.Response:
-        return await self.http.get(self.base_url + path, params=list(params), headers=self.headers)
-
-    async def get_json(self, path: str, params: Sequence[tuple[str, str]] = ()) -> Any:
-        response = await self.get(path, params)
-        response.raise_for_status()
-        return response.json()
+        super().__init__(base_url, auth_headers(key), http)
 
     async def pages(self, resource: str, start: str | None = None) -> AsyncIterator[tuple[list[dict], str | None]]:
         """Every page of ``resource`` as (neutral items, next cursor or None)."""
@@ -345,6 +334,3 @@ class Client:
             yield [PARSERS[resource](x) for x in body["data"]], cursor
             if cursor is None:
                 return
-
-    async def aclose(self) -> None:
-        await self.http.aclose()

@@ -15,16 +15,13 @@ from types import ModuleType
 from typing import Any
 
 from core.ids import parse_id
+from dialects.client_base import NoEquivalent
 from gateway.migration.normalise import IdLookup
 
 FILTER_KINDS = {"event_id": "event", "order_id": "order"}
 # the kind of object a request's path id names, per resource
 ID_KINDS = {"events": "event", "availability": "event", "orders": "order", "tickets": "issued_ticket",
             "webhook_subscriptions": "webhook_subscription"}
-
-
-class NoEquivalent(Exception):
-    """A request the target dialect cannot express; the message says why, in plain words."""
 
 
 def list_key(request: dict[str, Any]) -> str:
@@ -121,15 +118,17 @@ class Translator:
 
     def check(self, request: dict[str, Any]) -> None:
         """Refuse a resource or filter the target lacks (before any position is looked for)."""
-        try:
-            self.target.render(request)
-        except LookupError as exc:  # each client's NoEquivalent
-            raise NoEquivalent(str(exc)) from None
+        self._render(request, None)
 
     def render(self, request: dict[str, Any], key: str, offset: int | None) -> tuple[str, str, list]:
         self.check(request)
         position = None if offset is None else self.target_positions.position_at(key, offset)
+        return self._render(request, position)
+
+    def _render(self, request: dict[str, Any], position: Any) -> tuple[str, str, list]:
         try:
             return self.target.render(request, position)
-        except LookupError as exc:
-            raise NoEquivalent(str(exc)) from None
+        except NoEquivalent:
+            raise
+        except LookupError as exc:  # a malformed capture: a field the request needs is missing
+            raise NoEquivalent(f"malformed request ({exc})") from None

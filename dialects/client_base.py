@@ -1,0 +1,34 @@
+"""What every dialect's ``client.py`` shares: an authenticated httpx reader of a vendor API.
+
+Each dialect's client subclasses ``ApiClient`` with its auth headers and its own paging
+(``pages``); the transport is passed in, so rate-limit handling and tests swap it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+
+class NoEquivalent(LookupError):
+    """A request that cannot be expressed in a dialect; the message says why, in plain words."""
+
+
+class ApiClient:
+    def __init__(self, base_url: str, headers: dict[str, str], http: httpx.AsyncClient | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = headers
+        self.http = http or httpx.AsyncClient(timeout=30)
+
+    async def get(self, path: str, params: Sequence[tuple[str, str]] = ()) -> httpx.Response:
+        return await self.http.get(self.base_url + path, params=list(params), headers=self.headers)
+
+    async def get_json(self, path: str, params: Sequence[tuple[str, str]] = ()) -> Any:
+        response = await self.get(path, params)
+        response.raise_for_status()
+        return response.json()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
