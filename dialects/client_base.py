@@ -6,7 +6,7 @@ Each dialect's client subclasses ``ApiClient`` with its auth headers and its own
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -29,6 +29,20 @@ class ApiClient:
         response = await self.get(path, params)
         response.raise_for_status()
         return response.json()
+
+    async def cursor_pages(
+        self, path: str, parse: Callable[[Any], dict], *, cursor_param: str, next_cursor: Callable[[Any], str | None],
+        limit: int, start: str | None = None,
+    ) -> AsyncIterator[tuple[list[dict], str | None]]:
+        """Every page of a cursor-paged list as (parsed items, cursor of the next page or None)."""
+        cursor = start
+        while True:
+            params = [("limit", str(limit))] + ([(cursor_param, cursor)] if cursor else [])
+            body = await self.get_json(path, params)
+            cursor = next_cursor(body)
+            yield [parse(item) for item in body["data"]], cursor
+            if cursor is None:
+                return
 
     async def aclose(self) -> None:
         await self.http.aclose()

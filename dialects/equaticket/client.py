@@ -325,12 +325,8 @@ class Client(ApiClient):
         """Every page of ``resource`` as (neutral items, next cursor or None)."""
         if resource not in IMPORTS:
             raise NoEquivalent(f"Equaticket has no {resource} list")
-        cursor = start
-        while True:
-            params = [("limit", str(MAX_LIMIT))] + ([("cursor", cursor)] if cursor else [])
-            body = await self.get_json(LIST_PATHS[resource], params)
-            position = next_position(body)
-            cursor = position["cursor"] if position else None
-            yield [PARSERS[resource](x) for x in body["data"]], cursor
-            if cursor is None:
-                return
+        async for page in self.cursor_pages(
+            LIST_PATHS[resource], PARSERS[resource], cursor_param="cursor", limit=MAX_LIMIT, start=start,
+            next_cursor=lambda body: (next_position(body) or {}).get("cursor"),
+        ):
+            yield page

@@ -266,12 +266,8 @@ class Client(ApiClient):
         """Every page of ``resource``, oldest cursor first, as (neutral items, next token or None)."""
         if resource not in IMPORTS:
             raise NoEquivalent(f"Ticket Tailor has no {resource} endpoint")
-        after = start
-        while True:
-            params = [("limit", str(MAX_LIMIT))] + ([("starting_after", after)] if after else [])
-            body = await self.get_json(LIST_PATHS[resource], params)
-            position = next_position(body)
-            after = position["after"] if position else None
-            yield [PARSERS[resource](x) for x in body["data"]], after
-            if after is None:
-                return
+        async for page in self.cursor_pages(
+            LIST_PATHS[resource], PARSERS[resource], cursor_param="starting_after", limit=MAX_LIMIT, start=start,
+            next_cursor=lambda body: (next_position(body) or {}).get("after"),
+        ):
+            yield page
