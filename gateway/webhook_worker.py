@@ -66,7 +66,8 @@ def install_outbox(clock: Clock) -> None:
 class Worker:
     """Runs a delivery engine until stopped, woken by NOTIFY from the outbox."""
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str, clock: Clock) -> None:
+    def __init__(self, pool: asyncpg.Pool, dsn: str, clock: Clock, *, poll_interval: float = 1.0) -> None:
+        self.poll_interval = poll_interval  # a safety net: NOTIFY wakes the worker at once
         self.sender = HttpxSender()
         self.engine = DeliveryEngine(pool, self.sender, clock)
         self.dsn = dsn
@@ -76,7 +77,7 @@ class Worker:
     async def start(self) -> None:
         self._listener = await asyncpg.connect(self.dsn)
         await self._listener.add_listener(CHANNEL, self.engine.wake)
-        self._task = asyncio.get_running_loop().create_task(self.engine.run_forever())
+        self._task = asyncio.get_running_loop().create_task(self.engine.run_forever(self.poll_interval))
 
     async def stop(self) -> None:
         if self._task is not None:

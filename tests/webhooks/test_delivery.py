@@ -218,3 +218,42 @@ async def test_sender_error_paths():
     assert ok.ok and ok.error is None
     assert isinstance(ok, SendResult)
     await sender.close()
+
+
+async def test_the_serve_worker_delivers_on_notify(gateway, conn, box_office, clock, receiver):
+    """The worker every serve process runs: woken by the outbox's NOTIFY, not by polling."""
+    from gateway.webhook_worker import Worker
+
+    worker = Worker(gateway.pool, gateway.dsn, clock, poll_interval=3600)  # only NOTIFY can wake it in time
+    await worker.start()
+    try:
+        await asyncio.sleep(0.2)  # the worker's first pass finds nothing and goes to sleep
+        await _subscribe(conn, box_office, receiver.url)
+        await _order(conn, box_office, clock)
+        for _ in range(100):
+            if receiver.received:
+                break
+            await asyncio.sleep(0.05)
+        assert len(receiver.received) == 1
+    finally:
+        await worker.stop()
+
+
+async def test_operators_list_and_resend_deliveries(gateway, conn, box_office, clock, receiver):
+    from core.errors import NotFound
+    from gateway import operator
+
+    receiver.script[:] = [410, 200]
+    sub_id, _ = await _subscribe(conn, box_office, receiver.url)
+    await _order(conn, box_office, clock)
+    await _flush(gateway, clock)
+    [listed] = await operator.list_deliveries(conn, box_office["slug"], status="failed")
+    assert listed["last_status_code"] == 410 and listed["id"].startswith("whdel_")
+    await conn.execute("UPDATE webhook_subscriptions SET enabled = true WHERE id = $1", sub_id)
+    resent = await operator.resend_delivery(conn, listed["id"])
+    assert resent["status"] == "pending"
+    with pytest.raises(NotFound):  # already queued: a second re-send must not double an attempt
+        await operator.resend_delivery(conn, listed["id"])
+    assert await _flush(gateway, clock) == 1
+    assert [r.headers["webhook-id"] for r in receiver.received][0] == receiver.received[1].headers["webhook-id"]
+    assert (await operator.list_deliveries(conn, box_office["slug"]))[0]["status"] == "succeeded"
