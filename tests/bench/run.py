@@ -144,6 +144,7 @@ def one_worker(bench: Bench, dsn: str, plan: Path, fx: seed.Fixture, chosen: lis
         gets = [s for s in chosen if s.name in scenarios.SOAK]
         if opts.soak_requests and gets:
             print(f"memory soak: up to {opts.soak_requests} mixed GET requests on one worker", flush=True)
+            soak.prime(bench.load, bench.memory, [s for s in chosen if s.is_get])
             soak.run(bench.load, bench.memory, gets, opts.soak_requests, opts.soak_max_seconds)
         print("one worker: floor vs gateway", flush=True)
         out["results"] = bench.phase(gw, floor, chosen)

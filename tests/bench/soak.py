@@ -38,6 +38,14 @@ class Memory:
                 "peak_rss_mb": max((rss for _, rss in self.samples), default=None), "samples": self.samples}
 
 
+def prime(load: loadgen.Load, memory: Memory, gets: list[Scenario], seconds: float = 1.0) -> None:
+    """Every GET scenario once at full concurrency, so the 20,000-request sample already holds the
+    worker's whole working set (16 concurrent 100-order pages): later growth then means a leak."""
+    for s in gets:
+        memory.add(loadgen.run(load, memory.server.url + s.path, s, seconds)["requests"])
+    print(f"  {memory.served:>8} requests  RSS {memory.samples[-1][1]:.1f} MB (every GET scenario once)", flush=True)
+
+
 def run(load: loadgen.Load, memory: Memory, gets: list[Scenario], requests: int, max_seconds: float) -> None:
     """GET scenarios in rotation on the fresh worker, in chunks, until it has served ``requests``.
 
