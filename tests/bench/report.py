@@ -68,7 +68,8 @@ def targets(scenarios: list[Scenario], one: dict[str, Any], limiter: dict[str, A
                 limit = PAGE_DEEP_MAX if s.name.startswith("ts_") else CURSOR_DEEP_MAX
                 out.append(_target(f"{s.name}: time vs {tag[5:]}", first / r["gateway"]["rps"], limit,
                                    at_most=True))
-    out += _auth_target(one, limiter)
+    lists = {s.name for s in scenarios if "list" in s.tags}
+    out += _auth_target(one, {k: v for k, v in limiter.items() if k.removeprefix("limiter:") in lists})
     out += _memory_targets(memory)
     if "checkout" in one:
         out.append(_target("checkout: rps vs single UPDATE", one["checkout"]["rps_ratio"], CHECKOUT_MIN,
