@@ -65,7 +65,8 @@ class TimeRange:
 
     def apply(self, where: Where, column: str) -> None:
         if self.eq is not None:
-            where.add(f"{column} >= ?::timestamptz AND {column} < ?::timestamptz + interval '1 second'", self.eq, self.eq)
+            where.add(f"{column} >= ?::timestamptz AND {column} < ?::timestamptz + interval '1 second'",
+                      self.eq, self.eq)
         for op, value in ((">", self.gt), (">=", self.gte), ("<", self.lt), ("<=", self.lte)):
             if value is not None:
                 where.add(f"{column} {op} ?", value)
