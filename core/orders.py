@@ -2,7 +2,8 @@
 
 Stock is taken in one conditional UPDATE per ticket type
 (``sold = sold + n WHERE sold + held + n <= quantity``), inside the order's transaction,
-in ticket-type id order so two multi-line orders never deadlock. A CHECK constraint on
+in ticket-type id order so two multi-line orders never deadlock, and as its last write, so
+the row lock that serialises buyers of one type is held for as short a time as possible. A CHECK constraint on
 the table backs it up. Nothing else in ticketgate writes ``sold``.
 """
 
@@ -53,12 +54,13 @@ async def place_order(
         types = await _ticket_types(conn, event["id"], data.lines)
         lines = sorted(data.lines, key=lambda line: line.ticket_type_id)
         _check_rules(lines, types, now)
-        for line in lines:
-            await _take_stock(conn, types[line.ticket_type_id], line.quantity)
         order = await _insert_order(conn, scope, event, data, types, now)
         await _insert_items(conn, scope, order, event, lines, types, data, now)
         await _emit(conn, scope, "order.placed", order["id"])
-        if await _event_sold_out(conn, event["id"]):
+        # Stock last: the UPDATE locks the ticket type's row until COMMIT, and every other buyer
+        # of that type queues on it, so nothing but the sold-out check may run while it is held.
+        left = [await _take_stock(conn, types[line.ticket_type_id], line.quantity) for line in lines]
+        if not any(left) and await _event_sold_out(conn, event["id"]):
             await _emit(conn, scope, "event.sold_out", event["id"])
     return order
 
@@ -96,15 +98,22 @@ def _check_rules(lines: list[OrderLine], types: dict[int, Any], now: datetime) -
             raise Unprocessable(f"{tt['name']}: at most {tt['max_per_order']} per order")
 
 
-async def _take_stock(conn: asyncpg.Connection, ticket_type: Any, quantity: int) -> None:
-    taken = await conn.fetchval(
+async def _take_stock(conn: asyncpg.Connection, ticket_type: Any, quantity: int) -> bool:
+    """Take the seats or raise SoldOut; True when this visible type still has seats after it.
+
+    A visible type with seats left means the event is not sold out, so the caller can skip
+    the event-wide check while it holds the row lock.
+    """
+    left = await conn.fetchval(
         "UPDATE ticket_types SET sold = sold + $2, updated_at = now()"
-        " WHERE id = $1 AND sold + held + $2 <= quantity RETURNING sold",
+        " WHERE id = $1 AND sold + held + $2 <= quantity"
+        " RETURNING status <> 'hidden' AND sold + held < quantity",
         ticket_type["id"], quantity,
     )
-    if taken is None:
+    if left is None:
         raise SoldOut(f"{ticket_type['name']} is sold out" if quantity == 1 else
                       f"Not enough {ticket_type['name']} tickets left for {quantity}")
+    return bool(left)
 
 
 async def _insert_order(
