@@ -288,3 +288,9 @@ CREATE TABLE import_checkpoints (
     updated_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (box_office_id, livemode, source_dialect, source_url, resource)
 );
+
+-- migration: 4 indexes on ticket type references
+-- Deleting a ticket type, event or box office checks these foreign keys; without the indexes
+-- each check scanned the million-row tables (found by the benchmark's clean-up).
+CREATE INDEX order_line_items_ticket_type ON order_line_items (ticket_type_id);
+CREATE INDEX issued_tickets_ticket_type ON issued_tickets (ticket_type_id);
