@@ -7,6 +7,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import orjson
@@ -92,7 +93,5 @@ def start_embedded(data_dir: Path) -> str:
 
 def dsn_for_database(dsn: str, database: str) -> str:
     """The same server's DSN for another database name."""
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(dsn)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))

@@ -17,9 +17,13 @@ class NoEquivalent(LookupError):
 
 
 class ApiClient:
-    def __init__(self, base_url: str, headers: dict[str, str], http: httpx.AsyncClient | None = None) -> None:
+    """Subclasses set ``auth``: the vendor's credential headers for a key."""
+
+    auth: Callable[[str], dict[str, str]]
+
+    def __init__(self, base_url: str, key: str, http: httpx.AsyncClient | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.headers = headers
+        self.headers = type(self).auth(key)
         self.http = http or httpx.AsyncClient(timeout=30)
 
     async def get(self, path: str, params: Sequence[tuple[str, str]] = ()) -> httpx.Response:

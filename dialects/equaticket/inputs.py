@@ -11,35 +11,13 @@ from typing import Any
 from starlette.requests import Request
 
 from core.errors import ValidationFailed
+from core.events import EVENT_COLUMNS
 from core.models import EventCreate, EventUpdate, TicketTypeCreate, TicketTypeUpdate, parse
 from core.subscriptions import SubscriptionCreate, SubscriptionUpdate
 from dialects.base import BadRequest, read_json
 
 MAX_BODY = 1_000_000
-EVENT_FIELDS = frozenset(
-    {
-        "title",
-        "slug",
-        "description",
-        "starts_at",
-        "ends_at",
-        "doors_open_at",
-        "timezone",
-        "venue_name",
-        "address",
-        "postal_code",
-        "city",
-        "country",
-        "online",
-        "currency",
-        "visibility",
-        "category",
-        "access_code",
-        "call_to_action",
-        "image_header",
-        "image_thumbnail",
-    }
-)
+EVENT_FIELDS = frozenset(EVENT_COLUMNS)  # the wire's event fields are core's columns, same names
 TICKET_TYPE_FIELDS = frozenset(
     {
         "name",

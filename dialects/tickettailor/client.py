@@ -15,8 +15,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from dialects.client_base import ApiClient, NoEquivalent
 
 DIALECT = "tickettailor"
@@ -259,8 +257,7 @@ def _list_params(request: Mapping[str, Any], filters: dict[str, Any], position: 
 class Client(ApiClient):
     """Reads a Ticket Tailor API; pass ``http`` to choose the transport (rate limits, tests)."""
 
-    def __init__(self, base_url: str, key: str, http: httpx.AsyncClient | None = None) -> None:
-        super().__init__(base_url, auth_headers(key), http)
+    auth = staticmethod(auth_headers)
 
     async def pages(self, resource: str, start: str | None = None) -> AsyncIterator[tuple[list[dict], str | None]]:
         """Every page of ``resource``, oldest cursor first, as (neutral items, next token or None)."""
