@@ -67,9 +67,20 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """Release without asyncpg's reset query: ticketgate leaves no session state on pooled connections.
+
+    asyncpg still rolls back an unfinished transaction and drops listeners on release; its reset
+    query (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``) would cost a round trip
+    per request for nothing: LISTEN runs on dedicated connections (keys, webhook worker), nothing
+    runs SET, and the one session-level advisory lock (the importer's) is released in ``finally``.
+    """
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init_connection, command_timeout=60
+        dsn, min_size=min_size, max_size=max_size, init=init_connection, command_timeout=60,
+        reset=keep_session,
     )
     assert pool is not None
     return pool

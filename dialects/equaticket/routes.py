@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from core.keys import Principal
 from dialects.base import json_response
@@ -73,7 +74,7 @@ def bind(d: Equaticket, handler: BoundHandler) -> Callable[[Request, Principal],
     return run
 
 
-def authed(d: Equaticket, method: str, handler: BoundHandler, scope: str) -> Callable[..., Awaitable[Response]]:
+def authed(d: Equaticket, method: str, handler: BoundHandler, scope: str) -> ASGIApp:
     bound = bind(d, handler)
     return d.endpoint(idempotent(d, bound) if method == "POST" else bound, scope)
 

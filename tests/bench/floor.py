@@ -41,11 +41,16 @@ async def _init(conn: asyncpg.Connection) -> None:
                                   schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Released like the gateway's pool (core.db.keep_session): no reset query on release."""
+
+
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     with open(os.environ["BENCH_FLOOR_PLAN"], "rb") as f:
         state["plans"] = pickle.load(f)
-    state["pool"] = await asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=2, max_size=10, init=_init)
+    state["pool"] = await asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=2, max_size=10, init=_init,
+                                              reset=_keep_session)
     yield
     await state["pool"].close()
 

@@ -4,7 +4,7 @@ The gateway runs in this process (httpx's ASGI transport) with asyncpg's query l
 every pooled connection. Each scenario's request is sent once to warm the key cache, then
 once more under recording; statements about API keys (the first request's lookup, the
 advisory ``last_used_at`` flush) are dropped, since the floor has no authentication, and so
-is asyncpg's reset query on release, which the floor's own pool runs just the same.
+are asyncpg's own statements (type introspection, run once per connection and type).
 Recording also checks every scenario answers with its expected status before any load.
 """
 
@@ -27,7 +27,9 @@ from tests.bench.scenarios import Scenario
 Statement = tuple[str, tuple[Any, ...]]
 
 
-POOL_RESET = "pg_advisory_unlock_all()"  # asyncpg's own reset on release: the floor's pool runs it too
+# asyncpg's own statements, not the request's: the reset on release (for pools that keep it) and the
+# type introspection a connection runs once, the first time it meets a type (jit off, typeinfo_tree, jit back)
+DRIVER_STATEMENTS = ("pg_advisory_unlock_all()", "typeinfo_tree", "set_config('jit'")
 
 
 class Recorder:
@@ -35,7 +37,9 @@ class Recorder:
         self.statements: list[Statement] | None = None
 
     def __call__(self, record: Any) -> None:
-        if self.statements is None or "api_keys" in record.query or POOL_RESET in record.query:
+        if self.statements is None or "api_keys" in record.query:
+            return
+        if any(marker in record.query for marker in DRIVER_STATEMENTS):
             return
         self.statements.append((record.query, tuple(record.args or ())))
 
