@@ -109,18 +109,20 @@ async def get_event(
     return row
 
 
-async def resolve_event(conn: asyncpg.Connection, scope: Scope, id_or_slug: str) -> asyncpg.Record:
-    """An event by any id form or by slug, within the scope."""
+async def resolve_event(
+    conn: asyncpg.Connection, scope: Scope, id_or_slug: str, columns: str = "e.*"
+) -> asyncpg.Record:
+    """An event (alias ``e``) by any id form or by slug, within the scope."""
     event_id = parse_id("event", id_or_slug)
     if event_id is not None:
         row = await conn.fetchrow(
-            "SELECT * FROM events WHERE id = $1 AND box_office_id = $2 AND livemode = $3",
+            f"SELECT {columns} FROM events e WHERE e.id = $1 AND e.box_office_id = $2 AND e.livemode = $3",
             event_id, scope.box_office_id, scope.livemode,
         )
         if row is not None:
             return row
     row = await conn.fetchrow(
-        "SELECT * FROM events WHERE slug = $1 AND box_office_id = $2 AND livemode = $3",
+        f"SELECT {columns} FROM events e WHERE e.slug = $1 AND e.box_office_id = $2 AND e.livemode = $3",
         id_or_slug, scope.box_office_id, scope.livemode,
     )
     if row is None:
@@ -160,17 +162,37 @@ async def _set_status(conn: asyncpg.Connection, event_id: int, status: str) -> a
     )
 
 
-async def ticket_types_for(conn: asyncpg.Connection, event_ids: list[int]) -> list[asyncpg.Record]:
-    """Ticket types of many events in one query, ordered for display."""
+async def ticket_types_for(
+    conn: asyncpg.Connection, event_ids: list[int], columns: str = "tt.*", *args: Any
+) -> list[asyncpg.Record]:
+    """Ticket types (alias ``tt``, with their event as ``e``) of many events, ordered for display.
+
+    ``columns`` may use further placeholders from ``$2``, bound to ``args``.
+    """
     return await conn.fetch(
-        "SELECT * FROM ticket_types WHERE event_id = ANY($1::bigint[]) ORDER BY event_id, sort_order, id",
-        event_ids,
+        f"SELECT {columns} FROM ticket_types tt JOIN events e ON e.id = tt.event_id"
+        " WHERE tt.event_id = ANY($1::bigint[]) ORDER BY tt.event_id, tt.sort_order, tt.id",
+        event_ids, *args,
     )
 
 
-async def ticket_groups_for(conn: asyncpg.Connection, event_ids: list[int]) -> list[asyncpg.Record]:
+async def ticket_type_by_id(conn: asyncpg.Connection, type_id: int, columns: str) -> asyncpg.Record:
+    """One ticket type (alias ``tt``, its event ``e``) through a projection's columns."""
+    row = await conn.fetchrow(
+        f"SELECT {columns} FROM ticket_types tt JOIN events e ON e.id = tt.event_id WHERE tt.id = $1", type_id
+    )
+    if row is None:
+        raise NotFound("ticket_type", "Ticket type not found")
+    return row
+
+
+async def ticket_groups_for(
+    conn: asyncpg.Connection, event_ids: list[int], columns: str = "g.*"
+) -> list[asyncpg.Record]:
+    """Ticket groups (alias ``g``) of many events, ordered for display."""
     return await conn.fetch(
-        "SELECT * FROM ticket_groups WHERE event_id = ANY($1::bigint[]) ORDER BY event_id, sort_order, id",
+        f"SELECT {columns} FROM ticket_groups g WHERE g.event_id = ANY($1::bigint[])"
+        " ORDER BY g.event_id, g.sort_order, g.id",
         event_ids,
     )
 
@@ -256,8 +278,15 @@ async def remove_ticket_type(conn: asyncpg.Connection, scope: Scope, ticket_type
         await conn.execute("DELETE FROM ticket_types WHERE id = $1", ticket_type_id)
 
 
+# Two rules every dialect shows, written once in Python (checkout, serializers) and once in SQL
+# (projections, core.projection); tests/core/test_rules.py holds them to the same answers.
+
 def available(ticket_type: Any) -> int:
     return max(0, ticket_type["quantity"] - ticket_type["sold"] - ticket_type["held"])
+
+
+def available_sql(alias: str) -> str:
+    return f"greatest(0, {alias}.quantity - {alias}.sold - {alias}.held)"
 
 
 def on_sale_now(ticket_type: Any, now: Any) -> bool:
@@ -266,3 +295,9 @@ def on_sale_now(ticket_type: Any, now: Any) -> bool:
         return False
     starts, ends = ticket_type["sale_starts_at"], ticket_type["sale_ends_at"]
     return (starts is None or starts <= now) and (ends is None or now < ends)
+
+
+def on_sale_now_sql(alias: str, now: str) -> str:
+    """``on_sale_now`` in SQL; ``now`` is the placeholder bound to the clock's time."""
+    return (f"({alias}.status = 'on_sale' AND ({alias}.sale_starts_at IS NULL OR {alias}.sale_starts_at <= {now})"
+            f" AND ({alias}.sale_ends_at IS NULL OR {now} < {alias}.sale_ends_at))")

@@ -16,7 +16,7 @@ import asyncpg
 from pydantic import Field, field_validator
 
 from core.errors import NotFound, PlanRequired, ValidationFailed
-from core.listing import Page, PageQuery, Where, page
+from core.listing import Page, PageQuery, Source, Where, page, raw_columns
 from core.models import Input, Scope, ShortText, Text
 
 EventType = Literal["order.placed", "order.refunded", "event.sold_out", "ticket.scanned"]
@@ -160,13 +160,13 @@ async def delete_subscription(conn: asyncpg.Connection, scope: Scope, subscripti
 async def list_subscriptions(conn: asyncpg.Connection, scope: Scope, q: PageQuery) -> Page:
     where = Where()
     where.add("s.box_office_id = ? AND s.livemode = ?", scope.box_office_id, scope.livemode)
-    return await page(conn, "SELECT s.* FROM webhook_subscriptions s", "s", where, q)
+    return await page(conn, raw_columns("s"), SUBSCRIPTIONS, where, q)
 
 
-DELIVERY_SELECT = (
-    "SELECT d.*, ev.type AS event_type, ev.payload AS event_payload FROM webhook_deliveries d"
-    " JOIN webhook_events ev ON ev.id = d.event_id"
-)
+SUBSCRIPTIONS = Source("webhook_subscriptions", "s", "webhook_subscription", "Webhook subscription not found")
+DELIVERIES = Source("webhook_deliveries", "d", "webhook_delivery", "Webhook delivery not found",
+                    " JOIN webhook_events ev ON ev.id = d.event_id")
+DELIVERY_COLUMNS = f"{raw_columns('d')}, ev.type AS event_type, ev.payload AS event_payload"
 
 
 async def list_deliveries(conn: asyncpg.Connection, scope: Scope, subscription_id: int, q: PageQuery) -> Page:
@@ -174,7 +174,7 @@ async def list_deliveries(conn: asyncpg.Connection, scope: Scope, subscription_i
     await get_subscription(conn, scope, subscription_id)
     where = Where()
     where.add("d.subscription_id = ?", subscription_id)
-    return await page(conn, DELIVERY_SELECT, "d", where, q)
+    return await page(conn, DELIVERY_COLUMNS, DELIVERIES, where, q)
 
 
 async def attempts_for(conn: asyncpg.Connection, delivery_ids: list[int]) -> list[asyncpg.Record]:

@@ -47,8 +47,8 @@ class Cursors:
     def _serializer(self, kind: str) -> URLSafeSerializer:
         return URLSafeSerializer(self.secret, salt=f"equaticket.cursor.{kind}")
 
-    def encode(self, scope: Scope, kind: str, row: Any) -> str:
-        payload = [scope.box_office_id, scope.livemode, kind, row["created_at"].isoformat(), row["id"]]
+    def encode(self, scope: Scope, kind: str, position: Keyset) -> str:
+        payload = [scope.box_office_id, scope.livemode, kind, position.created_at.isoformat(), position.id]
         return str(self._serializer(kind).dumps(payload))
 
     def decode(self, scope: Scope, kind: str, token: str) -> Keyset:
@@ -71,7 +71,7 @@ class Cursors:
         return PageQuery(limit=limit, after=after)
 
     def envelope(self, scope: Scope, kind: str, page: Page, data: list[Any]) -> dict[str, Any]:
-        next_cursor = self.encode(scope, kind, page.rows[-1]) if page.has_more and page.rows else None
+        next_cursor = self.encode(scope, kind, page.keyset(page.rows[-1])) if page.has_more and page.rows else None
         return {
             "livemode": scope.livemode,
             "data": data,

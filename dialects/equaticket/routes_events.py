@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import asyncpg
 from starlette.requests import Request
 from starlette.responses import Response
 
 from core import events as core_events
 from core.errors import NotFound
-from core.events import ticket_types_for
+from core.events import ticket_type_by_id
 from core.keys import Principal
-from core.listing import EventFilters, list_events
+from core.listing import EVENTS, EventFilters, list_events, read_one
 from core.models import EventStatus
 from dialects.base import json_response
 from dialects.equaticket import inputs
@@ -24,8 +25,10 @@ if TYPE_CHECKING:
 EVENT_STATUSES: tuple[str, ...] = EventStatus.__args__  # type: ignore[attr-defined]
 
 
-async def _event_json(d: Equaticket, p: Principal, row: object, status: int = 200) -> Response:
+async def _event_json(d: Equaticket, p: Principal, event_id: int, status: int = 200) -> Response:
+    """The event as GET returns it (after a write: read back through the projection)."""
     async with d.services.pool.acquire() as conn:
+        row = await read_one(conn, ser.EVENT.columns, EVENTS, p.scope, event_id)
         data = await ser.events_json(conn, [row], base_url(d, p))
     return json_response(data[0], status)
 
@@ -35,57 +38,52 @@ async def list_events_(d: Equaticket, request: Request, p: Principal) -> Respons
     query = d.cursors.page_query(request, p.scope, "events")
     filters = EventFilters(statuses=(status,) if status else ())
     async with d.services.pool.acquire() as conn:
-        page = await list_events(conn, p.scope, filters, query)
+        page = await list_events(conn, ser.EVENT.columns, p.scope, filters, query)
         data = await ser.events_json(conn, page.rows, base_url(d, p))
     return json_response(d.cursors.envelope(p.scope, "events", page, data))
 
 
 async def get_event(d: Equaticket, request: Request, p: Principal) -> Response:
-    event_id = path_id(request, "event_id", "event")
-    async with d.services.pool.acquire() as conn:
-        row = await core_events.get_event(conn, p.scope, event_id)
-        data = await ser.events_json(conn, [row], base_url(d, p))
-    return json_response(data[0])
+    return await _event_json(d, p, path_id(request, "event_id", "event"))
 
 
 async def create_event(d: Equaticket, request: Request, p: Principal) -> Response:
     data = inputs.event_create(await inputs.json_object(request))
     async with d.services.pool.acquire() as conn:
         row = await core_events.create_event(conn, p.scope, data)
-    return await _event_json(d, p, row, 201)
+    return await _event_json(d, p, row["id"], 201)
 
 
 async def update_event(d: Equaticket, request: Request, p: Principal) -> Response:
     event_id = path_id(request, "event_id", "event")
     data = inputs.event_update(await inputs.json_object(request))
     async with d.services.pool.acquire() as conn:
-        row = await core_events.update_event(conn, p.scope, event_id, data)
-    return await _event_json(d, p, row)
+        await core_events.update_event(conn, p.scope, event_id, data)
+    return await _event_json(d, p, event_id)
 
 
 async def publish_event(d: Equaticket, request: Request, p: Principal) -> Response:
     event_id = path_id(request, "event_id", "event")
     await inputs.json_object(request, optional=True)
     async with d.services.pool.acquire() as conn:
-        row = await core_events.publish_event(conn, p.scope, event_id)
-    return await _event_json(d, p, row)
+        await core_events.publish_event(conn, p.scope, event_id)
+    return await _event_json(d, p, event_id)
 
 
 async def cancel_event(d: Equaticket, request: Request, p: Principal) -> Response:
     event_id = path_id(request, "event_id", "event")
     await inputs.json_object(request, optional=True)
     async with d.services.pool.acquire() as conn:
-        row = await core_events.cancel_event(conn, p.scope, event_id)
-    return await _event_json(d, p, row)
+        await core_events.cancel_event(conn, p.scope, event_id)
+    return await _event_json(d, p, event_id)
 
 
 async def list_ticket_types(d: Equaticket, request: Request, p: Principal) -> Response:
     """All of an event's types in display order (an event has few: not paged, has_more false)."""
     event_id = path_id(request, "event_id", "event")
     async with d.services.pool.acquire() as conn:
-        event = await core_events.get_event(conn, p.scope, event_id)
-        rows = await ticket_types_for(conn, [event_id])
-    data = [ser.ticket_type(r, event["currency"], p.livemode) for r in rows]
+        await core_events.get_event(conn, p.scope, event_id)
+        data = await ser.ticket_types_json(conn, event_id)
     return json_response({"livemode": p.livemode, "data": data, "has_more": False, "next_cursor": None})
 
 
@@ -97,7 +95,12 @@ async def create_ticket_type(d: Equaticket, request: Request, p: Principal) -> R
         row = await core_events.add_ticket_type(
             conn, p.scope, event_id, inputs.ticket_type_create(body, event["currency"])
         )
-    return json_response(ser.ticket_type(row, event["currency"], p.livemode), 201)
+        data = await _ticket_type(conn, row["id"])
+    return json_response(data, 201)
+
+
+async def _ticket_type(conn: asyncpg.Connection, type_id: int) -> dict[str, Any]:
+    return ser.TICKET_TYPE.objects([await ticket_type_by_id(conn, type_id, ser.TICKET_TYPE.columns)])[0]
 
 
 async def _owned_type(d: Equaticket, request: Request, p: Principal) -> tuple[int, object]:
@@ -116,8 +119,9 @@ async def update_ticket_type(d: Equaticket, request: Request, p: Principal) -> R
     type_id, event = await _owned_type(d, request, p)
     data = inputs.ticket_type_update(await inputs.json_object(request), event["currency"])  # type: ignore[index]
     async with d.services.pool.acquire() as conn:
-        row = await core_events.update_ticket_type(conn, p.scope, type_id, data)
-    return json_response(ser.ticket_type(row, event["currency"], p.livemode))  # type: ignore[index]
+        await core_events.update_ticket_type(conn, p.scope, type_id, data)
+        body = await _ticket_type(conn, type_id)
+    return json_response(body)
 
 
 async def delete_ticket_type(d: Equaticket, request: Request, p: Principal) -> Response:

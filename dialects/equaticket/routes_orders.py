@@ -9,8 +9,7 @@ from starlette.responses import Response
 
 from core.events import get_event
 from core.keys import Principal
-from core.listing import OrderFilters, TicketFilters, list_orders, list_tickets
-from core.orders import get_order
+from core.listing import ORDERS, OrderFilters, TicketFilters, list_orders, list_tickets, read_one
 from dialects.base import json_response
 from dialects.equaticket import serializers as ser
 from dialects.equaticket.common import choice, filter_id, flag, path_id
@@ -35,7 +34,7 @@ async def _orders(d: Equaticket, request: Request, p: Principal, kind: str, even
     async with d.services.pool.acquire() as conn:
         if event_id is not None and kind != "orders":
             await get_event(conn, p.scope, event_id)  # type: ignore[arg-type]
-        page = await list_orders(conn, p.scope, filters, query)
+        page = await list_orders(conn, ser.ORDER.columns, p.scope, filters, query)
         data = await ser.orders_json(conn, page.rows)
     return json_response(d.cursors.envelope(p.scope, kind, page, data))
 
@@ -52,7 +51,8 @@ async def list_event_orders(d: Equaticket, request: Request, p: Principal) -> Re
 async def get_order_(d: Equaticket, request: Request, p: Principal) -> Response:
     order_id = path_id(request, "order_id", "order")
     async with d.services.pool.acquire() as conn:
-        data = await ser.orders_json(conn, [await get_order(conn, p.scope, order_id)])
+        row = await read_one(conn, ser.ORDER.columns, ORDERS, p.scope, order_id)
+        data = await ser.orders_json(conn, [row])
     return json_response(data[0])
 
 
@@ -62,8 +62,8 @@ async def _attendees(d: Equaticket, request: Request, p: Principal, kind: str, e
     async with d.services.pool.acquire() as conn:
         if event_id is not None and kind != "attendees":
             await get_event(conn, p.scope, event_id)  # type: ignore[arg-type]
-        page = await list_tickets(conn, p.scope, filters, query)
-    data = [ser.attendee(row) for row in page.rows]
+        page = await list_tickets(conn, ser.ATTENDEE.columns, p.scope, filters, query)
+    data = ser.ATTENDEE.objects(page.rows)
     return json_response(d.cursors.envelope(p.scope, kind, page, data))
 
 

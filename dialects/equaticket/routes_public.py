@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.errors import NotFound
-from core.events import ticket_types_for
 from core.keys import Principal
 from core.listing import EventFilters, list_events
 from core.models import SLUG_RE, Scope
@@ -43,10 +42,8 @@ async def public_events(d: Equaticket, request: Request) -> Response:
         office_id, slug = await _office(conn, request)
         scope = Scope(office_id, True)
         query = d.cursors.page_query(request, scope, "public_events")
-        page = await list_events(conn, scope, PUBLIC, query)
-        types = ser.group_by(await ticket_types_for(conn, [r["id"] for r in page.rows]), "event_id")
-    base = ser.events_base(d.services.public_base_url, slug)
-    data = [ser.public_event(r, types.get(r["id"], []), base) for r in page.rows]
+        page = await list_events(conn, ser.PUBLIC_EVENT.columns, scope, PUBLIC, query)
+        data = await ser.events_json(conn, page.rows, ser.events_base(d.services.public_base_url, slug), public=True)
     return json_response(d.cursors.envelope(scope, "public_events", page, data))
 
 

@@ -1,5 +1,8 @@
 """Core rows to Equaticket JSON: snake_case, prefixed ids, ISO-8601 UTC, lowercase currency.
 
+Events, ticket types, orders, line items and attendees are projections (core.projection):
+PostgreSQL renders each field, Python nests children and adds the events' public URLs.
+Webhook subscriptions and deliveries (rare reads) stay Python functions of core rows.
 ``webhook_object`` gives the delivery engine exactly what the GET endpoints return.
 """
 
@@ -11,10 +14,11 @@ from typing import Any
 
 import asyncpg
 
-from core.events import available, get_event, ticket_types_for
-from core.listing import line_items_for
+from core import listing
+from core.events import available_sql, ticket_types_for
+from core.listing import KEY_ID, keyset_columns
 from core.models import Scope
-from core.orders import get_order, get_ticket
+from core.projection import Projection, sql_case, sql_iso, sql_prefixed
 
 ORDER_STATUS = {
     "completed": "confirmed",
@@ -41,161 +45,174 @@ def events_base(public_base_url: str, box_office_slug: str) -> str:
     return f"{public_base_url}/events/{box_office_slug}"
 
 
-def ticket_type(row: Any, currency: str, livemode: bool) -> dict[str, Any]:
-    return {
-        "id": f"tkt_{row['id']}",
-        "object": "ticket_type",
-        "livemode": livemode,
-        "event_id": f"evt_{row['event_id']}",
-        "name": row["name"],
-        "description": row["description"],
-        "price": row["price"],
-        "booking_fee": row["booking_fee"],
-        "currency": currency.lower(),
-        "quantity_total": row["quantity"],
-        "quantity_sold": row["sold"],
-        "quantity_available": available(row),
-        "min_per_order": row["min_per_order"],
-        "max_per_order": row["max_per_order"],
-        "sale_starts_at": iso(row["sale_starts_at"]),
-        "sale_ends_at": iso(row["sale_ends_at"]),
-        "hidden": row["hidden"],
-        "access_code": row["access_code"],
-        "status": row["status"],
-        "sort_order": row["sort_order"],
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
-    }
+# --- projections ---------------------------------------------------------------------------------
+
+# ticket types are read with their event as "e" (core.events.ticket_types_for)
+TICKET_TYPE = Projection((
+    ("id", sql_prefixed("tkt_", "tt.id")),
+    ("object", "'ticket_type'"),
+    ("livemode", "e.livemode"),
+    ("event_id", sql_prefixed("evt_", "tt.event_id")),
+    ("name", "tt.name"),
+    ("description", "tt.description"),
+    ("price", "tt.price"),
+    ("booking_fee", "tt.booking_fee"),
+    ("currency", "lower(e.currency)"),
+    ("quantity_total", "tt.quantity"),
+    ("quantity_sold", "tt.sold"),
+    ("quantity_available", available_sql("tt")),
+    ("min_per_order", "tt.min_per_order"),
+    ("max_per_order", "tt.max_per_order"),
+    ("sale_starts_at", sql_iso("tt.sale_starts_at")),
+    ("sale_ends_at", sql_iso("tt.sale_ends_at")),
+    ("hidden", "tt.hidden"),
+    ("access_code", "tt.access_code"),
+    ("status", "tt.status"),
+    ("sort_order", "tt.sort_order"),
+    ("created_at", sql_iso("tt.created_at")),
+    ("updated_at", sql_iso("tt.updated_at")),
+), hidden=(
+    ("_event", "tt.event_id"),
+    ("_public", "NOT tt.hidden AND coalesce(tt.access_code, '') = '' AND tt.status <> 'hidden'"),
+))
+
+# what anyone may see: no access codes, no stock counts (public_events keeps only _public types)
+PUBLIC_TICKET_TYPE = Projection((
+    ("id", sql_prefixed("tkt_", "tt.id")),
+    ("object", "'ticket_type'"),
+    ("name", "tt.name"),
+    ("description", "tt.description"),
+    ("price", "tt.price"),
+    ("booking_fee", "tt.booking_fee"),
+    ("currency", "lower(e.currency)"),
+    ("sold_out", f"{available_sql('tt')} = 0"),
+    ("status", "tt.status"),
+    ("sale_starts_at", sql_iso("tt.sale_starts_at")),
+    ("sale_ends_at", sql_iso("tt.sale_ends_at")),
+), hidden=TICKET_TYPE.hidden)
+
+_EVENT_FIELDS = (
+    ("id", sql_prefixed("evt_", "e.id")),
+    ("object", "'event'"),
+    ("title", "e.title"),
+    ("slug", "e.slug"),
+    ("description", "e.description"),
+    ("starts_at", sql_iso("e.starts_at")),
+    ("ends_at", sql_iso("e.ends_at")),
+    ("doors_open_at", sql_iso("e.doors_open_at")),
+    ("timezone", "e.timezone"),
+    ("venue_name", "e.venue_name"),
+    ("address", "e.address"),
+    ("city", "e.city"),
+    ("postal_code", "e.postal_code"),
+    ("country", "e.country"),
+    ("online", "e.online"),
+    ("currency", "lower(e.currency)"),
+    ("category", "e.category"),
+    ("url", "NULL"),  # the box office's events page and the slug (events())
+    ("image_header", "e.image_header"),
+    ("image_thumbnail", "e.image_thumbnail"),
+    ("call_to_action", "e.call_to_action"),
+)
+_EVENT_HIDDEN = (*keyset_columns("e"), ("_slug", "e.slug"))
+EVENT = Projection((
+    *_EVENT_FIELDS,
+    ("livemode", "e.livemode"),
+    ("status", "e.status"),
+    ("visibility", "e.visibility"),
+    ("access_code", "e.access_code"),
+    ("ticket_types", "NULL"),
+    ("created_at", sql_iso("e.created_at")),
+    ("updated_at", sql_iso("e.updated_at")),
+), hidden=_EVENT_HIDDEN)
+PUBLIC_EVENT = Projection((*_EVENT_FIELDS, ("status", "e.status"), ("ticket_types", "NULL")), hidden=_EVENT_HIDDEN)
+
+LINE_ITEM = Projection((
+    ("type", "li.type"),
+    ("ticket_type_id", sql_prefixed("tkt_", "li.ticket_type_id")),
+    ("name", "li.description"),
+    ("quantity", "li.quantity"),
+    ("subtotal", "li.value"),
+    ("booking_fee", "li.booking_fee"),
+    ("total", "li.total"),
+), hidden=(("_order", "li.order_id"),))
+
+ORDER = Projection((
+    ("id", sql_prefixed("ord_", "o.id")),
+    ("object", "'order'"),
+    ("livemode", "o.livemode"),
+    ("is_test_data", "NOT o.livemode"),
+    ("event_id", sql_prefixed("evt_", "o.event_id")),
+    ("status", sql_case("o.status", ORDER_STATUS)),
+    ("buyer_name", "o.buyer_name"),
+    ("buyer_email", "o.buyer_email"),
+    ("buyer_phone", "o.buyer_phone"),
+    ("currency", "lower(o.currency)"),
+    ("subtotal", "o.subtotal"),
+    ("booking_fee", "o.booking_fee"),
+    ("tax", "o.tax"),
+    ("total", "o.total"),
+    ("refunded_amount", "o.refund_amount"),
+    ("payment_method", "o.payment_method"),
+    ("line_items", "NULL"),
+    ("created_at", sql_iso("o.created_at")),
+    ("updated_at", sql_iso("o.updated_at")),
+), hidden=keyset_columns("o"))
+
+ATTENDEE = Projection((
+    ("id", sql_prefixed("att_", "t.id")),
+    ("object", "'attendee'"),
+    ("livemode", "t.livemode"),
+    ("is_test_data", "NOT t.livemode"),
+    ("event_id", sql_prefixed("evt_", "t.event_id")),
+    ("order_id", sql_prefixed("ord_", "t.order_id")),
+    ("ticket_type_id", sql_prefixed("tkt_", "t.ticket_type_id")),
+    ("ticket_type_name", "t.description"),
+    ("first_name", "t.first_name"),
+    ("last_name", "t.last_name"),
+    ("email", "t.email"),
+    ("barcode", "t.barcode"),
+    ("status", "t.status"),
+    ("checked_in", "t.checked_in_at IS NOT NULL"),
+    ("checked_in_at", sql_iso("t.checked_in_at")),
+    ("created_at", sql_iso("t.created_at")),
+    ("updated_at", sql_iso("t.updated_at")),
+), hidden=keyset_columns("t"))
 
 
-def _event_fields(row: Any, base: str) -> dict[str, Any]:
-    return {
-        "id": f"evt_{row['id']}",
-        "object": "event",
-        "title": row["title"],
-        "slug": row["slug"],
-        "description": row["description"],
-        "starts_at": iso(row["starts_at"]),
-        "ends_at": iso(row["ends_at"]),
-        "doors_open_at": iso(row["doors_open_at"]),
-        "timezone": row["timezone"],
-        "venue_name": row["venue_name"],
-        "address": row["address"],
-        "city": row["city"],
-        "postal_code": row["postal_code"],
-        "country": row["country"],
-        "online": row["online"],
-        "currency": row["currency"].lower(),
-        "category": row["category"],
-        "url": f"{base}/{row['slug']}",
-        "image_header": row["image_header"],
-        "image_thumbnail": row["image_thumbnail"],
-        "call_to_action": row["call_to_action"],
-    }
+# --- nesting --------------------------------------------------------------------------------------
+
+async def events_json(
+    conn: asyncpg.Connection, rows: list[Any], base: str, *, public: bool = False
+) -> list[dict[str, Any]]:
+    """Events (rows of EVENT, or PUBLIC_EVENT when ``public``) with their ticket types nested."""
+    if not rows:
+        return []
+    kind, event = (PUBLIC_TICKET_TYPE, PUBLIC_EVENT) if public else (TICKET_TYPE, EVENT)
+    types = await ticket_types_for(conn, [row[KEY_ID] for row in rows], kind.columns)
+    if public:
+        types = [t for t in types if t["_public"]]
+    types_by = kind.grouped(types, "_event")
+    out = event.objects(rows)
+    for row, e in zip(rows, out, strict=True):
+        e["url"] = f"{base}/{row['_slug']}"
+        e["ticket_types"] = types_by.get(row[KEY_ID], [])
+    return out
 
 
-def event(row: Any, types: list[Any], base: str) -> dict[str, Any]:
-    data = _event_fields(row, base)
-    data.update(
-        {
-            "livemode": row["livemode"],
-            "status": row["status"],
-            "visibility": row["visibility"],
-            "access_code": row["access_code"],
-            "ticket_types": [ticket_type(t, row["currency"], row["livemode"]) for t in types],
-            "created_at": iso(row["created_at"]),
-            "updated_at": iso(row["updated_at"]),
-        }
-    )
-    return data
+async def ticket_types_json(conn: asyncpg.Connection, event_id: int) -> list[dict[str, Any]]:
+    return TICKET_TYPE.objects(await ticket_types_for(conn, [event_id], TICKET_TYPE.columns))
 
 
-def public_ticket_type(row: Any, currency: str) -> dict[str, Any]:
-    return {
-        "id": f"tkt_{row['id']}",
-        "object": "ticket_type",
-        "name": row["name"],
-        "description": row["description"],
-        "price": row["price"],
-        "booking_fee": row["booking_fee"],
-        "currency": currency.lower(),
-        "sold_out": available(row) == 0,
-        "status": row["status"],
-        "sale_starts_at": iso(row["sale_starts_at"]),
-        "sale_ends_at": iso(row["sale_ends_at"]),
-    }
-
-
-def public_event(row: Any, types: list[Any], base: str) -> dict[str, Any]:
-    """What anyone may see: no access codes, no stock counts, no hidden or code-locked types."""
-    data = _event_fields(row, base)
-    data["status"] = row["status"]
-    data["ticket_types"] = [
-        public_ticket_type(t, row["currency"])
-        for t in types
-        if not t["hidden"] and not t["access_code"] and t["status"] != "hidden"
-    ]
-    return data
-
-
-def line_item(row: Any) -> dict[str, Any]:
-    ticket_type_id = row["ticket_type_id"]
-    return {
-        "type": row["type"],
-        "ticket_type_id": f"tkt_{ticket_type_id}" if ticket_type_id else None,
-        "name": row["description"],
-        "quantity": row["quantity"],
-        "subtotal": row["value"],
-        "booking_fee": row["booking_fee"],
-        "total": row["total"],
-    }
-
-
-def order(row: Any, items: list[Any]) -> dict[str, Any]:
-    return {
-        "id": f"ord_{row['id']}",
-        "object": "order",
-        "livemode": row["livemode"],
-        "is_test_data": not row["livemode"],
-        "event_id": f"evt_{row['event_id']}",
-        "status": ORDER_STATUS[row["status"]],
-        "buyer_name": row["buyer_name"],
-        "buyer_email": row["buyer_email"],
-        "buyer_phone": row["buyer_phone"],
-        "currency": row["currency"].lower(),
-        "subtotal": row["subtotal"],
-        "booking_fee": row["booking_fee"],
-        "tax": row["tax"],
-        "total": row["total"],
-        "refunded_amount": row["refund_amount"],
-        "payment_method": row["payment_method"],
-        "line_items": [line_item(i) for i in items],
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
-    }
-
-
-def attendee(row: Any) -> dict[str, Any]:
-    ticket_type_id = row["ticket_type_id"]
-    return {
-        "id": f"att_{row['id']}",
-        "object": "attendee",
-        "livemode": row["livemode"],
-        "is_test_data": not row["livemode"],
-        "event_id": f"evt_{row['event_id']}",
-        "order_id": f"ord_{row['order_id']}",
-        "ticket_type_id": f"tkt_{ticket_type_id}" if ticket_type_id else None,
-        "ticket_type_name": row["description"],
-        "first_name": row["first_name"],
-        "last_name": row["last_name"],
-        "email": row["email"],
-        "barcode": row["barcode"],
-        "status": row["status"],
-        "checked_in": row["checked_in_at"] is not None,
-        "checked_in_at": iso(row["checked_in_at"]),
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
-    }
+async def orders_json(conn: asyncpg.Connection, rows: list[Any]) -> list[dict[str, Any]]:
+    if not rows:
+        return []
+    items = LINE_ITEM.grouped(await listing.line_items_for(conn, [row[KEY_ID] for row in rows], LINE_ITEM.columns),
+                              "_order")
+    out = ORDER.objects(rows)
+    for row, o in zip(rows, out, strict=True):
+        o["line_items"] = items.get(row[KEY_ID], [])
+    return out
 
 
 def subscription(row: Any, *, with_secret: bool = False) -> dict[str, Any]:
@@ -253,26 +270,18 @@ def group_by(rows: list[Any], key: str) -> dict[int, list[Any]]:
     return groups
 
 
-async def events_json(conn: asyncpg.Connection, rows: list[Any], base: str) -> list[dict[str, Any]]:
-    types = group_by(await ticket_types_for(conn, [r["id"] for r in rows]), "event_id") if rows else {}
-    return [event(r, types.get(r["id"], []), base) for r in rows]
-
-
-async def orders_json(conn: asyncpg.Connection, rows: list[Any]) -> list[dict[str, Any]]:
-    items = group_by(await line_items_for(conn, [r["id"] for r in rows]), "order_id") if rows else {}
-    return [order(r, items.get(r["id"], [])) for r in rows]
-
-
 async def webhook_object(
     conn: asyncpg.Connection, scope: Scope, kind: str, object_id: int, *, public_base_url: str | None = None
 ) -> dict[str, Any]:
     """The JSON the GET endpoint returns for one order, event or attendee (for webhook payloads)."""
     if kind == "order":
-        return (await orders_json(conn, [await get_order(conn, scope, object_id)]))[0]
+        order = await listing.read_one(conn, ORDER.columns, listing.ORDERS, scope, object_id)
+        return (await orders_json(conn, [order]))[0]
     if kind == "attendee":
-        return attendee(await get_ticket(conn, scope, object_id))
+        return ATTENDEE.objects([await listing.read_one(conn, ATTENDEE.columns, listing.TICKETS, scope, object_id)])[0]
     if kind == "event":
         slug = await conn.fetchval("SELECT slug FROM box_offices WHERE id = $1", scope.box_office_id)
         base = events_base(_public_base_url if public_base_url is None else public_base_url, slug)
-        return (await events_json(conn, [await get_event(conn, scope, object_id)], base))[0]
+        row = await listing.read_one(conn, EVENT.columns, listing.EVENTS, scope, object_id)
+        return (await events_json(conn, [row], base))[0]
     raise ValueError(f"unknown webhook object kind: {kind}")

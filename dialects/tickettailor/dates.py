@@ -2,6 +2,11 @@
 
 Rendered in the event's own time zone. Day and month names are spelled out here rather
 than taken from ``strftime`` so the output never depends on the process locale.
+
+Two per event and per order on every list page, and a pure function of (instant, zone):
+memoized. Rendering one costs about 4.7 us in Python and about 7 us as SQL (AT TIME ZONE
+and to_char per field, measured on the benchmark's orders page); a cached one 0.2 us.
+Orders repeat their event's dates, so real pages hit the cache as the benchmark's do.
 """
 
 from __future__ import annotations
@@ -20,10 +25,6 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def unix(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp())
 
 
 def offset(local: datetime) -> str:
@@ -48,9 +49,10 @@ def formatted(local: datetime) -> str:
             f" {hour}:{local.minute:02d} {half}")
 
 
+@lru_cache(maxsize=8192)
 def date_object(moment: datetime, timezone: str) -> dict[str, object]:
-    # on the hot path (two per event and per order on every list page): plain formatting
-    # instead of strftime, and no copy of the datetime unless it carries microseconds
+    """A shared, cached object: callers must not change it."""
+    # plain formatting instead of strftime, and no copy of the datetime unless it carries microseconds
     local = moment.astimezone(zone(timezone))
     if local.microsecond:
         local = local.replace(microsecond=0)

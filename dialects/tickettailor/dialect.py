@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from core.keys import Principal
-from dialects.base import Dialect, LimitState, RateLimitPolicy, json_response
+from dialects.base import Dialect, LimitState, RateLimitPolicy, Services, json_response
 from dialects.tickettailor import auth, errors, openapi, routes
+from dialects.tickettailor.queries import Reads
 
 if TYPE_CHECKING:
     from gateway.config import TicketTailorSettings
@@ -22,6 +23,10 @@ RouteHandler = Callable[["TicketTailor", Request, Principal], Awaitable[Response
 class TicketTailor(Dialect):
     name = "tickettailor"
     settings: TicketTailorSettings
+
+    def __init__(self, services: Services, settings: Any) -> None:
+        super().__init__(services, settings)
+        self.reads = Reads(services.public_base_url)
 
     def routes(self) -> Sequence[BaseRoute]:
         api = [Route(path, self.endpoint(self._bind(handler), "read"), methods=["GET"])

@@ -32,10 +32,9 @@ class Listing:
     """One list endpoint's paging model, declared as data."""
 
     table: str
-    alias: str
     kind: str  # core.ids kind of the cursor ids
     prefix: str  # the id prefix this dialect prints
-    select: str
+    source: listing.Source
 
 
 def parse_limit(request: Request) -> int:
@@ -67,10 +66,6 @@ async def _anchor(conn: asyncpg.Connection, scope: Scope, spec: Listing, name: s
     return keyset
 
 
-def keyset(row: asyncpg.Record) -> Keyset:
-    return Keyset(row["created_at"], row["id"])
-
-
 async def neighbours(
     conn: asyncpg.Connection, spec: Listing, where: Where, query: PageQuery, page: listing.Page
 ) -> tuple[bool, bool]:
@@ -78,15 +73,16 @@ async def neighbours(
     if not page.rows:
         return False, False
     if query.before is not None:
-        return await _exists(conn, spec, where, PageQuery(0, after=keyset(page.rows[-1]))), page.has_more
+        return await _exists(conn, spec, where, PageQuery(0, after=page.keyset(page.rows[-1]))), page.has_more
     newer = query.after is not None and await _exists(
-        conn, spec, where, PageQuery(0, before=keyset(page.rows[0])))
+        conn, spec, where, PageQuery(0, before=page.keyset(page.rows[0])))
     return page.has_more, newer
 
 
 async def _exists(conn: asyncpg.Connection, spec: Listing, where: Where, probe: PageQuery) -> bool:
     # a zero-row page still fetches one row to decide has_more: one cheap probe on the index
-    return (await listing.page(conn, spec.select, spec.alias, where, probe)).has_more
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in listing.keyset_columns(spec.source.alias))
+    return (await listing.page(conn, columns, spec.source, where, probe)).has_more
 
 
 def base_path(request: Request, form: Literal["api", "host"]) -> str:
@@ -110,7 +106,7 @@ def links(
 ) -> dict[str, str | None]:
     rows = page.rows
     return {
-        "next": link(request, form, "starting_after", f"{spec.prefix}{rows[-1]['id']}") if has_next else None,
-        "previous": link(request, form, "ending_before", f"{spec.prefix}{rows[0]['id']}")
+        "next": link(request, form, "starting_after", f"{spec.prefix}{rows[-1][listing.KEY_ID]}") if has_next else None,
+        "previous": link(request, form, "ending_before", f"{spec.prefix}{rows[0][listing.KEY_ID]}")
         if has_previous else None,
     }

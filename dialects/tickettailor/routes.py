@@ -14,9 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core import listing
-from core import orders as core_orders
 from core.errors import NotFound
-from core.events import get_event
 from core.ids import parse_id
 from core.keys import Principal
 from core.listing import EventFilters, OrderFilters, Where
@@ -24,16 +22,16 @@ from dialects.base import json_response
 from dialects.tickettailor import pagination, queries
 from dialects.tickettailor.pagination import Listing
 from dialects.tickettailor.params import created_range, ticket_filters
-from dialects.tickettailor.serializers import Context
+from dialects.tickettailor.serializers import EVENT, ORDER, Context
 
 if TYPE_CHECKING:
     from dialects.tickettailor.dialect import TicketTailor
 
 Render = Callable[[asyncpg.Connection, Sequence[asyncpg.Record], Context], Awaitable[list[dict[str, Any]]]]
 
-EVENTS = Listing("events", "e", "event", "ev_", listing.EVENT_SELECT)
-ORDERS = Listing("orders", "o", "order", "or_", listing.ORDER_SELECT)
-TICKETS = Listing("issued_tickets", "t", "issued_ticket", "it_", listing.TICKET_SELECT)
+EVENTS = Listing("events", "event", "ev_", listing.EVENTS)
+ORDERS = Listing("orders", "order", "or_", listing.ORDERS)
+TICKETS = Listing("issued_tickets", "issued_ticket", "it_", listing.TICKETS)
 
 
 async def context(d: TicketTailor, conn: asyncpg.Connection, principal: Principal, *,
@@ -56,10 +54,10 @@ async def ping(d: TicketTailor, request: Request, principal: Principal) -> Respo
 
 
 async def _list(d: TicketTailor, request: Request, principal: Principal, spec: Listing, where: Where,
-                render: Render) -> Response:
+                columns: str, render: Render) -> Response:
     async with d.services.pool.acquire() as conn:
         query = await pagination.page_query(conn, request, principal.scope, spec)
-        page = await listing.page(conn, spec.select, spec.alias, where, query)
+        page = await listing.page(conn, columns, spec.source, where, query)
         ctx = await context(d, conn, principal, payments=spec is EVENTS)
         data = await render(conn, page.rows, ctx)
         has_next, has_previous = await pagination.neighbours(conn, spec, where, query, page)
@@ -70,44 +68,43 @@ async def _list(d: TicketTailor, request: Request, principal: Principal, spec: L
 async def list_events(d: TicketTailor, request: Request, principal: Principal) -> Response:
     pagination.parse_limit(request)  # validate everything before touching the database
     where = listing.event_where(principal.scope, EventFilters())
-    return await _list(d, request, principal, EVENTS, where, queries.render_events)
+    return await _list(d, request, principal, EVENTS, where, EVENT.columns, d.reads.events)
 
 
 async def list_orders(d: TicketTailor, request: Request, principal: Principal) -> Response:
     pagination.parse_limit(request)
     where = listing.order_where(principal.scope, OrderFilters(created=created_range(request.query_params)))
-    return await _list(d, request, principal, ORDERS, where, queries.render_orders)
+    return await _list(d, request, principal, ORDERS, where, ORDER.columns, d.reads.orders)
 
 
 async def list_issued_tickets(d: TicketTailor, request: Request, principal: Principal) -> Response:
     pagination.parse_limit(request)
     where = listing.ticket_where(principal.scope, ticket_filters(request.query_params))
-    return await _list(d, request, principal, TICKETS, where, queries.render_tickets)
+    return await _list(d, request, principal, TICKETS, where, d.reads.ticket.columns, d.reads.tickets)
 
 
 async def get_event_detail(d: TicketTailor, request: Request, principal: Principal) -> Response:
     event_id = path_id(request, "event_id", "event")
     async with d.services.pool.acquire() as conn:
-        row = await get_event(conn, principal.scope, event_id)
+        row = await d.reads.event(conn, principal.scope, event_id)
         ctx = await context(d, conn, principal, payments=True)
-        (body,) = await queries.render_events(conn, [row], ctx)
+        (body,) = await d.reads.events(conn, [row], ctx)
     return json_response(body)
 
 
 async def get_order_detail(d: TicketTailor, request: Request, principal: Principal) -> Response:
     order_id = path_id(request, "order_id", "order")
     async with d.services.pool.acquire() as conn:
-        row = await queries.get_order(conn, principal.scope, order_id)
-        (body,) = await queries.render_orders(conn, [row], await context(d, conn, principal))
+        row = await d.reads.order(conn, principal.scope, order_id)
+        (body,) = await d.reads.orders(conn, [row], await context(d, conn, principal))
     return json_response(body)
 
 
 async def get_issued_ticket(d: TicketTailor, request: Request, principal: Principal) -> Response:
     ticket_id = path_id(request, "issued_ticket_id", "issued_ticket")
     async with d.services.pool.acquire() as conn:
-        row = await core_orders.get_ticket(conn, principal.scope, ticket_id)
-        (body,) = await queries.render_tickets(conn, [row], await context(d, conn, principal))
-    return json_response(body)
+        row = await d.reads.ticket_row(conn, principal.scope, ticket_id)
+    return json_response(d.reads.ticket.objects([row])[0])
 
 
 ENDPOINTS = (

@@ -86,7 +86,11 @@ async def scenario(request: Request) -> Response:
 async def _run(conn: asyncpg.Connection, sql: str, args: tuple[Any, ...]) -> Any:
     if not args:  # BEGIN, COMMIT and other argument-free commands: the simple protocol, as the gateway sent them
         return await conn.execute(sql)
-    return [dict(r) for r in await conn.fetch(sql, *args)]
+    rows = await conn.fetch(sql, *args)
+    if not rows:
+        return []
+    keys = tuple(rows[0].keys())  # dict(zip(...)): the cheapest record-to-dict, as the gateway's projections
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 async def healthz(request: Request) -> Response:

@@ -28,6 +28,7 @@ from typing import Any
 import asyncpg
 
 from core.db import dsn_for_database
+from core.listing import Keyset
 from core.models import Scope
 from dialects.equaticket.pagination import Cursors
 from tests.bench import load as loadgen
@@ -121,7 +122,7 @@ async def prepare(opts: Options) -> tuple[str, seed.Fixture, list[Scenario], str
         version = await conn.fetchval("SHOW server_version")
     finally:
         await conn.close()
-    anchor = {"created_at": datetime.fromisoformat(fx.ticket_deep_created), "id": fx.ticket_deep_id}
+    anchor = Keyset(datetime.fromisoformat(fx.ticket_deep_created), fx.ticket_deep_id)
     cursor = Cursors(secret).encode(Scope(fx.read_office, True), "attendees", anchor)
     chosen = [s for s in scenarios.build(fx, cursor) if not opts.only or s.name in opts.only]
     return dsn, fx, chosen, f"PostgreSQL {version}"

@@ -191,16 +191,17 @@ async def test_moving_time_controls_sale_window(conn, box_office, clock):
 
 
 async def test_listing_by_exact_created_second(conn, box_office):
-    from core.listing import OrderFilters, PageQuery, TimeRange, list_orders
+    from core.listing import KEY_ID, OrderFilters, PageQuery, TimeRange, list_orders, raw_columns
 
     scope = Scope(box_office["id"], True)
     event_id, type_id = await _event(conn, scope)
     order = await orders.place_order(conn, scope, _order(event_id, type_id), SystemClock())
     second = order["created_at"].replace(microsecond=0)
-    hit = await list_orders(conn, scope, OrderFilters(created=TimeRange(eq=second)), PageQuery(10))
-    miss = await list_orders(conn, scope, OrderFilters(created=TimeRange(eq=second - timedelta(seconds=1))),
+    columns = raw_columns("o")
+    hit = await list_orders(conn, columns, scope, OrderFilters(created=TimeRange(eq=second)), PageQuery(10))
+    miss = await list_orders(conn, columns, scope, OrderFilters(created=TimeRange(eq=second - timedelta(seconds=1))),
                              PageQuery(10))
-    assert [r["id"] for r in hit.rows] == [order["id"]] and miss.rows == []
+    assert [r[KEY_ID] for r in hit.rows] == [order["id"]] and miss.rows == []
 
 
 @pytest.mark.parametrize(("model", "field"), [

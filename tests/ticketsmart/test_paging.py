@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from tests.ticketsmart.conftest import BASE
@@ -73,29 +72,14 @@ async def test_filters(client, auth, box_office, make_event, conn):
     assert r.json()["pagination"] == {"page": 1, "limit": 1, "total": 3, "totalPages": 3, "hasMore": True}
 
 
-async def _median_ms(client, auth, query: str, runs: int = 15) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        r = await client.get(f"{BASE}/events?{query}", headers=auth)
-        times.append(time.perf_counter() - start)
-        assert r.status_code == 200
-    return sorted(times)[runs // 2] * 1000
-
-
-async def test_deep_page_costs_about_what_the_first_costs(client, box_office, make_key, conn):
+async def test_the_last_of_many_pages(client, box_office, make_key, conn):
+    # how long page 100 takes next to page 1 is a benchmark target (ts_events_p100), not a timed test
     await conn.execute(
         "INSERT INTO events (box_office_id, livemode, title, slug, starts_at, currency, created_at)"
         " SELECT $1, true, 'E' || n, 'e-' || n, now(), 'USD', now() - n * interval '1 second'"
         " FROM generate_series(1, 10000) n", box_office["id"])
-    await conn.execute("ANALYZE events")
     auth = {"x-api-key": await make_key(box_office, "ticketsmart")}
-    first = await _median_ms(client, auth, "page=1&limit=100")
-    auth = {"x-api-key": await make_key(box_office, "ticketsmart")}  # stays under the per-key limit
-    deep = await _median_ms(client, auth, "page=100&limit=100")
     body = (await client.get(f"{BASE}/events?page=100&limit=100", headers=auth)).json()
     assert body["pagination"] == {"page": 100, "limit": 100, "total": 10000, "totalPages": 100,
                                   "hasMore": False}
-    assert len(body["events"]) == 100
-    print(f"page 1: {first:.1f} ms, page 100: {deep:.1f} ms")
-    assert deep < 2 * first + 5  # a few ms of slack for a noisy shared machine
+    assert [e["title"] for e in body["events"]] == [f"E{n}" for n in range(9901, 10001)]
