@@ -49,3 +49,23 @@ async def test_two_limiters_on_redis_share_one_budget():
     assert (await first.hit(policy, key)).allowed
     assert (await second.hit(policy, key)).allowed
     assert not (await first.hit(policy, key)).allowed
+
+
+def test_in_process_counters_expire_without_a_sweeper_thread(monkeypatch):
+    import threading
+
+    from gateway import ratelimit
+
+    threads = threading.active_count()
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    storage = ratelimit.InProcessStorage()
+    assert storage.incr("a", 10) == 1 and storage.incr("a", 10) == 2
+    assert storage.incr("b", 100) == 1
+    clock[0] += 11  # "a" has expired: it starts again; the sweep drops it on its own too
+    assert storage.get("a") == 0 and storage.incr("a", 10) == 1
+    clock[0] += ratelimit.SWEEP_EVERY + 11
+    storage.incr("b", 100)
+    assert "a" not in storage.storage and storage.get("b") == 2
+    assert storage.decr("b") == 1 and storage.decr("b", 5) == 0
+    assert threading.active_count() == threads
