@@ -56,10 +56,12 @@ def test_in_process_counters_expire_without_a_sweeper_thread(monkeypatch):
 
     from gateway import ratelimit
 
+    storage = ratelimit.InProcessStorage()
+    storage.timer.join()  # limits' constructor starts its sweeper once; hits must not start more
     threads = threading.active_count()
     clock = [1000.0]
     monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
-    storage = ratelimit.InProcessStorage()
+    storage._next_sweep = clock[0] + ratelimit.SWEEP_EVERY
     assert storage.incr("a", 10) == 1 and storage.incr("a", 10) == 2
     assert storage.incr("b", 100) == 1
     clock[0] += 11  # "a" has expired: it starts again; the sweep drops it on its own too
