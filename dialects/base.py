@@ -5,7 +5,8 @@ A dialect declares, as data and small methods:
 - ``routes()``: its vendor's paths, each a thin handler ``(request, principal) -> Response``
   wrapped by ``endpoint()`` with the scopes it needs;
 - ``authenticate(request)``: credentials to a ``Principal`` (or ``AuthFailed``);
-- ``rate_limit(principal)``: a ``RateLimitPolicy`` and ``limit_headers(state)``;
+- ``rate_limit(principal)``: a ``RateLimitPolicy``, and ``limit_headers(state)`` for dialects
+  that report their limits on every response (``reports_limits``);
 - ``error_response(request, exc)``: any exception to the vendor's error body and status.
 
 The pipeline (``endpoint``) is written once: authenticate, count against the rate limit,
@@ -89,7 +90,9 @@ class LimitState:
 
 
 class Limiter(Protocol):
-    async def hit(self, policy: RateLimitPolicy, key: str) -> LimitState: ...
+    async def hit(self, policy: RateLimitPolicy, key: str, *, report: bool) -> LimitState | None:
+        """Count one request. The window's state is worked out only when it is to be reported
+        or the request is refused (a second storage read); otherwise None."""
 
 
 # --- what the gateway hands each dialect ------------------------------------------------------
@@ -120,6 +123,7 @@ async def read_json(request: Request) -> Any:
 
 class Dialect(ABC):
     name: ClassVar[str]
+    reports_limits: ClassVar[bool] = False  # limit headers on every response (limit_headers)
 
     def __init__(self, services: Services, settings: Any) -> None:
         self.services = services
@@ -160,8 +164,9 @@ class Dialect(ABC):
         limiter = self.services.limiter
         if limiter is None:
             return None
-        state = await limiter.hit(self.rate_limit(principal), f"{self.name}:{principal.key_id}")
-        if not state.allowed:
+        state = await limiter.hit(self.rate_limit(principal), f"{self.name}:{principal.key_id}",
+                                  report=self.reports_limits)
+        if state is not None and not state.allowed:
             raise RateLimited(state)
         return state
 

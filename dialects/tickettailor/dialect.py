@@ -22,6 +22,7 @@ RouteHandler = Callable[["TicketTailor", Request, Principal], Awaitable[Response
 
 class TicketTailor(Dialect):
     name = "tickettailor"
+    reports_limits = True  # X-Rate-Limit-* on every authenticated response
     settings: TicketTailorSettings
 
     def __init__(self, services: Services, settings: Any) -> None:

@@ -32,6 +32,7 @@ class FakeDialect(Dialect):
     """The smallest dialect: one echo endpoint, one that fails, one that needs a scope."""
 
     name = "fake"
+    reports_limits = True
 
     def routes(self) -> list[Route]:
         async def whoami(request: Request, principal: Principal) -> Response:

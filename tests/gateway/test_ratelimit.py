@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import uuid
 
@@ -37,6 +38,20 @@ async def test_counts_remaining_and_refuses_past_the_limit(uri, moving):
     assert (await limiter.hit(policy, f"{key}:other")).allowed
 
 
+@pytest.mark.parametrize("uri", STORAGES)
+async def test_the_window_is_read_only_when_reported_or_refused(uri):
+    if uri.startswith("redis") and not await _redis_up(uri):
+        if os.environ.get("CI"):
+            pytest.fail("Redis must be reachable in CI")
+        pytest.skip("no Redis on this machine")
+    limiter = RateLimiter(uri)
+    policy = RateLimitPolicy(2, 60, moving=True)
+    key = f"test:{uuid.uuid4().hex}"
+    assert [await limiter.hit(policy, key, report=False) for _ in range(2)] == [None, None]
+    refused = await limiter.hit(policy, key, report=False)
+    assert refused is not None and not refused.allowed and refused.remaining == 0
+
+
 async def test_two_limiters_on_redis_share_one_budget():
     uri = STORAGES[1]
     if not await _redis_up(uri):
@@ -51,23 +66,42 @@ async def test_two_limiters_on_redis_share_one_budget():
     assert not (await first.hit(policy, key)).allowed
 
 
-def test_in_process_counters_expire_without_a_sweeper_thread(monkeypatch):
-    import threading
+@pytest.mark.parametrize("moving", [True, False])
+def test_in_process_windows_answer_like_limits(monkeypatch, moving):
+    """LocalWindows replaces limits' in-memory storage for speed: same hits, same answers."""
+    import random
+
+    from limits import RateLimitItemPerSecond, strategies
+    from limits.storage import MemoryStorage
 
     from gateway import ratelimit
 
-    storage = ratelimit.InProcessStorage()
-    storage.timer.join()  # limits' constructor starts its sweeper once; hits must not start more
-    threads = threading.active_count()
-    clock = [1000.0]
+    clock = [1_700_000_000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])  # limits reads the same module
+    strategy = (strategies.SlidingWindowCounterRateLimiter if moving else strategies.FixedWindowRateLimiter)(
+        MemoryStorage())
+    item, local = RateLimitItemPerSecond(5, 10), ratelimit.LocalWindows()
+    rng, outcomes = random.Random(7), set()
+    for _ in range(400):
+        clock[0] += rng.choice((0.0, 0.3, 1.7, 4.1, 12.5))
+        allowed = strategy.hit(item, "k")
+        stats = strategy.get_window_stats(item, "k")
+        state = (local.sliding if moving else local.fixed)("k", 5, 10, True)
+        expected = (allowed, max(0, stats.remaining), max(1, math.ceil(stats.reset_time - clock[0])))
+        assert state is not None and (state.allowed, state.remaining, state.reset_after) == expected
+        outcomes.add(allowed)
+    assert outcomes == {True, False}
+
+
+def test_in_process_windows_are_swept(monkeypatch):
+    from gateway import ratelimit
+
+    clock = [1_700_000_000.0]
     monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
-    storage._next_sweep = clock[0] + ratelimit.SWEEP_EVERY
-    assert storage.incr("a", 10) == 1 and storage.incr("a", 10) == 2
-    assert storage.incr("b", 100) == 1
-    clock[0] += 11  # "a" has expired: it starts again; the sweep drops it on its own too
-    assert storage.get("a") == 0 and storage.incr("a", 10) == 1
-    clock[0] += ratelimit.SWEEP_EVERY + 11
-    storage.incr("b", 100)
-    assert "a" not in storage.storage and storage.get("b") == 2
-    assert storage.decr("b") == 1 and storage.decr("b", 5) == 0
-    assert threading.active_count() == threads
+    local = ratelimit.LocalWindows()
+    assert local.fixed("a", 1, 10, False) is None and local.sliding("b", 1, 10, False) is None
+    refused = local.fixed("a", 1, 10, False)
+    assert refused is not None and not refused.allowed and refused.reset_after == 10
+    clock[0] += ratelimit.SWEEP_EVERY + 30
+    local.fixed("c", 1, 10, False)
+    assert set(local._fixed) == {"c"} and local._sliding == {}
