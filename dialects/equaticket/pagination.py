@@ -8,8 +8,10 @@ mode, is refused as a validation error instead of silently returning a wrong pag
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from itsdangerous import BadData, URLSafeSerializer
 from starlette.requests import Request
 
@@ -40,12 +42,25 @@ def parse_limit(request: Request) -> int:
     return int(raw)
 
 
+class _CompactJSON:
+    """itsdangerous' payload format (compact JSON), written by orjson: the same bytes, faster."""
+
+    @staticmethod
+    def dumps(obj: Any) -> str:
+        return orjson.dumps(obj).decode()
+
+    @staticmethod
+    def loads(text: str | bytes) -> Any:
+        return orjson.loads(text)
+
+
 class Cursors:
     def __init__(self, secret: str) -> None:
         self.secret = secret
+        self._serializer = lru_cache(maxsize=1024)(self._new_serializer)  # a few list kinds per event
 
-    def _serializer(self, kind: str) -> URLSafeSerializer:
-        return URLSafeSerializer(self.secret, salt=f"equaticket.cursor.{kind}")
+    def _new_serializer(self, kind: str) -> URLSafeSerializer:
+        return URLSafeSerializer(self.secret, salt=f"equaticket.cursor.{kind}", serializer=_CompactJSON)
 
     def encode(self, scope: Scope, kind: str, position: Keyset) -> str:
         payload = [scope.box_office_id, scope.livemode, kind, position.created_at.isoformat(), position.id]

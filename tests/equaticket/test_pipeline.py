@@ -253,3 +253,23 @@ async def test_event_body_as_form_is_400(client, live_key):
 async def test_body_must_be_object_message(client, live_key):
     response = await client.post(f"{API}/events", json=[EVENT], headers=bearer(live_key))
     assert response.json()["error"]["message"] == "Request body must be a JSON object"
+
+
+def test_new_request_ids_are_unique_also_across_forked_workers():
+    import os
+    import re
+
+    from dialects.equaticket.requestid import new_request_id
+
+    ids = {new_request_id() for _ in range(10_000)}
+    assert len(ids) == 10_000 and all(re.fullmatch(r"req_[0-9a-f]{24}", i) for i in ids)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child writes one id and leaves at once
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    assert child[4:16] != new_request_id()[4:16]  # another process prefix
