@@ -6,6 +6,7 @@ host names (vendor bare paths), then each dialect's mount prefix.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -83,6 +84,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await gateway.start()
         app.router.routes.extend(gateway_routes(gateway))
+        # everything built so far lives as long as the process: out of the collector's sight,
+        # full collections only walk what requests allocate (they paused the worker for ms)
+        gc.freeze()
         try:
             yield
         finally:
