@@ -1,33 +1,56 @@
 """Checkout, refunds, voids and check-ins.
 
-Stock is taken in one conditional UPDATE per ticket type
-(``sold = sold + n WHERE sold + held + n <= quantity``), inside the order's transaction,
-in ticket-type id order so two multi-line orders never deadlock, and as its last write, so
-the row lock that serialises buyers of one type is held for as short a time as possible. A CHECK constraint on
-the table backs it up. Nothing else in ticketgate writes ``sold``.
+Stock is taken by one conditional UPDATE per ticket type
+(``sold = sold + n WHERE sold + held + n <= quantity``) in the statement or transaction that
+writes the order, so a seat is never sold twice, and a CHECK constraint on the table backs
+it up. Nothing else in ticketgate writes ``sold``.
+
+Checkout has two shapes, one answer:
+
+- **at once** (one ticket type, nobody watching order events): a single statement takes the
+  stock and, only if it got it, inserts the order, its line item and its tickets. One round
+  trip, atomic by itself; the row lock lasts as long as that statement.
+- **in a transaction** (several types, or an observer such as the webhook outbox wants
+  ``order.placed`` / ``event.sold_out``): the order is written, observers write in the same
+  transaction, then stock is taken type by type in id order (two multi-type orders never
+  deadlock) as the last writes, so the row lock other buyers queue on is held for the shortest
+  time; a sold-out event is detected before COMMIT.
+
+Whether anyone watches is read with the event and its types, before writing: a subscription
+created while an order is being placed may miss that one order (as it could before, when the
+check ran inside the transaction but before COMMIT).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
 from core.clock import Clock
 from core.errors import Conflict, FieldError, NotFound, SoldOut, Unprocessable, ValidationFailed
-from core.events import get_event, on_sale_now
+from core.events import on_sale_now
 from core.models import OrderCreate, OrderLine, Scope
 
 BARCODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 CLOSED_EVENT_STATUSES = ("cancelled", "completed", "archived")
+PLACE_ORDER_KINDS = ["order.placed", "event.sold_out"]
 
-# Called inside the order's transaction after each change, so a rolled-back change emits
-# nothing: the webhook outbox observes here. One slot, so installing it twice is harmless.
-OrderObserver = Callable[[asyncpg.Connection, Scope, str, int], Awaitable[None]]
-_observer: list[OrderObserver] = []
+
+class OrderObserver(Protocol):
+    """Called inside the order's transaction after each change, so a rolled-back change emits nothing."""
+
+    # SQL, true when the observer wants any of the kinds {kinds} (text[]) for box office
+    # {box_office} in mode {livemode}; checkout skips its transaction when nobody does
+    @property
+    def watching(self) -> str: ...
+
+    async def __call__(self, conn: asyncpg.Connection, scope: Scope, kind: str, object_id: int) -> None: ...
+
+
+_observer: list[OrderObserver] = []  # one slot: installing twice is harmless
 
 
 def observe(observer: OrderObserver | None) -> None:
@@ -39,6 +62,11 @@ async def _emit(conn: asyncpg.Connection, scope: Scope, kind: str, object_id: in
         await observer(conn, scope, kind, object_id)
 
 
+def _watching(box_office: str, livemode: str, kinds: str) -> str:
+    checks = [o.watching.format(box_office=box_office, livemode=livemode, kinds=kinds) for o in _observer]
+    return " OR ".join(f"({check})" for check in checks) or "false"
+
+
 def new_barcode() -> str:
     return "".join(secrets.choice(BARCODE_ALPHABET) for _ in range(10))
 
@@ -46,16 +74,22 @@ def new_barcode() -> str:
 async def place_order(
     conn: asyncpg.Connection, scope: Scope, data: OrderCreate, clock: Clock
 ) -> asyncpg.Record:
+    """Place an order; the order's row, plus ``tickets``: [{id, barcode, status, ticket_type_id}]."""
     now = clock.now()
+    event, types, watched = await _context(conn, scope, data)
+    if event["status"] in CLOSED_EVENT_STATUSES:
+        raise Unprocessable(f"The event is {event['status']} and not selling tickets")
+    lines = sorted(data.lines, key=lambda line: line.ticket_type_id)
+    _check_rules(lines, types, now)
+    args = _write_args(scope, event, lines, types, data, now)
+    if len(lines) == 1 and not watched:
+        line = lines[0]
+        order = await conn.fetchrow(_write_sql(take_stock=True), *args, line.ticket_type_id, line.quantity)
+        if order is None:
+            raise _sold_out(types[line.ticket_type_id], line.quantity)
+        return order
     async with conn.transaction():
-        event = await get_event(conn, scope, data.event_id)
-        if event["status"] in CLOSED_EVENT_STATUSES:
-            raise Unprocessable(f"The event is {event['status']} and not selling tickets")
-        types = await _ticket_types(conn, event["id"], data.lines)
-        lines = sorted(data.lines, key=lambda line: line.ticket_type_id)
-        _check_rules(lines, types, now)
-        order = await _insert_order(conn, scope, event, data, types, now)
-        await _insert_items(conn, scope, order, event, lines, types, data, now)
+        order = await conn.fetchrow(_write_sql(take_stock=False), *args)
         await _emit(conn, scope, "order.placed", order["id"])
         # Stock last: the UPDATE locks the ticket type's row until COMMIT, and every other buyer
         # of that type queues on it, so nothing but the sold-out check may run while it is held.
@@ -65,14 +99,23 @@ async def place_order(
     return order
 
 
-async def _ticket_types(
-    conn: asyncpg.Connection, event_id: int, lines: list[OrderLine]
-) -> dict[int, asyncpg.Record]:
-    ids = [line.ticket_type_id for line in lines]
+async def _context(
+    conn: asyncpg.Connection, scope: Scope, data: OrderCreate
+) -> tuple[asyncpg.Record, dict[int, asyncpg.Record], bool]:
+    """The event, the order's ticket types, and whether an observer watches: one query."""
+    ids = [line.ticket_type_id for line in data.lines]
     rows = await conn.fetch(
-        "SELECT * FROM ticket_types WHERE event_id = $1 AND id = ANY($2::bigint[])", event_id, ids
+        f"SELECT e.id AS _event_id, e.status AS _event_status, e.currency AS _event_currency,"
+        f" {_watching('$1', '$2', '$5::text[]')} AS _watched, tt.*"
+        " FROM events e LEFT JOIN ticket_types tt ON tt.event_id = e.id AND tt.id = ANY($4::bigint[])"
+        " WHERE e.id = $3 AND e.box_office_id = $1 AND e.livemode = $2",
+        scope.box_office_id, scope.livemode, data.event_id, ids, PLACE_ORDER_KINDS,
     )
-    found = {row["id"]: row for row in rows}
+    if not rows:
+        raise NotFound("event", "Event not found")
+    first = rows[0]
+    event = {"id": first["_event_id"], "status": first["_event_status"], "currency": first["_event_currency"]}
+    found = {row["id"]: row for row in rows if row["id"] is not None}
     missing = [
         FieldError(f"lines.{i}.ticket_type_id", "no such ticket type for this event")
         for i, tid in enumerate(ids)
@@ -80,7 +123,7 @@ async def _ticket_types(
     ]
     if missing:
         raise ValidationFailed(missing)
-    return found
+    return event, found, bool(first["_watched"])  # type: ignore[return-value]
 
 
 def _check_rules(lines: list[OrderLine], types: dict[int, Any], now: datetime) -> None:
@@ -98,6 +141,61 @@ def _check_rules(lines: list[OrderLine], types: dict[int, Any], now: datetime) -
             raise Unprocessable(f"{tt['name']}: at most {tt['max_per_order']} per order")
 
 
+def _write_sql(*, take_stock: bool) -> str:
+    """The order, its line items and its tickets in one statement. With ``take_stock`` ($28 seats
+    of type $27) the order is written only when the seats were there, else nothing and no row."""
+    stock = ("stock AS (UPDATE ticket_types SET sold = sold + $28, updated_at = now()"
+             " WHERE id = $27 AND sold + held + $28 <= quantity RETURNING id), ") if take_stock else ""
+    return (
+        f"WITH {stock}placed AS ("
+        " INSERT INTO orders (box_office_id, livemode, event_id, buyer_name, buyer_email, buyer_phone,"
+        " buyer_address, custom_questions, currency, subtotal, booking_fee, tax, total,"
+        " payment_method, txn_id, created_at, updated_at)"
+        " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16"
+        f"{' FROM stock' if take_stock else ''} RETURNING *"
+        "), items AS ("
+        " INSERT INTO order_line_items (order_id, ticket_type_id, type, description, quantity, value,"
+        " booking_fee, total)"
+        " SELECT placed.id, l.type_id, 'ticket', l.name, l.quantity, l.value, l.fee, l.value + l.fee"
+        " FROM placed, unnest($17::bigint[], $18::text[], $19::int[], $20::int[], $21::int[])"
+        " AS l(type_id, name, quantity, value, fee)"
+        "), tickets AS ("
+        " INSERT INTO issued_tickets (box_office_id, livemode, order_id, event_id, ticket_type_id,"
+        " barcode, description, first_name, last_name, email, created_at, updated_at, reference)"
+        " SELECT $1, $2, placed.id, $3, x.type_id, x.barcode, x.name, $22, $23, $5, $16, $16, x.barcode"
+        " FROM placed, unnest($24::bigint[], $25::text[], $26::text[]) AS x(type_id, name, barcode)"
+        " RETURNING id, barcode, status, ticket_type_id"
+        ")"
+        " SELECT placed.*, (SELECT coalesce(json_agg(json_build_object('id', id, 'barcode', barcode,"
+        " 'status', status, 'ticket_type_id', ticket_type_id) ORDER BY id), '[]') FROM tickets) AS tickets"
+        " FROM placed"
+    )
+
+
+def _write_args(
+    scope: Scope, event: Any, lines: list[OrderLine], types: dict[int, Any], data: OrderCreate, now: datetime,
+) -> tuple[Any, ...]:
+    """The parameters $1-$26 of ``_write_sql``: the order, its lines, then one entry per ticket."""
+    buyer = data.buyer
+    line_types = [types[line.ticket_type_id] for line in lines]
+    values = [tt["price"] * line.quantity for tt, line in zip(line_types, lines, strict=True)]
+    fees = [tt["booking_fee"] * line.quantity for tt, line in zip(line_types, lines, strict=True)]
+    subtotal, fee_total = sum(values), sum(fees)
+    method = data.payment_method if subtotal + fee_total + data.tax > 0 else "no_cost"
+    names = buyer.name.split(" ", 1) if buyer.name else []
+    first, last = (names + [None, None])[:2] if names else (None, None)
+    seats = [tt for tt, line in zip(line_types, lines, strict=True) for _ in range(line.quantity)]
+    return (
+        scope.box_office_id, scope.livemode, event["id"], buyer.name, buyer.email, buyer.phone,
+        buyer.address.model_dump(), [a.model_dump() for a in buyer.custom_questions], event["currency"],
+        subtotal, fee_total, data.tax, subtotal + fee_total + data.tax, method,
+        data.txn_id or f"txn_{secrets.token_hex(8)}", now,
+        [tt["id"] for tt in line_types], [tt["name"] for tt in line_types], [line.quantity for line in lines],
+        values, fees, first, last,
+        [tt["id"] for tt in seats], [tt["name"] for tt in seats], [new_barcode() for _ in seats],
+    )
+
+
 async def _take_stock(conn: asyncpg.Connection, ticket_type: Any, quantity: int) -> bool:
     """Take the seats or raise SoldOut; True when this visible type still has seats after it.
 
@@ -111,57 +209,14 @@ async def _take_stock(conn: asyncpg.Connection, ticket_type: Any, quantity: int)
         ticket_type["id"], quantity,
     )
     if left is None:
-        raise SoldOut(f"{ticket_type['name']} is sold out" if quantity == 1 else
-                      f"Not enough {ticket_type['name']} tickets left for {quantity}")
+        raise _sold_out(ticket_type, quantity)
     return bool(left)
 
 
-async def _insert_order(
-    conn: asyncpg.Connection, scope: Scope, event: Any, data: OrderCreate, types: dict[int, Any],
-    now: datetime,
-) -> asyncpg.Record:
-    subtotal = sum(types[ln.ticket_type_id]["price"] * ln.quantity for ln in data.lines)
-    fees = sum(types[ln.ticket_type_id]["booking_fee"] * ln.quantity for ln in data.lines)
-    buyer = data.buyer
-    method = data.payment_method if subtotal + fees + data.tax > 0 else "no_cost"
-    return await conn.fetchrow(
-        "INSERT INTO orders (box_office_id, livemode, event_id, buyer_name, buyer_email, buyer_phone,"
-        " buyer_address, custom_questions, currency, subtotal, booking_fee, tax, total,"
-        " payment_method, txn_id, created_at, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)"
-        " RETURNING *",
-        scope.box_office_id, scope.livemode, event["id"], buyer.name, buyer.email, buyer.phone,
-        buyer.address.model_dump(), [a.model_dump() for a in buyer.custom_questions],
-        event["currency"], subtotal, fees, data.tax, subtotal + fees + data.tax, method,
-        data.txn_id or f"txn_{secrets.token_hex(8)}", now,
-    )
-
-
-async def _insert_items(
-    conn: asyncpg.Connection, scope: Scope, order: Any, event: Any, lines: list[OrderLine],
-    types: dict[int, Any], data: OrderCreate, now: datetime,
-) -> None:
-    names = data.buyer.name.split(" ", 1) if data.buyer.name else []
-    first, last = (names + [None, None])[:2] if names else (None, None)
-    tickets = []
-    for line in lines:
-        tt = types[line.ticket_type_id]
-        value = tt["price"] * line.quantity
-        fee = tt["booking_fee"] * line.quantity
-        await conn.execute(
-            "INSERT INTO order_line_items (order_id, ticket_type_id, type, description, quantity,"
-            " value, booking_fee, total) VALUES ($1, $2, 'ticket', $3, $4, $5, $6, $7)",
-            order["id"], tt["id"], tt["name"], line.quantity, value, fee, value + fee,
-        )
-        for _ in range(line.quantity):
-            tickets.append((scope.box_office_id, scope.livemode, order["id"], event["id"], tt["id"],
-                            new_barcode(), tt["name"], first, last, data.buyer.email, now))
-    await conn.executemany(
-        "INSERT INTO issued_tickets (box_office_id, livemode, order_id, event_id, ticket_type_id,"
-        " barcode, description, first_name, last_name, email, created_at, updated_at, reference)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $6)",
-        tickets,
-    )
+def _sold_out(ticket_type: Any, quantity: int) -> SoldOut:
+    if quantity == 1:
+        return SoldOut(f"{ticket_type['name']} is sold out")
+    return SoldOut(f"Not enough {ticket_type['name']} tickets left for {quantity}")
 
 
 async def _event_sold_out(conn: asyncpg.Connection, event_id: int) -> bool:

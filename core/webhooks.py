@@ -76,23 +76,27 @@ _WANTED = (
 class Outbox:
     """The order observer that writes webhook events in the change's own transaction."""
 
+    # core.orders.OrderObserver: does any enabled subscription of the scope want one of the kinds?
+    watching = ("EXISTS (SELECT 1 FROM webhook_subscriptions w WHERE w.box_office_id = {box_office}"
+                " AND w.livemode = {livemode} AND w.enabled AND w.event_types && {kinds})")
+
     def __init__(self, render: Renderer, clock: Clock) -> None:
         self.render = render
         self.clock = clock
 
-    async def __call__(self, conn: asyncpg.Connection, scope: Scope, type_: str, object_id: int) -> None:
-        subscriptions = [r["id"] for r in await conn.fetch(_WANTED, scope.box_office_id, scope.livemode, type_)]
+    async def __call__(self, conn: asyncpg.Connection, scope: Scope, kind: str, object_id: int) -> None:
+        subscriptions = [r["id"] for r in await conn.fetch(_WANTED, scope.box_office_id, scope.livemode, kind)]
         if not subscriptions:
             return
-        obj = await self.render(conn, scope, OBJECT_KIND[type_], object_id)
+        obj = await self.render(conn, scope, OBJECT_KIND[kind], object_id)
         event_id = await conn.fetchval("SELECT nextval(pg_get_serial_sequence('webhook_events', 'id'))")
         now = self.clock.now()
-        payload = {"id": message_id(event_id), "type": type_, "created_at": now.isoformat(),
+        payload = {"id": message_id(event_id), "type": kind, "created_at": now.isoformat(),
                    "livemode": scope.livemode, "data": obj}
         await conn.execute(
             "INSERT INTO webhook_events (id, box_office_id, livemode, type, payload, created_at)"
             " VALUES ($1, $2, $3, $4, $5, $6)",
-            event_id, scope.box_office_id, scope.livemode, type_, payload, now,
+            event_id, scope.box_office_id, scope.livemode, kind, payload, now,
         )
         await conn.execute(
             "INSERT INTO webhook_deliveries (event_id, subscription_id, next_attempt_at, created_at, updated_at)"

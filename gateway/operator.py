@@ -107,7 +107,9 @@ async def create_order(
     access_code: str | None = None,
 ) -> dict[str, Any]:
     scope = await _scope(conn, box_office, mode)
-    event_row = await events.resolve_event(conn, scope, str(event))
+    event_id = parse_id("event", str(event))  # an id goes straight to checkout, which checks it
+    if event_id is None:
+        event_id = (await events.resolve_event(conn, scope, str(event), "e.id"))["id"]
     if not tickets or not isinstance(tickets, list):
         raise ValidationFailed.single("tickets", "name at least one ticket type, as a list")
     lines = []
@@ -115,10 +117,10 @@ async def create_order(
         ref, quantity = parse_ticket_spec(spec)
         lines.append({"ticket_type_id": require_id("ticket_type", ref), "quantity": quantity,
                       "access_code": access_code})
-    data = parse(OrderCreate, {"event_id": event_row["id"], "lines": lines,
+    data = parse(OrderCreate, {"event_id": event_id, "lines": lines,
                                "buyer": {"email": email, "name": name, "phone": phone}})
-    order = await orders.place_order(conn, scope, data, clock)
-    return await order_detail(conn, order)
+    order = await orders.place_order(conn, scope, data, clock)  # comes with its tickets
+    return plain(order)
 
 
 async def order_detail(conn: asyncpg.Connection, order: Any) -> dict[str, Any]:

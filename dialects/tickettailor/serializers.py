@@ -205,7 +205,8 @@ def orders(rows: Sequence[Any], items: Sequence[Any], tickets: Sequence[Any], ti
     for row, o in zip(rows, out, strict=True):
         order_id, zone = row[KEY_ID], row["_zone"]
         o["buyer_details"] = {
-            "address": {line: row[f"_{line}"] for line in ADDRESS_LINES},
+            "address": {"address_1": row["_address_1"], "address_2": row["_address_2"],
+                        "address_3": row["_address_3"], "postal_code": row["_postal_code"]},
             "custom_questions": row["_questions"], "email": row["_email"], "name": row["_name"],
             "phone": row["_phone"],
         }

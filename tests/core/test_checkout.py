@@ -34,8 +34,9 @@ async def test_order_issues_one_ticket_per_seat_with_unique_barcodes(conn, box_o
     scope = Scope(box_office["id"], True)
     event_id, type_id = await _event(conn, scope)
     order = await orders.place_order(conn, scope, _order(event_id, type_id, 3), SystemClock())
-    tickets = await conn.fetch("SELECT barcode, first_name, last_name FROM issued_tickets WHERE order_id = $1",
-                               order["id"])
+    tickets = await conn.fetch("SELECT id, barcode, status, ticket_type_id, first_name, last_name FROM issued_tickets"
+                               " WHERE order_id = $1 ORDER BY id", order["id"])
+    assert order["tickets"] == [{k: t[k] for k in ("id", "barcode", "status", "ticket_type_id")} for t in tickets]
     assert order["total"] == 3000 and order["subtotal"] == 3000
     assert len({t["barcode"] for t in tickets}) == 3
     assert tickets[0]["first_name"] == "B" and tickets[0]["last_name"] == "C"
@@ -86,9 +87,17 @@ async def test_sold_out_is_clear_and_writes_nothing(conn, box_office):
     assert await conn.fetchval("SELECT count(*) FROM orders WHERE event_id = $1", event_id) == 1
 
 
-async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, box_office):
+@pytest.mark.parametrize("watched", [False, True], ids=["at-once", "in-a-transaction"])
+async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, box_office, watched):
+    # nobody watching: each checkout is one statement; a webhook subscription: the transactional
+    # shape that writes the outbox and detects the sold-out event before COMMIT
     scope = Scope(box_office["id"], True)
     event_id, type_id = await _event(conn, scope, quantity=50)
+    if watched:
+        await conn.execute(
+            "INSERT INTO webhook_subscriptions (box_office_id, livemode, url, event_types, secret)"
+            " VALUES ($1, true, 'https://hooks.example.com/x', '{order.placed,event.sold_out}', 'whsec_x')",
+            box_office["id"])
     pool = await create_pool(database_dsn, min_size=50, max_size=50)
 
     async def buy() -> str:
@@ -109,6 +118,34 @@ async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, bo
     assert await conn.fetchval("SELECT count(*) FROM issued_tickets WHERE ticket_type_id = $1", type_id) == 50
     assert await conn.fetchval("SELECT count(DISTINCT barcode) FROM issued_tickets WHERE event_id = $1",
                                event_id) == 50
+    kinds = await conn.fetch("SELECT type, count(*) AS n FROM webhook_events WHERE box_office_id = $1"
+                             " GROUP BY type ORDER BY type", box_office["id"])
+    assert [(k["type"], k["n"]) for k in kinds] == ([("event.sold_out", 1), ("order.placed", 50)] if watched else [])
+
+
+async def test_an_order_of_several_types_takes_all_or_nothing(conn, box_office):
+    scope = Scope(box_office["id"], True)
+    event = await events.create_event(conn, scope, parse(EventCreate, {
+        "title": "Two rooms", "starts_at": LATER,
+        "ticket_types": [{"name": "Hall", "price": 1000, "quantity": 5},
+                         {"name": "Loft", "price": 500, "quantity": 1}]}))
+    hall, loft = (t["id"] for t in await events.ticket_types_for(conn, [event["id"]]))
+
+    def order(hall_seats: int, loft_seats: int) -> OrderCreate:
+        return parse(OrderCreate, {"event_id": event["id"], "buyer": {"email": "b@example.com"}, "lines": [
+            {"ticket_type_id": loft, "quantity": loft_seats}, {"ticket_type_id": hall, "quantity": hall_seats}]})
+
+    placed = await orders.place_order(conn, scope, order(2, 1), SystemClock())
+    assert (placed["subtotal"], placed["total"]) == (2500, 2500)
+    assert sorted(t["ticket_type_id"] for t in placed["tickets"]) == [hall, hall, loft]
+    items = await conn.fetch("SELECT ticket_type_id, quantity, total FROM order_line_items WHERE order_id = $1"
+                             " ORDER BY ticket_type_id", placed["id"])
+    assert [tuple(i) for i in items] == [(hall, 2, 2000), (loft, 1, 500)]
+    with pytest.raises(SoldOut, match="Loft"):
+        await orders.place_order(conn, scope, order(1, 1), SystemClock())  # the hall seat is not kept
+    sold = await conn.fetch("SELECT sold FROM ticket_types WHERE id = ANY($1::bigint[]) ORDER BY id", [hall, loft])
+    assert [r["sold"] for r in sold] == [2, 1]
+    assert await conn.fetchval("SELECT count(*) FROM orders WHERE event_id = $1", event["id"]) == 1
 
 
 async def test_refund_partial_then_full_returns_stock(conn, box_office):
@@ -214,3 +251,10 @@ def test_partial_updates_refuse_null_for_required_columns(model, field):
     with pytest.raises(ValidationFailed, match="must not be null"):
         parse(getattr(models, model), {field: None})
     assert parse(getattr(models, model), {}).provided() == {}
+
+
+async def test_a_title_used_more_than_twenty_times_still_gets_the_next_free_slug(conn, box_office):
+    scope = Scope(box_office["id"], True)
+    data = parse(EventCreate, {"title": "Open Mic", "starts_at": LATER})
+    slugs = [(await events.create_event(conn, scope, data))["slug"] for _ in range(23)]
+    assert slugs == ["open-mic", *(f"open-mic-{n}" for n in range(2, 24))]
