@@ -7,9 +7,13 @@ it up. Nothing else in ticketgate writes ``sold``.
 
 Checkout has two shapes, one answer:
 
-- **at once** (one ticket type, nobody watching order events): a single statement takes the
-  stock and, only if it got it, inserts the order, its line item and its tickets. One round
-  trip, atomic by itself; the row lock lasts as long as that statement.
+- **at once** (one ticket type, nobody watching order events): a single statement inserts the
+  order, its line item and its tickets and takes the stock, which the ``ticket_types_stock``
+  constraint refuses past the quantity: then the statement fails as a whole and nothing is
+  written. One round trip, atomic by itself. The stock UPDATE is the one part of the statement
+  nothing reads, which PostgreSQL runs after the rest, so the row lock every buyer of the type
+  queues on lasts only for it and the commit (that order is PostgreSQL's, not a promise it
+  makes: correctness never depends on it, only how long the lock is held).
 - **in a transaction** (several types, or an observer such as the webhook outbox wants
   ``order.placed`` / ``event.sold_out``): the order is written, observers write in the same
   transaction, then stock is taken type by type in id order (two multi-type orders never
@@ -31,10 +35,11 @@ import asyncpg
 
 from core.clock import Clock
 from core.errors import Conflict, FieldError, NotFound, SoldOut, Unprocessable, ValidationFailed
-from core.events import on_sale_now
+from core.events import available, on_sale_now
 from core.models import OrderCreate, OrderLine, Scope
 
 BARCODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+BARCODE_LENGTH = 10
 CLOSED_EVENT_STATUSES = ("cancelled", "completed", "archived")
 PLACE_ORDER_KINDS = ["order.placed", "event.sold_out"]
 
@@ -68,26 +73,41 @@ def _watching(box_office: str, livemode: str, kinds: str) -> str:
 
 
 def new_barcode() -> str:
-    return "".join(secrets.choice(BARCODE_ALPHABET) for _ in range(10))
+    """Ten characters of the alphabet, uniformly random: one draw from the OS (not one per character)."""
+    number = secrets.randbelow(len(BARCODE_ALPHABET) ** BARCODE_LENGTH)
+    chars = []
+    for _ in range(BARCODE_LENGTH):
+        number, digit = divmod(number, len(BARCODE_ALPHABET))
+        chars.append(BARCODE_ALPHABET[digit])
+    return "".join(chars)
 
 
 async def place_order(
     conn: asyncpg.Connection, scope: Scope, data: OrderCreate, clock: Clock
 ) -> asyncpg.Record:
     """Place an order; the order's row, plus ``tickets``: [{id, barcode, status, ticket_type_id}]."""
+    return await _place(conn, "b.id = $1", scope.box_office_id, scope.livemode, data, clock)
+
+
+async def place_order_in(
+    conn: asyncpg.Connection, box_office_slug: str, livemode: bool, data: OrderCreate, clock: Clock
+) -> asyncpg.Record:
+    """``place_order`` for a box office named by its slug (the operator's API and CLI)."""
+    return await _place(conn, "b.slug = $1", box_office_slug, livemode, data, clock)
+
+
+async def _place(
+    conn: asyncpg.Connection, office: str, box_office: int | str, livemode: bool, data: OrderCreate, clock: Clock
+) -> asyncpg.Record:
     now = clock.now()
-    event, types, watched = await _context(conn, scope, data)
+    scope, event, types, watched = await _context(conn, office, box_office, livemode, data)
     if event["status"] in CLOSED_EVENT_STATUSES:
         raise Unprocessable(f"The event is {event['status']} and not selling tickets")
     lines = sorted(data.lines, key=lambda line: line.ticket_type_id)
     _check_rules(lines, types, now)
     args = _write_args(scope, event, lines, types, data, now)
     if len(lines) == 1 and not watched:
-        line = lines[0]
-        order = await conn.fetchrow(_write_sql(take_stock=True), *args, line.ticket_type_id, line.quantity)
-        if order is None:
-            raise _sold_out(types[line.ticket_type_id], line.quantity)
-        return order
+        return await _place_at_once(conn, types[lines[0].ticket_type_id], lines[0].quantity, args)
     async with conn.transaction():
         order = await conn.fetchrow(_write_sql(take_stock=False), *args)
         await _emit(conn, scope, "order.placed", order["id"])
@@ -99,21 +119,36 @@ async def place_order(
     return order
 
 
+async def _place_at_once(conn: asyncpg.Connection, ticket_type: Any, quantity: int, args: tuple[Any, ...]) -> Any:
+    if available(ticket_type) < quantity:  # already gone: refuse without writing anything
+        raise _sold_out(ticket_type, quantity)
+    try:
+        return await conn.fetchrow(_write_sql(take_stock=True), *args, ticket_type["id"], quantity)
+    except asyncpg.CheckViolationError as exc:
+        if exc.constraint_name != "ticket_types_stock":
+            raise
+        raise _sold_out(ticket_type, quantity) from None
+
+
 async def _context(
-    conn: asyncpg.Connection, scope: Scope, data: OrderCreate
-) -> tuple[asyncpg.Record, dict[int, asyncpg.Record], bool]:
-    """The event, the order's ticket types, and whether an observer watches: one query."""
+    conn: asyncpg.Connection, office: str, box_office: int | str, livemode: bool, data: OrderCreate
+) -> tuple[Scope, dict[str, Any], dict[int, asyncpg.Record], bool]:
+    """The box office, the event, the order's ticket types and whether an observer watches: one query."""
     ids = [line.ticket_type_id for line in data.lines]
     rows = await conn.fetch(
-        f"SELECT e.id AS _event_id, e.status AS _event_status, e.currency AS _event_currency,"
-        f" {_watching('$1', '$2', '$5::text[]')} AS _watched, tt.*"
-        " FROM events e LEFT JOIN ticket_types tt ON tt.event_id = e.id AND tt.id = ANY($4::bigint[])"
-        " WHERE e.id = $3 AND e.box_office_id = $1 AND e.livemode = $2",
-        scope.box_office_id, scope.livemode, data.event_id, ids, PLACE_ORDER_KINDS,
+        f"SELECT b.id AS _box_office, e.id AS _event_id, e.status AS _event_status,"
+        f" e.currency AS _event_currency, {_watching('b.id', '$2', '$5::text[]')} AS _watched, tt.*"
+        " FROM box_offices b LEFT JOIN events e ON e.box_office_id = b.id AND e.livemode = $2 AND e.id = $3"
+        " LEFT JOIN ticket_types tt ON tt.event_id = e.id AND tt.id = ANY($4::bigint[])"
+        f" WHERE {office}",
+        box_office, livemode, data.event_id, ids, PLACE_ORDER_KINDS,
     )
     if not rows:
-        raise NotFound("event", "Event not found")
+        raise NotFound("box_office", f"Box office not found: {box_office}")
     first = rows[0]
+    if first["_event_id"] is None:
+        raise NotFound("event", "Event not found")
+    scope = Scope(first["_box_office"], livemode)
     event = {"id": first["_event_id"], "status": first["_event_status"], "currency": first["_event_currency"]}
     found = {row["id"]: row for row in rows if row["id"] is not None}
     missing = [
@@ -123,7 +158,7 @@ async def _context(
     ]
     if missing:
         raise ValidationFailed(missing)
-    return event, found, bool(first["_watched"])  # type: ignore[return-value]
+    return scope, event, found, bool(first["_watched"])
 
 
 def _check_rules(lines: list[OrderLine], types: dict[int, Any], now: datetime) -> None:
@@ -142,17 +177,17 @@ def _check_rules(lines: list[OrderLine], types: dict[int, Any], now: datetime) -
 
 
 def _write_sql(*, take_stock: bool) -> str:
-    """The order, its line items and its tickets in one statement. With ``take_stock`` ($28 seats
-    of type $27) the order is written only when the seats were there, else nothing and no row."""
-    stock = ("stock AS (UPDATE ticket_types SET sold = sold + $28, updated_at = now()"
-             " WHERE id = $27 AND sold + held + $28 <= quantity RETURNING id), ") if take_stock else ""
+    """The order, its line items and its tickets in one statement; with ``take_stock`` also
+    $28 seats of type $27 (the ``ticket_types_stock`` constraint fails the whole statement
+    when they are not there)."""
+    stock = (", stock AS (UPDATE ticket_types SET sold = sold + $28, updated_at = now() WHERE id = $27)"
+             if take_stock else "")
     return (
-        f"WITH {stock}placed AS ("
+        "WITH placed AS ("
         " INSERT INTO orders (box_office_id, livemode, event_id, buyer_name, buyer_email, buyer_phone,"
         " buyer_address, custom_questions, currency, subtotal, booking_fee, tax, total,"
         " payment_method, txn_id, created_at, updated_at)"
-        " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16"
-        f"{' FROM stock' if take_stock else ''} RETURNING *"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING *"
         "), items AS ("
         " INSERT INTO order_line_items (order_id, ticket_type_id, type, description, quantity, value,"
         " booking_fee, total)"
@@ -165,7 +200,7 @@ def _write_sql(*, take_stock: bool) -> str:
         " SELECT $1, $2, placed.id, $3, x.type_id, x.barcode, x.name, $22, $23, $5, $16, $16, x.barcode"
         " FROM placed, unnest($24::bigint[], $25::text[], $26::text[]) AS x(type_id, name, barcode)"
         " RETURNING id, barcode, status, ticket_type_id"
-        ")"
+        f"){stock}"
         " SELECT placed.*, (SELECT coalesce(json_agg(json_build_object('id', id, 'barcode', barcode,"
         " 'status', status, 'ticket_type_id', ticket_type_id) ORDER BY id), '[]') FROM tickets) AS tickets"
         " FROM placed"

@@ -258,3 +258,10 @@ async def test_a_title_used_more_than_twenty_times_still_gets_the_next_free_slug
     data = parse(EventCreate, {"title": "Open Mic", "starts_at": LATER})
     slugs = [(await events.create_event(conn, scope, data))["slug"] for _ in range(23)]
     assert slugs == ["open-mic", *(f"open-mic-{n}" for n in range(2, 24))]
+
+
+def test_barcodes_use_the_whole_alphabet_and_never_repeat_in_practice():
+    barcodes = [orders.new_barcode() for _ in range(5000)]
+    assert len(set(barcodes)) == 5000
+    assert all(len(b) == orders.BARCODE_LENGTH and set(b) <= set(orders.BARCODE_ALPHABET) for b in barcodes)
+    assert set("".join(barcodes)) == set(orders.BARCODE_ALPHABET)
