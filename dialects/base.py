@@ -207,8 +207,11 @@ class Endpoint:
             response = await self.handler(request, principal)
         except Exception as exc:  # every failure leaves in the vendor's format
             response = dialect._failure(request, exc)
-        if state is not None:
-            response.headers.update(dialect.limit_headers(state))
+        if state is not None:  # appended as they are: no handler sets these itself
+            response.raw_headers.extend(
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in dialect.limit_headers(state).items()
+            )
         await response(scope, receive, send)
 
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_PREFIX = "TICKETGATE_"
+RESERVED_PATHS = ("healthz", "readyz", "admin")  # gateway.app routes these itself
 SETTINGS_ENV = "TICKETGATE_SETTINGS_JSON"  # complete settings handed to worker processes
 
 
@@ -38,6 +39,8 @@ class DialectSettings(Section):
     def _prefix(cls, value: str) -> str:
         if not value.startswith("/") or value.endswith("/") or len(value) < 2:
             raise ValueError("must start with / and not end with / (for example /ticketsmart)")
+        if value.split("/")[1] in RESERVED_PATHS:
+            raise ValueError(f"/{value.split('/')[1]} belongs to the gateway; choose another prefix")
         return value
 
 
@@ -82,6 +85,7 @@ class Settings(Section):
     webhook_worker: bool = True  # deliver webhooks from every serve process
     pool_min_size: int = Field(2, ge=1)
     pool_max_size: int = Field(10, ge=1)
+    statement_timeout: float = Field(60.0, ge=0)  # seconds a statement may run (0: no limit)
     log_level: str = "info"
     dialects: Dialects = Dialects()
 

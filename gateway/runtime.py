@@ -41,7 +41,8 @@ class Gateway:
     async def start(self) -> None:
         self.dsn = self.dsn or resolve_dsn(self.settings)
         self.pool = await create_pool(
-            self.dsn, min_size=self.settings.pool_min_size, max_size=self.settings.pool_max_size
+            self.dsn, min_size=self.settings.pool_min_size, max_size=self.settings.pool_max_size,
+            statement_timeout=self.settings.statement_timeout,
         )
         async with self.pool.acquire() as conn:
             await migrate(conn)

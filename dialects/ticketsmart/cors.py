@@ -12,6 +12,7 @@ CORS_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"access-control-allow-methods", b"GET, POST, PATCH, OPTIONS"),
     (b"access-control-allow-headers", b"Content-Type, x-api-key"),
 )
+CORS_NAMES = frozenset(name for name, _ in CORS_HEADERS)
 PREFLIGHT_MAX_AGE = (b"access-control-max-age", b"86400")
 
 
@@ -29,9 +30,8 @@ class CORSMiddleware:
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                names = {name.lower() for name, _ in CORS_HEADERS}
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                message = {**message, "headers": [*kept, *CORS_HEADERS]}
+                kept = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in CORS_NAMES]
+                message["headers"] = [*kept, *CORS_HEADERS]
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

@@ -43,3 +43,16 @@ async def test_upgrade_keeps_data_and_concurrent_starts_apply_once(database_dsn,
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_the_server_cancels_a_statement_past_the_timeout(database_dsn):
+    from core.db import create_pool
+
+    pool = await create_pool(database_dsn, min_size=1, max_size=1, statement_timeout=0.2)
+    try:
+        async with pool.acquire() as conn:
+            with pytest.raises(asyncpg.QueryCanceledError):
+                await conn.execute("SELECT pg_sleep(2)")
+            assert await conn.fetchval("SELECT 1") == 1  # the connection is still good
+    finally:
+        await pool.close()

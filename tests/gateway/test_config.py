@@ -39,6 +39,8 @@ def test_worker_processes_receive_the_whole_settings():
 @pytest.mark.parametrize(("env", "message"), [
     ({"TICKETGATE_PORT": "eighty"}, "port"),
     ({"TICKETGATE_DIALECTS__TICKETSMART__PREFIX": "ticketsmart/"}, "prefix"),
+    ({"TICKETGATE_DIALECTS__TICKETSMART__PREFIX": "/admin"}, "belongs to the gateway"),
+    ({"TICKETGATE_STATEMENT_TIMEOUT": "-1"}, "statement_timeout"),
     ({"TICKETGATE_NO_SUCH_SETTING": "1"}, "no_such_setting"),
     ({"TICKETGATE_DIALECTS__TICKETTAILOR__LINKS": "absolute"}, "links"),
 ])
