@@ -234,6 +234,49 @@ async def page(conn: asyncpg.Connection, columns: str, source: Source, where: Wh
     return Page(rows, has_more)
 
 
+@dataclass(slots=True)
+class AnchoredPage(Page):
+    """A page next to one object of the list, read in one statement with that object's position."""
+
+    found: bool = True  # False: the object is not the scope's (the page is then empty)
+    beyond: bool = False  # rows exist on the object's side of the page (the way back)
+
+
+async def page_next_to(
+    conn: asyncpg.Connection, columns: str, source: Source, where: Where, scope: Scope, object_id: int,
+    limit: int, *, before: bool,
+) -> AnchoredPage:
+    """The page of rows older (newer, with ``before``) than one of the scope's objects.
+
+    One statement finds the object's position, whether rows lie on its other side (so a list
+    can tell whether a link back leads anywhere) and the page: cursor pages cost what first
+    pages cost, instead of two more round trips.
+    """
+    a = source.alias
+    order, op, back = ("ASC", ">", "<=") if before else ("DESC", "<", ">=")
+    args = [*where.args, object_id, scope.box_office_id, scope.livemode, limit + 1]
+    n = len(where.args)
+    sql = (
+        f"WITH anchor AS MATERIALIZED (SELECT x.created_at, x.id, EXISTS (SELECT 1 FROM {source.table} {a}"
+        f" WHERE {where.sql()} AND ({a}.created_at, {a}.id) {back} (x.created_at, x.id)) AS beyond"
+        f" FROM {source.table} x WHERE x.id = ${n + 1} AND x.box_office_id = ${n + 2} AND x.livemode = ${n + 3})"
+        f" SELECT p.*, anchor.beyond AS _beyond FROM anchor LEFT JOIN LATERAL (SELECT {columns} FROM"
+        f" (SELECT {a}.* FROM {source.table} {a} WHERE {where.sql()} AND ({a}.created_at, {a}.id) {op}"
+        f" (anchor.created_at, anchor.id) ORDER BY {a}.created_at {order}, {a}.id {order} LIMIT ${n + 4})"
+        f" {a}{source.joins}) p ON true ORDER BY p.{KEY_AT} {order}, p.{KEY_ID} {order}"
+    )
+    rows = await conn.fetch(sql, *args)
+    if not rows:
+        return AnchoredPage([], False, found=False)
+    beyond = bool(rows[0]["_beyond"])
+    rows = [row for row in rows if row[KEY_ID] is not None]  # an empty page is one row of NULLs
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if before:
+        rows.reverse()
+    return AnchoredPage(rows, has_more, found=True, beyond=beyond)
+
+
 async def read_one(
     conn: asyncpg.Connection, columns: str, source: Source, scope: Scope, object_id: int
 ) -> asyncpg.Record:
@@ -250,15 +293,6 @@ async def read_one(
 
 async def count(conn: asyncpg.Connection, table: str, alias: str, where: Where) -> int:
     return await conn.fetchval(f"SELECT count(*) FROM {table} {alias} WHERE {where.sql()}", *where.args)
-
-
-async def keyset_of(conn: asyncpg.Connection, table: str, scope: Scope, object_id: int) -> Keyset | None:
-    """The paging position of one of the scope's rows, or None when it is not theirs."""
-    row = await conn.fetchrow(
-        f"SELECT created_at, id FROM {table} WHERE id = $1 AND box_office_id = $2 AND livemode = $3",
-        object_id, scope.box_office_id, scope.livemode,
-    )
-    return Keyset(row["created_at"], row["id"]) if row else None
 
 
 Connection: TypeAlias = asyncpg.Connection

@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from core import listing
 from core.ids import parse_id
-from core.listing import Keyset, PageQuery, Where
+from core.listing import PageQuery, Where
 from core.models import Scope
 from dialects.base import BadRequest
 from dialects.tickettailor.params import text
@@ -31,7 +31,6 @@ CURSORS = ("starting_after", "ending_before")
 class Listing:
     """One list endpoint's paging model, declared as data."""
 
-    table: str
     kind: str  # core.ids kind of the cursor ids
     prefix: str  # the id prefix this dialect prints
     source: listing.Source
@@ -47,42 +46,30 @@ def parse_limit(request: Request) -> int:
     return int(value)
 
 
-async def page_query(conn: asyncpg.Connection, request: Request, scope: Scope, spec: Listing) -> PageQuery:
+async def read_page(
+    conn: asyncpg.Connection, request: Request, scope: Scope, spec: Listing, where: Where, columns: str
+) -> tuple[listing.Page, bool, bool]:
+    """The page the request asks for, and whether older (next) and newer (previous) rows exist.
+
+    A cursor page is one statement with its cursor's position and the probe behind the link
+    back (core.listing.page_next_to), so it costs what a first page costs.
+    """
     limit = parse_limit(request)
     params = request.query_params
     name = "ending_before" if params.get("ending_before") is not None else "starting_after"
     value = text(params, name)
     if value is None:
-        return PageQuery(limit)
-    anchor = await _anchor(conn, scope, spec, name, value.strip())
-    return PageQuery(limit, before=anchor) if name == "ending_before" else PageQuery(limit, after=anchor)
-
-
-async def _anchor(conn: asyncpg.Connection, scope: Scope, spec: Listing, name: str, value: str) -> Keyset:
-    number = parse_id(spec.kind, value)
-    keyset = await listing.keyset_of(conn, spec.table, scope, number) if number is not None else None
-    if keyset is None:  # an unknown cursor is the client's mistake, not an empty page
+        page = await listing.page(conn, columns, spec.source, where, PageQuery(limit))
+        return page, page.has_more, False
+    number = parse_id(spec.kind, value.strip())
+    before = name == "ending_before"
+    near = None if number is None else await listing.page_next_to(
+        conn, columns, spec.source, where, scope, number, limit, before=before)
+    if near is None or not near.found:  # an unknown cursor is the client's mistake, not an empty page
         raise BadRequest(f"{name} must be the id of an existing {spec.kind.replace('_', ' ')}", name)
-    return keyset
-
-
-async def neighbours(
-    conn: asyncpg.Connection, spec: Listing, where: Where, query: PageQuery, page: listing.Page
-) -> tuple[bool, bool]:
-    """Whether older (next) and newer (previous) rows exist around a page."""
-    if not page.rows:
-        return False, False
-    if query.before is not None:
-        return await _exists(conn, spec, where, PageQuery(0, after=page.keyset(page.rows[-1]))), page.has_more
-    newer = query.after is not None and await _exists(
-        conn, spec, where, PageQuery(0, before=page.keyset(page.rows[0])))
-    return page.has_more, newer
-
-
-async def _exists(conn: asyncpg.Connection, spec: Listing, where: Where, probe: PageQuery) -> bool:
-    # a zero-row page still fetches one row to decide has_more: one cheap probe on the index
-    columns = ", ".join(f"{sql} AS {name}" for name, sql in listing.keyset_columns(spec.source.alias))
-    return (await listing.page(conn, columns, spec.source, where, probe)).has_more
+    if not near.rows:
+        return near, False, False
+    return (near, near.beyond, near.has_more) if before else (near, near.has_more, near.beyond)
 
 
 def base_path(request: Request, form: Literal["api", "host"]) -> str:

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 Render = Callable[[asyncpg.Connection, Sequence[asyncpg.Record], Context], Awaitable[list[dict[str, Any]]]]
 
-EVENTS = Listing("events", "event", "ev_", listing.EVENTS)
-ORDERS = Listing("orders", "order", "or_", listing.ORDERS)
-TICKETS = Listing("issued_tickets", "issued_ticket", "it_", listing.TICKETS)
+EVENTS = Listing("event", "ev_", listing.EVENTS)
+ORDERS = Listing("order", "or_", listing.ORDERS)
+TICKETS = Listing("issued_ticket", "it_", listing.TICKETS)
 
 
 async def context(d: TicketTailor, conn: asyncpg.Connection, principal: Principal, *,
@@ -56,11 +56,10 @@ async def ping(d: TicketTailor, request: Request, principal: Principal) -> Respo
 async def _list(d: TicketTailor, request: Request, principal: Principal, spec: Listing, where: Where,
                 columns: str, render: Render) -> Response:
     async with d.services.pool.acquire() as conn:
-        query = await pagination.page_query(conn, request, principal.scope, spec)
-        page = await listing.page(conn, columns, spec.source, where, query)
+        page, has_next, has_previous = await pagination.read_page(conn, request, principal.scope, spec, where,
+                                                                  columns)
         ctx = await context(d, conn, principal, payments=spec is EVENTS)
         data = await render(conn, page.rows, ctx)
-        has_next, has_previous = await pagination.neighbours(conn, spec, where, query, page)
     links = pagination.links(request, d.settings.links, spec, page, has_next, has_previous)
     return json_response({"data": data, "links": links})
 

@@ -35,13 +35,19 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def pair(reference: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "floor": reference,
-        "gateway": subject,
-        "rps_ratio": round(subject["rps"] / reference["rps"], 3) if reference["rps"] else 0.0,
-        "p99_ratio": round(subject["p99_ms"] / reference["p99_ms"], 3) if reference["p99_ms"] else 0.0,
-    }
+def pair(references: list[dict[str, Any]], subjects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Both sides' totals, and the ratios as the median over rounds of each round's own ratio.
+
+    Each round measures the floor, then the gateway, back to back: the machine's drift (other
+    work on the two cores, frequency, the floor itself at times 2x apart between runs) moves
+    both sides of a round alike, and the median keeps one disturbed round from deciding.
+    """
+    def ratio(key: str) -> float:
+        per_round = [s[key] / r[key] for r, s in zip(references, subjects, strict=True) if r[key]]
+        return round(statistics.median(per_round), 3) if per_round else 0.0
+
+    return {"floor": aggregate(references), "gateway": aggregate(subjects),
+            "rps_ratio": ratio("rps"), "p99_ratio": ratio("p99_ms"), "rounds": len(references)}
 
 
 def _target(name: str, value: float | None, limit: float, *, at_most: bool, detail: str = "") -> dict[str, Any]:

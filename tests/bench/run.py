@@ -46,8 +46,8 @@ class Options:
     database: str = "ticketgate_bench"
     sizes: seed.Sizes = field(default_factory=seed.Sizes)
     warmup: float = 1.0
-    seconds: float = 3.0
-    rounds: int = 2
+    seconds: float = 2.0
+    rounds: int = 4
     connections: int = 16
     soak_requests: int = 200_000
     soak_max_seconds: float = 240.0
@@ -101,7 +101,7 @@ class Bench:
         for _ in range(self.opts.rounds):
             refs.append(self.measure(*ref, s, self.opts.seconds))
             subjs.append(self.measure(*subj, s, self.opts.seconds))
-        result = report.pair(report.aggregate(refs), report.aggregate(subjs))
+        result = report.pair(refs, subjs)
         print(f"  {s.name:<20} floor {result['floor']['rps']:>7.0f}/s  gateway {result['gateway']['rps']:>7.0f}/s"
               f"  ratio {result['rps_ratio']:.2f}  p99 x{result['p99_ratio']:.2f}"
               f"{'  ERRORS gateway ' + str(result['gateway']['errors']) if result['gateway']['errors'] else ''}"
@@ -211,8 +211,8 @@ def parse(argv: list[str]) -> Options:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="tiny data, one scenario, a few seconds")
     p.add_argument("--only", default="", help="comma-separated scenario names")
-    p.add_argument("--seconds", type=float, default=3.0, help="per measurement (each side, each round)")
-    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--seconds", type=float, default=2.0, help="per measurement (each side, each round)")
+    p.add_argument("--rounds", type=int, default=4, help="floor/gateway alternations; ratios are their median")
     p.add_argument("--warmup", type=float, default=1.0)
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--soak", type=int, default=200_000, help="requests in the memory soak (0: none)")
