@@ -248,33 +248,37 @@ async def page_next_to(
 ) -> AnchoredPage:
     """The page of rows older (newer, with ``before``) than one of the scope's objects.
 
-    One statement finds the object's position, whether rows lie on its other side (so a list
-    can tell whether a link back leads anywhere) and the page: cursor pages cost what first
-    pages cost, instead of two more round trips.
+    One statement reads the object's position (a subquery PostgreSQL runs once, feeding the
+    index range), the page, and whether rows lie on the object's own side (so a list can tell
+    whether a link back leads anywhere): a cursor page costs what a first page costs, instead
+    of two more round trips. Only an empty page needs a second look, to tell "nothing past
+    the object" from "no such object".
     """
     a = source.alias
-    order, op, back = ("ASC", ">", "<=") if before else ("DESC", "<", ">=")
-    args = [*where.args, object_id, scope.box_office_id, scope.livemode, limit + 1]
+    order, op, back, back_order = ("ASC", ">", "<=", "DESC") if before else ("DESC", "<", ">=", "ASC")
     n = len(where.args)
-    sql = (
-        f"WITH anchor AS MATERIALIZED (SELECT x.created_at, x.id, EXISTS (SELECT 1 FROM {source.table} {a}"
-        f" WHERE {where.sql()} AND ({a}.created_at, {a}.id) {back} (x.created_at, x.id)) AS beyond"
-        f" FROM {source.table} x WHERE x.id = ${n + 1} AND x.box_office_id = ${n + 2} AND x.livemode = ${n + 3})"
-        f" SELECT p.*, anchor.beyond AS _beyond FROM anchor LEFT JOIN LATERAL (SELECT {columns} FROM"
-        f" (SELECT {a}.* FROM {source.table} {a} WHERE {where.sql()} AND ({a}.created_at, {a}.id) {op}"
-        f" (anchor.created_at, anchor.id) ORDER BY {a}.created_at {order}, {a}.id {order} LIMIT ${n + 4})"
-        f" {a}{source.joins}) p ON true ORDER BY p.{KEY_AT} {order}, p.{KEY_ID} {order}"
-    )
+    args = [*where.args, object_id, scope.box_office_id, scope.livemode, limit + 1]
+    position = (f"(SELECT x.created_at, x.id FROM {source.table} x"
+                f" WHERE x.id = ${n + 1} AND x.box_office_id = ${n + 2} AND x.livemode = ${n + 3})")
+    # a scalar subquery in index order, not EXISTS: PostgreSQL drops an EXISTS's ORDER BY and may
+    # then scan the table from its start for the first row on the far side of a recent object
+    beyond = (f"(SELECT true FROM {source.table} {a} WHERE {where.sql()} AND ({a}.created_at, {a}.id) {back}"
+              f" {position} ORDER BY {a}.created_at {back_order}, {a}.id {back_order} LIMIT 1)")
+    sorted_ = f"ORDER BY {a}.created_at {order}, {a}.id {order}"
+    sql = (f"SELECT {columns}, {beyond} AS _beyond FROM (SELECT {a}.* FROM {source.table} {a}"
+           f" WHERE {where.sql()} AND ({a}.created_at, {a}.id) {op} {position} {sorted_} LIMIT ${n + 4})"
+           f" {a}{source.joins} {sorted_}")
     rows = await conn.fetch(sql, *args)
     if not rows:
-        return AnchoredPage([], False, found=False)
-    beyond = bool(rows[0]["_beyond"])
-    rows = [row for row in rows if row[KEY_ID] is not None]  # an empty page is one row of NULLs
+        found = await conn.fetchval(f"SELECT true FROM {source.table} x WHERE x.id = $1 AND x.box_office_id = $2"
+                                    " AND x.livemode = $3", object_id, scope.box_office_id, scope.livemode)
+        return AnchoredPage([], False, found=bool(found))
     has_more = len(rows) > limit
+    beyond_ = bool(rows[0]["_beyond"])
     rows = rows[:limit]
     if before:
         rows.reverse()
-    return AnchoredPage(rows, has_more, found=True, beyond=beyond)
+    return AnchoredPage(rows, has_more, found=True, beyond=beyond_)
 
 
 async def read_one(
