@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 ENV_PREFIX = "TICKETGATE_"
 RESERVED_PATHS = ("healthz", "readyz", "admin")  # gateway.app routes these itself
+URL_FORBIDDEN = frozenset("\\'\" \t\r\n")
 SETTINGS_ENV = "TICKETGATE_SETTINGS_JSON"  # complete settings handed to worker processes
 
 
@@ -88,6 +89,15 @@ class Settings(Section):
     statement_timeout: float = Field(60.0, ge=0)  # seconds a statement may run (0: no limit)
     log_level: str = "info"
     dialects: Dialects = Dialects()
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, value: str) -> str:
+        # it becomes part of SQL text (a quoted literal in projections: core.projection.sql_text)
+        # and of every public URL, so only a plain http(s) URL is accepted
+        if not value.startswith(("http://", "https://")) or any(c in value for c in URL_FORBIDDEN):
+            raise ValueError("must be an http:// or https:// URL without quotes, backslashes or spaces")
+        return value
 
     def dialect(self, name: str) -> DialectSettings:
         settings: DialectSettings = getattr(self.dialects, name)

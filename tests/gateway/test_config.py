@@ -41,6 +41,9 @@ def test_worker_processes_receive_the_whole_settings():
     ({"TICKETGATE_DIALECTS__TICKETSMART__PREFIX": "ticketsmart/"}, "prefix"),
     ({"TICKETGATE_DIALECTS__TICKETSMART__PREFIX": "/admin"}, "belongs to the gateway"),
     ({"TICKETGATE_STATEMENT_TIMEOUT": "-1"}, "statement_timeout"),
+    ({"TICKETGATE_PUBLIC_BASE_URL": "https://x.example/it's"}, "public_base_url"),
+    ({"TICKETGATE_PUBLIC_BASE_URL": "ftp://x.example"}, "public_base_url"),
+    ({"TICKETGATE_PUBLIC_BASE_URL": "https://x.example\\tickets"}, "public_base_url"),
     ({"TICKETGATE_NO_SUCH_SETTING": "1"}, "no_such_setting"),
     ({"TICKETGATE_DIALECTS__TICKETTAILOR__LINKS": "absolute"}, "links"),
 ])
