@@ -61,6 +61,17 @@ def run(load: loadgen.Load, memory: Memory, gets: list[Scenario], requests: int,
         print(f"  {memory.served:>8} requests  RSS {memory.samples[-1][1]:.1f} MB", flush=True)
 
 
+def age(load: loadgen.Load, server: Server, gets: list[Scenario], requests: int, max_seconds: float) -> None:
+    """The same rotation on another server until it has served as many requests (or the time cap)."""
+    served, started = 0, time.monotonic()
+    while served < requests and time.monotonic() - started < max_seconds:
+        result = loadgen.run_mixed(load, server.url, gets, CHUNK_SECONDS)
+        if result["errors"] or result["status_errors"]:
+            raise RuntimeError(f"{server.name}: {result['errors']} errors, {result['status_errors']} bad statuses")
+        served += result["requests"]
+    print(f"  {server.name}: {served} requests of the same rotation", flush=True)
+
+
 async def oversell(base_url: str, dsn: str, fx: Fixture, buyers: int = 48) -> dict[str, Any]:
     """Many buyers race for a small stock through the operator API; then count what was sold.
 
