@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.sql"
 _MIGRATION_HEADER = re.compile(r"^-- migration: (\d+) (.+)$", re.MULTILINE)
+STATEMENT_CACHE_SIZE = 256  # prepared statements kept per connection (asyncpg's default: 100)
 _MIGRATION_LOCK = 0x7469636B  # "tick": the advisory lock all starting processes queue on
 
 
@@ -88,6 +89,8 @@ async def create_pool(
     pool = await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=keep_session,
         server_settings=settings,
+        # page statements carry their LIMIT (core.listing._limit): room for a few per list
+        statement_cache_size=STATEMENT_CACHE_SIZE,
     )
     assert pool is not None
     return pool
