@@ -75,7 +75,7 @@ async def read_page(
 def base_path(request: Request, form: Literal["api", "host"]) -> str:
     """The list path as the client should append it: to its API base, or to the host."""
     root = request.scope.get("root_path", "")
-    path = request.url.path
+    path = request.scope["path"]  # a list route's own path (no query): request.url would build a whole URL
     relative = path[len(root):] if root and path.startswith(root) else path
     if form == "host":
         return root + relative
@@ -84,7 +84,8 @@ def base_path(request: Request, form: Literal["api", "host"]) -> str:
 
 def link(request: Request, form: Literal["api", "host"], cursor: str, object_id: str) -> str:
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in CURSORS]
-    return f"{base_path(request, form)}?{urlencode([(cursor, object_id), *kept])}"
+    query = f"{cursor}={object_id}&{urlencode(kept)}" if kept else f"{cursor}={object_id}"  # ids need no quoting
+    return f"{base_path(request, form)}?{query}"
 
 
 def links(
