@@ -300,3 +300,26 @@ CREATE INDEX issued_tickets_ticket_type ON issued_tickets (ticket_type_id);
 -- tells "sold out" by this constraint (core.orders): it needs a name that does not depend on
 -- the order the table's unnamed constraints were declared in.
 ALTER TABLE ticket_types RENAME CONSTRAINT ticket_types_check TO ticket_types_stock;
+
+-- migration: 6 an order's tickets reference their order, an order its event
+-- A foreign key check locks the parent row (FOR KEY SHARE). Every concurrent checkout used to
+-- lock the same box office and event rows from its order and from each of its tickets, and
+-- several transactions sharing a row lock turn it into a multixact: PostgreSQL work while the
+-- ticket type's row lock was held (foreign keys are checked at the end of the statement).
+-- Now a ticket references its order (with the order's event and box office), an order its
+-- event (with the event's box office): one shared parent per order, and the same data can no
+-- longer disagree (a ticket in another event than its order, an order in another box office
+-- than its event). Deleting a box office still removes its orders and tickets, through events.
+ALTER TABLE events ADD CONSTRAINT events_box_office_key UNIQUE (id, box_office_id);
+ALTER TABLE orders ADD CONSTRAINT orders_event_key UNIQUE (id, event_id, box_office_id);
+ALTER TABLE orders
+    DROP CONSTRAINT orders_box_office_id_fkey,
+    DROP CONSTRAINT orders_event_id_fkey,
+    ADD CONSTRAINT orders_event FOREIGN KEY (event_id, box_office_id)
+        REFERENCES events (id, box_office_id) ON DELETE CASCADE;
+ALTER TABLE issued_tickets
+    DROP CONSTRAINT issued_tickets_box_office_id_fkey,
+    DROP CONSTRAINT issued_tickets_order_id_fkey,
+    DROP CONSTRAINT issued_tickets_event_id_fkey,
+    ADD CONSTRAINT issued_tickets_order FOREIGN KEY (order_id, event_id, box_office_id)
+        REFERENCES orders (id, event_id, box_office_id) ON DELETE CASCADE ON UPDATE CASCADE;

@@ -225,8 +225,8 @@ class Store:
         order_id = await self.lookup("order", data.get("order_id"))
         if order_id is None:
             raise ValueError(f"its order {data.get('order_id')} was not imported")
-        event_id = await self.lookup("event", data.get("event_id")) or await self.conn.fetchval(
-            "SELECT event_id FROM orders WHERE id = $1", order_id)
+        # a ticket is in its order's event (the schema holds them to it)
+        event_id = await self.conn.fetchval("SELECT event_id FROM orders WHERE id = $1", order_id)
         checked = when(data.get("checked_in_at"))
         if checked is None and data.get("checked_in"):  # the vendor says only "yes": its last change is when
             checked = when(data.get("updated_at")) or when(data.get("created_at")) or datetime.now(UTC)

@@ -267,3 +267,42 @@ def test_barcodes_use_the_whole_alphabet_and_never_repeat_in_practice():
     assert len(set(barcodes)) == 5000
     assert all(len(b) == orders.BARCODE_LENGTH and set(b) <= set(orders.BARCODE_ALPHABET) for b in barcodes)
     assert set("".join(barcodes)) == set(orders.BARCODE_ALPHABET)
+
+
+async def test_checkout_rows_reference_no_shared_parent_but_the_event(conn):
+    """Every foreign key check locks its parent row, and concurrent checkouts of one event share
+    it: an order's rows may reference their own order, the ticket type (already locked by the
+    stock UPDATE) and, once per order, the event - never the box office (schema migration 6)."""
+    rows = await conn.fetch(
+        "SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent"
+        " FROM pg_constraint c WHERE c.contype = 'f'"
+        " AND c.conrelid::regclass::text IN ('orders', 'order_line_items', 'issued_tickets')")
+    parents = {(row["child"], row["parent"]) for row in rows}
+    assert parents == {("orders", "events"), ("order_line_items", "orders"),
+                       ("order_line_items", "ticket_types"), ("issued_tickets", "orders"),
+                       ("issued_tickets", "ticket_types")}
+
+
+async def test_a_ticket_stays_in_its_orders_event_and_box_office(conn, box_office, make_box_office):
+    scope = Scope(box_office["id"], True)
+    event_id, type_id = await _event(conn, scope)
+    other_event, _ = await _event(conn, scope)
+    order = await orders.place_order(conn, scope, _order(event_id, type_id), SystemClock())
+    with pytest.raises(asyncpg.ForeignKeyViolationError):
+        await conn.execute("UPDATE issued_tickets SET event_id = $1 WHERE order_id = $2", other_event, order["id"])
+    stranger = await make_box_office()
+    with pytest.raises(asyncpg.ForeignKeyViolationError):
+        await conn.execute("UPDATE orders SET box_office_id = $1 WHERE id = $2", stranger["id"], order["id"])
+    # an order moved to another event of its box office takes its tickets along
+    await conn.execute("UPDATE orders SET event_id = $1 WHERE id = $2", other_event, order["id"])
+    assert await conn.fetchval("SELECT event_id FROM issued_tickets WHERE order_id = $1", order["id"]) == other_event
+
+
+async def test_deleting_a_box_office_removes_its_orders_and_tickets(conn, make_box_office):
+    office = await make_box_office()
+    scope = Scope(office["id"], True)
+    event_id, type_id = await _event(conn, scope)
+    order = await orders.place_order(conn, scope, _order(event_id, type_id, 2), SystemClock())
+    await conn.execute("DELETE FROM box_offices WHERE id = $1", office["id"])
+    assert await conn.fetchval("SELECT count(*) FROM orders WHERE id = $1", order["id"]) == 0
+    assert await conn.fetchval("SELECT count(*) FROM issued_tickets WHERE order_id = $1", order["id"]) == 0
