@@ -42,6 +42,14 @@ def run(load: Load, url: str, s: Scenario, seconds: float) -> dict[str, Any]:
     return result
 
 
+def run_count(load: Load, url: str, s: Scenario, requests: int) -> dict[str, Any]:
+    """``requests`` requests of one scenario at full concurrency (the built-in loop: wrk only
+    knows durations), so a warm-up costs the same number of requests on any machine."""
+    result = asyncio.run(_python(load, url, s, seconds=120.0, limit=requests))
+    result["rps"] = result["requests"] / result["duration_s"] if result["duration_s"] else 0.0
+    return result
+
+
 def run_mixed(load: Load, base_url: str, mixed: list[Scenario], seconds: float) -> dict[str, Any]:
     """GET scenarios in rotation (the memory soak): every connection cycles through all of them."""
     if load.tool == "wrk":
@@ -86,22 +94,26 @@ def _wrk(load: Load, url: str, s: Scenario, seconds: float, script: str | None =
         return json.loads(out.read_text())
 
 
-async def _python(load: Load, url: str, scenario: Scenario | list[Scenario], seconds: float) -> dict[str, Any]:
-    """A closed loop of ``connections`` workers, each sending its next request when the last returns.
+async def _python(
+    load: Load, url: str, scenario: Scenario | list[Scenario], seconds: float, limit: int | None = None
+) -> dict[str, Any]:
+    """A closed loop of ``connections`` workers, each sending its next request when the last returns,
+    until ``seconds`` have passed or ``limit`` requests have been sent.
 
     With a list of scenarios, ``url`` is the server's base URL and each worker rotates through them.
     """
     mixed = scenario if isinstance(scenario, list) else None
     latencies: list[float] = []
-    errors = status_errors = 0
+    errors = status_errors = sent = 0
     run_id = uuid.uuid4().hex[:12]
     limits = httpx.Limits(max_connections=load.connections, max_keepalive_connections=load.connections)
 
     async def worker(client: httpx.AsyncClient, wid: int, deadline: float) -> None:
-        nonlocal errors, status_errors
+        nonlocal errors, status_errors, sent
         n = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and (limit is None or sent < limit):
             n += 1
+            sent += 1
             s = mixed[(wid + n) % len(mixed)] if mixed else scenario
             assert isinstance(s, Scenario)
             target = url + s.path if mixed else url

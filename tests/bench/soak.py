@@ -16,6 +16,7 @@ from tests.bench.servers import Server
 
 CHUNK_SECONDS = 5.0
 EARLY = 20_000
+PRIME_REQUESTS = 400  # per GET scenario: 19 scenarios stay well under EARLY
 
 
 class Memory:
@@ -38,11 +39,13 @@ class Memory:
                 "peak_rss_mb": max((rss for _, rss in self.samples), default=None), "samples": self.samples}
 
 
-def prime(load: loadgen.Load, memory: Memory, gets: list[Scenario], seconds: float = 1.0) -> None:
-    """Every GET scenario once at full concurrency, so the 20,000-request sample already holds the
-    worker's whole working set (16 concurrent 100-order pages): later growth then means a leak."""
+def prime(load: loadgen.Load, memory: Memory, gets: list[Scenario], requests: int = PRIME_REQUESTS) -> None:
+    """Every GET scenario at full concurrency for a fixed number of requests, so the sample taken
+    after 20,000 already holds the worker's whole working set (16 concurrent 100-order pages):
+    later growth then means a leak. A count, not a duration: on a fast machine one second of the
+    first scenarios alone passed 20,000 requests before the large pages had been served."""
     for s in gets:
-        memory.add(loadgen.run(load, memory.server.url + s.path, s, seconds)["requests"])
+        memory.add(loadgen.run_count(load, memory.server.url + s.path, s, requests)["requests"])
     print(f"  {memory.served:>8} requests  RSS {memory.samples[-1][1]:.1f} MB (every GET scenario once)", flush=True)
 
 
