@@ -40,18 +40,34 @@ async def create_event(conn: asyncpg.Connection, scope: Scope, data: EventCreate
     values = {c: getattr(data, c) for c in EVENT_COLUMNS if c in type(data).model_fields}
     values["currency"] = data.currency or await _office_currency(conn, scope)
     async with conn.transaction():
-        values["slug"] = data.slug or await _free_slug(conn, scope, slugify(data.title))
-        columns = ["box_office_id", "livemode", *values]
-        try:
-            event = await conn.fetchrow(
-                _insert_sql("events", columns, "RETURNING *"), scope.box_office_id, scope.livemode,
-                *values.values(),
-            )
-        except asyncpg.UniqueViolationError:
-            raise SlugTaken(values["slug"]) from None
+        event = await _insert_event(conn, scope, values, data.slug, data.title)
         for position, ticket_type in enumerate(data.ticket_types):
             await _insert_ticket_type(conn, event["id"], ticket_type, f"ticket_types.{position}")
     return event
+
+
+async def _insert_event(
+    conn: asyncpg.Connection, scope: Scope, values: dict[str, Any], wanted: str | None, title: str
+) -> asyncpg.Record:
+    """Insert the event under the ``wanted`` slug (taken: SlugTaken), else under the title's.
+
+    The insert itself tells whether the slug is free (``ON CONFLICT DO NOTHING``): most titles
+    are new, so creating an event is one statement. A taken title slug is followed by a look at
+    the ones in use, then the first free one (again, if a concurrent creator took it first).
+    """
+    base = slugify(title)
+    slug = wanted or base
+    values = {c: v for c, v in values.items() if c != "slug"}
+    columns = ["box_office_id", "livemode", *values, "slug"]
+    sql = _insert_sql("events", columns, "ON CONFLICT (box_office_id, livemode, slug) DO NOTHING RETURNING *")
+    for _ in range(5):
+        event = await conn.fetchrow(sql, scope.box_office_id, scope.livemode, *values.values(), slug)
+        if event is not None:
+            return event
+        if wanted:
+            break
+        slug = await _free_slug(conn, scope, base)
+    raise SlugTaken(slug)
 
 
 async def _office_currency(conn: asyncpg.Connection, scope: Scope) -> str:
