@@ -24,8 +24,10 @@ def serve(settings: Settings) -> None:
     PostgreSQL is stopped by the last process using it).
     """
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    # the access log is written at INFO: above that level uvicorn would still call it per request
+    access_log = settings.log_level.lower() in ("trace", "debug", "info")
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
-              "proxy_headers": True}
+              "proxy_headers": True, "access_log": access_log}
     if settings.workers == 1:
         from gateway.app import create_app
 
