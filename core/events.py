@@ -60,7 +60,9 @@ async def _insert_event(
     values = {c: v for c, v in values.items() if c != "slug"}
     columns = ["box_office_id", "livemode", *values, "slug"]
     sql = _insert_sql("events", columns, "ON CONFLICT (box_office_id, livemode, slug) DO NOTHING RETURNING *")
-    for _ in range(5):
+    # each miss is another creator's committed event (a conflicting insert waits for its commit),
+    # so the loop ends after as many tries as creators racing for the title; the bound is a guard
+    for _ in range(100):
         event = await conn.fetchrow(sql, scope.box_office_id, scope.livemode, *values.values(), slug)
         if event is not None:
             return event

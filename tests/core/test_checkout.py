@@ -330,6 +330,24 @@ async def test_an_event_whose_title_is_new_is_one_insert_per_row(conn, box_offic
         ["INSERT", "INTO", "events"], ["INSERT", "INTO", "ticket_types"]]
 
 
+
+async def test_events_created_at_once_with_one_title_each_get_their_own_slug(database_dsn, box_office):
+    """The insert tells a taken slug (ON CONFLICT DO NOTHING), then the next free one is tried:
+    concurrent creators of one title all succeed, none is refused for a slug it did not ask for."""
+    scope = Scope(box_office["id"], True)
+    data = parse(EventCreate, {"title": "Flash Sale", "starts_at": LATER})
+    pool = await create_pool(database_dsn, min_size=8, max_size=8)
+
+    async def create() -> str:
+        async with pool.acquire() as c:
+            return str((await events.create_event(c, scope, data))["slug"])
+
+    try:
+        slugs = await asyncio.gather(*(create() for _ in range(8)))
+    finally:
+        await pool.close()
+    assert sorted(slugs) == sorted(["flash-sale", *(f"flash-sale-{n}" for n in range(2, 9))])
+
 async def test_an_explicit_slug_that_is_taken_is_refused(conn, box_office):
     scope = Scope(box_office["id"], True)
     data = parse(EventCreate, {"title": "Gig", "slug": "the-gig", "starts_at": LATER})
