@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check core dialects gateway tests
 	$(BIN)/mypy core dialects gateway
 
-# The benchmark (tests/bench, docs/performance.md): about 13 minutes on 2 cores; never part of `make test`.
+# The benchmark (tests/bench, docs/performance.md): about 12 minutes on 2 cores; never part of `make test`.
 # Installs wrk from the Debian packages when missing (else the harness falls back to its Python loop).
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y wrk || (apt-get update && apt-get install -y wrk) \
