@@ -46,7 +46,8 @@ def prime(load: loadgen.Load, memory: Memory, gets: list[Scenario], requests: in
     first scenarios alone passed 20,000 requests before the large pages had been served."""
     for s in gets:
         memory.add(loadgen.run_count(load, memory.server.url + s.path, s, requests)["requests"])
-    print(f"  {memory.served:>8} requests  RSS {memory.samples[-1][1]:.1f} MB (every GET scenario once)", flush=True)
+    print(f"  {memory.served:>8} requests  RSS {memory.samples[-1][1]:.1f} MB"
+          f" ({requests} requests of every GET scenario)", flush=True)
 
 
 def run(load: loadgen.Load, memory: Memory, gets: list[Scenario], requests: int, max_seconds: float) -> None:
