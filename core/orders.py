@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol
 
 import asyncpg
@@ -176,6 +177,7 @@ def _check_rules(lines: list[OrderLine], types: dict[int, Any], now: datetime) -
             raise Unprocessable(f"{tt['name']}: at most {tt['max_per_order']} per order")
 
 
+@cache  # two texts, built once: asyncpg finds the prepared statement by its text
 def _write_sql(*, take_stock: bool) -> str:
     """The order, its line items and its tickets in one statement; with ``take_stock`` also
     $28 seats of type $27 (the ``ticket_types_stock`` constraint fails the whole statement

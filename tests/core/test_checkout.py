@@ -98,7 +98,8 @@ async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, bo
             "INSERT INTO webhook_subscriptions (box_office_id, livemode, url, event_types, secret)"
             " VALUES ($1, true, 'https://hooks.invalid/x', '{order.placed,event.sold_out}', 'whsec_dGVzdA==')",
             box_office["id"])
-    pool = await create_pool(database_dsn, min_size=50, max_size=50)
+    # 32 connections: two xdist workers may run both variants at once within max_connections (100)
+    pool = await create_pool(database_dsn, min_size=32, max_size=32)
 
     async def buy() -> str:
         async with pool.acquire() as c:
