@@ -8,12 +8,19 @@ it up. Nothing else in ticketgate writes ``sold``.
 Checkout has two shapes, one answer:
 
 - **at once** (one ticket type, nobody watching order events): a single statement inserts the
-  order, its line item and its tickets and takes the stock, which the ``ticket_types_stock``
+  orders, their line items and their tickets and takes the stock, which the ``ticket_types_stock``
   constraint refuses past the quantity: then the statement fails as a whole and nothing is
   written. One round trip, atomic by itself. The stock UPDATE is the one part of the statement
   nothing reads, which PostgreSQL runs after the rest, so the row lock every buyer of the type
   queues on lasts only for it and the commit (that order is PostgreSQL's, not a promise it
   makes: correctness never depends on it, only how long the lock is held).
+  Buyers of one ticket type who arrive while that statement runs would only queue on its row
+  lock, each for a commit of its own; instead they wait in the process and the next statement
+  writes all of them, up to ``BATCH_MAX`` orders and one commit (group commit). The first
+  waiting buyer's request writes it, on its own connection. When a batch fails (too few seats
+  left for all of it, say) nothing of it is written, and its orders are written one by one, so
+  each buyer gets the answer it would have had alone. An order whose caller is inside a
+  transaction of its own is never batched.
 - **in a transaction** (several types, or an observer such as the webhook outbox wants
   ``order.placed`` / ``event.sold_out``): the order is written, observers write in the same
   transaction, then stock is taken type by type in id order (two multi-type orders never
@@ -27,12 +34,14 @@ check ran inside the transaction but before COMMIT).
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import asyncpg
+import orjson
 
 from core.clock import Clock
 from core.errors import Conflict, FieldError, NotFound, SoldOut, Unprocessable, ValidationFailed
@@ -110,7 +119,7 @@ async def _place(
     if len(lines) == 1 and not watched:
         return await _place_at_once(conn, types[lines[0].ticket_type_id], lines[0].quantity, args)
     async with conn.transaction():
-        order = await conn.fetchrow(_write_sql(take_stock=False), *args)
+        order = await conn.fetchrow(ORDER_SQL, *args)
         await _emit(conn, scope, "order.placed", order["id"])
         # Stock last: the UPDATE locks the ticket type's row until COMMIT, and every other buyer
         # of that type queues on it, so nothing but the sold-out check may run while it is held.
@@ -120,15 +129,112 @@ async def _place(
     return order
 
 
-async def _place_at_once(conn: asyncpg.Connection, ticket_type: Any, quantity: int, args: tuple[Any, ...]) -> Any:
+async def _place_at_once(conn: asyncpg.Connection, ticket_type: Any, quantity: int, order: _Order) -> Any:
     if available(ticket_type) < quantity:  # already gone: refuse without writing anything
         raise _sold_out(ticket_type, quantity)
-    try:
-        return await conn.fetchrow(_write_sql(take_stock=True), *args, ticket_type["id"], quantity)
-    except asyncpg.CheckViolationError as exc:
-        if exc.constraint_name != "ticket_types_stock":
+    me = _Buyer(quantity, order, asyncio.get_running_loop().create_future())
+    type_id = ticket_type["id"]
+    if conn.is_in_transaction():  # the caller's transaction decides this order, not a batch's commit
+        await _write_batch(conn, ticket_type, [me])
+    elif (queue := _queued.get(type_id)) is None:  # nobody writing this type: write now, alone
+        _queued[type_id] = []
+        await _lead(conn, ticket_type, [me])
+    else:
+        queue.append(me)
+        try:
+            batch = await me.wake
+        except asyncio.CancelledError:
+            if me.wake.done() and not me.wake.cancelled() and (turn := me.wake.result()) is not None:
+                _queued[type_id][:0] = turn[1:]  # cancelled as its turn came: pass the turn on
+                _hand_on(type_id)
             raise
-        raise _sold_out(ticket_type, quantity) from None
+        if batch is not None:  # our turn: we write the buyers queued behind the last statement
+            await _lead(conn, ticket_type, batch)
+    if me.error is not None:
+        raise me.error
+    return me.row
+
+
+@dataclass(eq=False, slots=True)
+class _Buyer:
+    """One at-once order: it is written by its own request or by the request leading its batch."""
+
+    quantity: int
+    order: _Order
+    # None once written by another request (``row`` or ``error`` is set); a list of buyers
+    # when it is this request's turn to write them; cancelled when the request is gone
+    wake: asyncio.Future[list[_Buyer] | None]
+    row: Any = None
+    error: Exception | None = None
+
+
+BATCH_MAX = 64  # orders in one statement
+_queued: dict[int, list[_Buyer]] = {}  # ticket type id → buyers waiting while a statement writes that type
+
+
+async def _lead(conn: asyncpg.Connection, ticket_type: Any, batch: list[_Buyer]) -> None:
+    """Write ``batch``, wake its buyers, then give the next statement to the first buyer queued."""
+    try:
+        await _write_batch(conn, ticket_type, batch)
+    except BaseException:  # cancelled mid-statement: whether it committed is unknown to everyone
+        for buyer in batch:
+            if buyer.row is None and buyer.error is None:
+                buyer.error = RuntimeError("checkout interrupted: the order's outcome is unknown")
+        raise
+    finally:
+        for buyer in batch[1:]:
+            if not buyer.wake.done():
+                buyer.wake.set_result(None)
+        _hand_on(ticket_type["id"])
+
+
+def _hand_on(type_id: int) -> None:
+    queue = [buyer for buyer in _queued[type_id] if not buyer.wake.done()]  # without the cancelled
+    if not queue:
+        del _queued[type_id]
+        return
+    batch, _queued[type_id] = queue[:BATCH_MAX], queue[BATCH_MAX:]
+    batch[0].wake.set_result(batch)
+
+
+async def _write_batch(conn: asyncpg.Connection, ticket_type: Any, batch: list[_Buyer]) -> None:
+    """One statement for the whole batch; when it fails, nothing of it is written and each
+    order is written alone, so only the buyers it concerns get the error."""
+    try:
+        rows = await conn.fetch(BATCH_SQL, *_batch_args(batch), ticket_type["id"], ticket_type["name"],
+                                sum(buyer.quantity for buyer in batch))
+    except asyncpg.PostgresError as exc:
+        if len(batch) > 1:
+            for buyer in batch:
+                await _write_batch(conn, ticket_type, [buyer])
+        elif isinstance(exc, asyncpg.CheckViolationError) and exc.constraint_name == "ticket_types_stock":
+            batch[0].error = _sold_out(ticket_type, batch[0].quantity)
+        else:
+            batch[0].error = exc
+        return
+    for buyer, row in zip(batch, rows, strict=True):
+        buyer.row = row
+
+
+def _column(orders: list[_Order], name: str) -> list[Any]:
+    values = [getattr(order, name) for order in orders]
+    if name in ("buyer_address", "custom_questions"):  # jsonb as text: asyncpg reads a dict as a sub-array
+        return [orjson.dumps(value).decode() for value in values]
+    return values
+
+
+def _batch_args(batch: list[_Buyer]) -> tuple[Any, ...]:
+    """The parameters $1-$21 of ``BATCH_SQL``: the event's, then one array entry per order,
+    then per ticket the order's place in the batch and the barcode."""
+    orders = [buyer.order for buyer in batch]
+    first = orders[0]
+    return (
+        first.box_office, first.livemode, first.event, first.currency,
+        *(_column(orders, name) for name in BATCH_COLUMNS),
+        [o.line_quantities[0] for o in orders],
+        [n for n, o in enumerate(orders, 1) for _ in o.barcodes],
+        [barcode for o in orders for barcode in o.barcodes],
+    )
 
 
 async def _context(
@@ -177,42 +283,108 @@ def _check_rules(lines: list[OrderLine], types: dict[int, Any], now: datetime) -
             raise Unprocessable(f"{tt['name']}: at most {tt['max_per_order']} per order")
 
 
-@cache  # two texts, built once: asyncpg finds the prepared statement by its text
-def _write_sql(*, take_stock: bool) -> str:
-    """The order, its line items and its tickets in one statement; with ``take_stock`` also
-    $28 seats of type $27 (the ``ticket_types_stock`` constraint fails the whole statement
-    when they are not there)."""
-    stock = (", stock AS (UPDATE ticket_types SET sold = sold + $28, updated_at = now() WHERE id = $27)"
-             if take_stock else "")
-    return (
-        "WITH placed AS ("
-        " INSERT INTO orders (box_office_id, livemode, event_id, buyer_name, buyer_email, buyer_phone,"
-        " buyer_address, custom_questions, currency, subtotal, booking_fee, tax, total,"
-        " payment_method, txn_id, created_at, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING *"
-        "), items AS ("
-        " INSERT INTO order_line_items (order_id, ticket_type_id, type, description, quantity, value,"
-        " booking_fee, total)"
-        " SELECT placed.id, l.type_id, 'ticket', l.name, l.quantity, l.value, l.fee, l.value + l.fee"
-        " FROM placed, unnest($17::bigint[], $18::text[], $19::int[], $20::int[], $21::int[])"
-        " AS l(type_id, name, quantity, value, fee)"
-        "), tickets AS ("
-        " INSERT INTO issued_tickets (box_office_id, livemode, order_id, event_id, ticket_type_id,"
-        " barcode, description, first_name, last_name, email, created_at, updated_at, reference)"
-        " SELECT $1, $2, placed.id, $3, x.type_id, x.barcode, x.name, $22, $23, $5, $16, $16, x.barcode"
-        " FROM placed, unnest($24::bigint[], $25::text[], $26::text[]) AS x(type_id, name, barcode)"
-        " RETURNING id, barcode, status, ticket_type_id"
-        f"){stock}"
-        " SELECT placed.*, (SELECT coalesce(json_agg(json_build_object('id', id, 'barcode', barcode,"
-        " 'status', status, 'ticket_type_id', ticket_type_id) ORDER BY id), '[]') FROM tickets) AS tickets"
-        " FROM placed"
-    )
+class _Order(NamedTuple):
+    """The parameters $1-$26 of ``ORDER_SQL``: the order, its lines, then one entry per ticket."""
+
+    box_office: int
+    livemode: bool
+    event: int
+    buyer_name: str
+    buyer_email: str
+    buyer_phone: str | None
+    buyer_address: dict[str, Any]
+    custom_questions: list[dict[str, Any]]
+    currency: str
+    subtotal: int
+    booking_fee: int
+    tax: int
+    total: int
+    payment_method: str
+    txn_id: str
+    created_at: datetime
+    line_types: list[int]
+    line_names: list[str]
+    line_quantities: list[int]
+    line_values: list[int]
+    line_fees: list[int]
+    first_name: str | None
+    last_name: str | None
+    seat_types: list[int]
+    seat_names: list[str]
+    barcodes: list[str]
+
+
+_TICKETS_JSON = ("coalesce(json_agg(json_build_object('id', id, 'barcode', barcode, 'status', status,"
+                 " 'ticket_type_id', ticket_type_id) ORDER BY id), '[]')")
+
+# The order, its line items and its tickets in one statement (the stock is taken after it).
+ORDER_SQL = (
+    "WITH placed AS ("
+    " INSERT INTO orders (box_office_id, livemode, event_id, buyer_name, buyer_email, buyer_phone,"
+    " buyer_address, custom_questions, currency, subtotal, booking_fee, tax, total,"
+    " payment_method, txn_id, created_at, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING *"
+    "), items AS ("
+    " INSERT INTO order_line_items (order_id, ticket_type_id, type, description, quantity, value,"
+    " booking_fee, total)"
+    " SELECT placed.id, l.type_id, 'ticket', l.name, l.quantity, l.value, l.fee, l.value + l.fee"
+    " FROM placed, unnest($17::bigint[], $18::text[], $19::int[], $20::int[], $21::int[])"
+    " AS l(type_id, name, quantity, value, fee)"
+    "), tickets AS ("
+    " INSERT INTO issued_tickets (box_office_id, livemode, order_id, event_id, ticket_type_id,"
+    " barcode, description, first_name, last_name, email, created_at, updated_at, reference)"
+    " SELECT $1, $2, placed.id, $3, x.type_id, x.barcode, x.name, $22, $23, $5, $16, $16, x.barcode"
+    " FROM placed, unnest($24::bigint[], $25::text[], $26::text[]) AS x(type_id, name, barcode)"
+    " RETURNING id, barcode, status, ticket_type_id"
+    f") SELECT placed.*, (SELECT {_TICKETS_JSON} FROM tickets) AS tickets FROM placed"
+)
+
+# _Order fields that ``BATCH_SQL`` takes as arrays, one entry per order ($5-$18)
+BATCH_COLUMNS = ("buyer_name", "buyer_email", "buyer_phone", "buyer_address", "custom_questions",
+                 "subtotal", "booking_fee", "tax", "total", "payment_method", "txn_id", "created_at",
+                 "first_name", "last_name")
+
+# Orders of one ticket type ($22, named $23), their line items and tickets, and their $24 seats
+# taken from the stock, in one statement; the rows come back in the order of the arrays. The
+# orders' ids are drawn first, so that the line items and tickets can name their order.
+BATCH_SQL = (
+    "WITH o AS MATERIALIZED ("
+    " SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id, o.*"
+    " FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::int[],"
+    " $12::int[], $13::int[], $14::text[], $15::text[], $16::timestamptz[], $17::text[], $18::text[],"
+    " $19::int[]) WITH ORDINALITY AS o(buyer_name, buyer_email, buyer_phone, buyer_address,"
+    " custom_questions, subtotal, booking_fee, tax, total, payment_method, txn_id, created_at,"
+    " first_name, last_name, quantity, n)"
+    "), placed AS ("
+    " INSERT INTO orders (id, box_office_id, livemode, event_id, buyer_name, buyer_email, buyer_phone,"
+    " buyer_address, custom_questions, currency, subtotal, booking_fee, tax, total,"
+    " payment_method, txn_id, created_at, updated_at)"
+    " SELECT id, $1, $2, $3, buyer_name, buyer_email, buyer_phone, buyer_address::jsonb, custom_questions::jsonb, $4,"
+    " subtotal, booking_fee, tax, total, payment_method, txn_id, created_at, created_at FROM o"
+    " RETURNING *"
+    "), items AS ("
+    " INSERT INTO order_line_items (order_id, ticket_type_id, type, description, quantity, value,"
+    " booking_fee, total)"
+    " SELECT id, $22, 'ticket', $23, quantity, subtotal, booking_fee, subtotal + booking_fee FROM o"
+    "), tickets AS ("
+    " INSERT INTO issued_tickets (box_office_id, livemode, order_id, event_id, ticket_type_id,"
+    " barcode, description, first_name, last_name, email, created_at, updated_at, reference)"
+    " SELECT $1, $2, o.id, $3, $22, x.barcode, $23, o.first_name, o.last_name, o.buyer_email,"
+    " o.created_at, o.created_at, x.barcode"
+    " FROM unnest($20::bigint[], $21::text[]) AS x(n, barcode) JOIN o USING (n)"
+    " RETURNING id, barcode, status, ticket_type_id, order_id"
+    "), stock AS (UPDATE ticket_types SET sold = sold + $24, updated_at = now() WHERE id = $22)"
+    f" SELECT placed.*, coalesce(t.tickets, '[]') AS tickets"
+    " FROM placed JOIN o USING (id)"
+    f" LEFT JOIN (SELECT order_id, {_TICKETS_JSON} AS tickets FROM tickets GROUP BY order_id) t"
+    " ON t.order_id = placed.id"
+    " ORDER BY o.n"
+)
 
 
 def _write_args(
     scope: Scope, event: Any, lines: list[OrderLine], types: dict[int, Any], data: OrderCreate, now: datetime,
-) -> tuple[Any, ...]:
-    """The parameters $1-$26 of ``_write_sql``: the order, its lines, then one entry per ticket."""
+) -> _Order:
     buyer = data.buyer
     line_types = [types[line.ticket_type_id] for line in lines]
     values = [tt["price"] * line.quantity for tt, line in zip(line_types, lines, strict=True)]
@@ -222,7 +394,7 @@ def _write_args(
     names = buyer.name.split(" ", 1) if buyer.name else []
     first, last = (names + [None, None])[:2] if names else (None, None)
     seats = [tt for tt, line in zip(line_types, lines, strict=True) for _ in range(line.quantity)]
-    return (
+    return _Order(
         scope.box_office_id, scope.livemode, event["id"], buyer.name, buyer.email, buyer.phone,
         buyer.address.model_dump(), [a.model_dump() for a in buyer.custom_questions], event["currency"],
         subtotal, fee_total, data.tax, subtotal + fee_total + data.tax, method,
