@@ -198,6 +198,13 @@ async def ticket_types_for(
 
     ``columns`` may use further placeholders from ``$2``, bound to ``args``.
     """
+    if len(event_ids) == 1:  # a detail GET: `= ANY($1)` for one event was replanned on every
+        # request in a large database (custom plans); this statement is planned once per connection
+        return await conn.fetch(
+            f"SELECT {columns} FROM ticket_types tt JOIN events e ON e.id = tt.event_id"
+            " WHERE tt.event_id = $1::bigint ORDER BY tt.sort_order, tt.id",
+            event_ids[0], *args,
+        )
     return await conn.fetch(
         f"SELECT {columns} FROM ticket_types tt JOIN events e ON e.id = tt.event_id"
         " WHERE tt.event_id = ANY($1::bigint[]) ORDER BY tt.event_id, tt.sort_order, tt.id",
