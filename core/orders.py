@@ -117,7 +117,7 @@ async def _place(
     _check_rules(lines, types, now)
     args = _write_args(scope, event, lines, types, data, now)
     if len(lines) == 1 and not watched:
-        return await _place_at_once(conn, types[lines[0].ticket_type_id], lines[0].quantity, args)
+        return await _place_at_once(conn, types[lines[0].ticket_type_id], args)
     async with conn.transaction():
         order = await conn.fetchrow(ORDER_SQL, *args)
         await _emit(conn, scope, "order.placed", order["id"])
@@ -129,10 +129,10 @@ async def _place(
     return order
 
 
-async def _place_at_once(conn: asyncpg.Connection, ticket_type: Any, quantity: int, order: _Order) -> Any:
-    if available(ticket_type) < quantity:  # already gone: refuse without writing anything
-        raise _sold_out(ticket_type, quantity)
-    me = _Buyer(quantity, order, asyncio.get_running_loop().create_future())
+async def _place_at_once(conn: asyncpg.Connection, ticket_type: Any, order: _Order) -> Any:
+    me = _Buyer(order, asyncio.get_running_loop().create_future())
+    if available(ticket_type) < me.quantity:  # already gone: refuse without writing anything
+        raise _sold_out(ticket_type, me.quantity)
     type_id = ticket_type["id"]
     if conn.is_in_transaction():  # the caller's transaction decides this order, not a batch's commit
         await _write_batch(conn, ticket_type, [me])
@@ -159,13 +159,16 @@ async def _place_at_once(conn: asyncpg.Connection, ticket_type: Any, quantity: i
 class _Buyer:
     """One at-once order: it is written by its own request or by the request leading its batch."""
 
-    quantity: int
     order: _Order
     # None once written by another request (``row`` or ``error`` is set); a list of buyers
     # when it is this request's turn to write them; cancelled when the request is gone
     wake: asyncio.Future[list[_Buyer] | None]
     row: Any = None
     error: Exception | None = None
+
+    @property
+    def quantity(self) -> int:  # an at-once order has one line
+        return self.order.line_quantities[0]
 
 
 BATCH_MAX = 64  # orders in one statement
@@ -231,7 +234,7 @@ def _batch_args(batch: list[_Buyer]) -> tuple[Any, ...]:
     return (
         first.box_office, first.livemode, first.event, first.currency,
         *(_column(orders, name) for name in BATCH_COLUMNS),
-        [o.line_quantities[0] for o in orders],
+        [buyer.quantity for buyer in batch],
         [n for n, o in enumerate(orders, 1) for _ in o.barcodes],
         [barcode for o in orders for barcode in o.barcodes],
     )
