@@ -17,8 +17,8 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,22 +31,22 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "ticketgate_keys"
 FLUSH_LAST_USED_EVERY = 60.0  # seconds; last_used_at is advisory, never a per-request write
-TICKETSMART_ACTIVE_KEY_LIMIT = 10
 
-DIALECT_SCOPES: dict[str, tuple[str, ...]] = {
-    "ticketsmart": ("events:read", "events:write"),
-    "tickettailor": ("read",),
-    "equaticket": (
-        "events:read",
-        "events:write",
-        "ticket_types:write",
-        "orders:read",
-        "attendees:read",
-        "webhooks:read",
-        "webhooks:write",
-    ),
-}
-DIALECTS = tuple(DIALECT_SCOPES)
+@dataclass(frozen=True, slots=True)
+class KeyRules:
+    """What a dialect's keys are: core applies these, and names no vendor itself.
+
+    ``secret(livemode, box_office_id, key_id)`` draws a new secret in the vendor's shape;
+    ``max_active`` caps a box office's unrevoked keys of the dialect; ``requires_terms``
+    refuses keys until the box office has accepted the API terms.
+    """
+
+    dialect: str
+    scopes: tuple[str, ...]
+    secret: Callable[[bool, int, int], str]
+    max_active: int | None = None
+    title: str = ""  # the vendor's name, for messages
+    requires_terms: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +73,8 @@ def hash_secret(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
-def new_secret(dialect: str, livemode: bool, box_office_id: int, key_id: int) -> str:
-    token = secrets.token_urlsafe(32)
-    mode = "live" if livemode else "test"
-    if dialect == "ticketsmart":
-        return f"ts_sk_{mode}_{token}"
-    if dialect == "equaticket":
-        return f"sk_{mode}_{token}"
-    # Ticket Tailor's documented form: sk_<box office>_<key>_<random>
-    return f"sk_{box_office_id}_{key_id}_{secrets.token_hex(24)}"
-
-
-def _check_scopes(dialect: str, scopes: list[str] | None) -> list[str]:
-    allowed = DIALECT_SCOPES[dialect]
+def _check_scopes(rules: KeyRules, scopes: list[str] | None) -> list[str]:
+    allowed = rules.scopes
     if not scopes:
         return list(allowed)
     unknown = [s for s in scopes if s not in allowed]
@@ -99,46 +88,42 @@ def _check_scopes(dialect: str, scopes: list[str] | None) -> list[str]:
 async def create_key(
     conn: asyncpg.Connection,
     box_office_id: int,
-    dialect: str,
+    rules: KeyRules,
     *,
     livemode: bool = True,
     scopes: list[str] | None = None,
     name: str = "",
 ) -> tuple[asyncpg.Record, str]:
     """Create a key; return its row and the secret, which is never shown again."""
-    if dialect not in DIALECT_SCOPES:
-        raise ValidationFailed.single("dialect", f"must be one of {', '.join(DIALECTS)}")
-    granted = _check_scopes(dialect, scopes)
+    granted = _check_scopes(rules, scopes)
     async with conn.transaction():
         office = await conn.fetchrow(
             "SELECT id, api_terms_accepted FROM box_offices WHERE id = $1 FOR UPDATE", box_office_id
         )
         if office is None:
             raise NotFound("box_office", "Box office not found")
-        await _check_key_limits(conn, office, dialect)
+        await _check_key_limits(conn, office, rules)
         key_id = await conn.fetchval("SELECT nextval(pg_get_serial_sequence('api_keys', 'id'))")
-        secret = new_secret(dialect, livemode, box_office_id, key_id)
+        secret = rules.secret(livemode, box_office_id, key_id)
         row = await conn.fetchrow(
             "INSERT INTO api_keys (id, box_office_id, dialect, livemode, scopes, name,"
             " display_prefix, secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
-            key_id, box_office_id, dialect, livemode, granted, name, secret[:14], hash_secret(secret),
+            key_id, box_office_id, rules.dialect, livemode, granted, name, secret[:14], hash_secret(secret),
         )
     return row, secret
 
 
-async def _check_key_limits(conn: asyncpg.Connection, office: asyncpg.Record, dialect: str) -> None:
-    if dialect == "equaticket" and not office["api_terms_accepted"]:
+async def _check_key_limits(conn: asyncpg.Connection, office: asyncpg.Record, rules: KeyRules) -> None:
+    if rules.requires_terms and not office["api_terms_accepted"]:
         raise TermsRequired()
-    if dialect == "ticketsmart":
+    if rules.max_active is not None:
         active = await conn.fetchval(
-            "SELECT count(*) FROM api_keys WHERE box_office_id = $1 AND dialect = 'ticketsmart'"
-            " AND revoked_at IS NULL",
-            office["id"],
+            "SELECT count(*) FROM api_keys WHERE box_office_id = $1 AND dialect = $2 AND revoked_at IS NULL",
+            office["id"], rules.dialect,
         )
-        if active >= TICKETSMART_ACTIVE_KEY_LIMIT:
-            raise KeyLimitReached(
-                f"A box office can have at most {TICKETSMART_ACTIVE_KEY_LIMIT} active TicketSmart keys"
-            )
+        if active >= rules.max_active:
+            vendor = rules.title or rules.dialect
+            raise KeyLimitReached(f"A box office can have at most {rules.max_active} active {vendor} keys")
 
 
 async def revoke_key(conn: asyncpg.Connection, key_id: int) -> asyncpg.Record:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.clock import Clock
 from core.errors import CoreError
-from core.keys import KeyStore, Principal
+from core.keys import KeyRules, KeyStore, Principal
 
 log = logging.getLogger("ticketgate.dialects")
 
@@ -121,8 +121,66 @@ async def read_json(request: Request) -> Any:
         raise BadRequest("Invalid JSON body") from None
 
 
+# --- the route table and the error table ------------------------------------------------------
+
+RouteHandler = Callable[[Any, Request, Any], Awaitable[Response]]
+"""Every handler: ``async def name(d: TheDialect, request: Request, p: Principal) -> Response``
+(``p`` is None on a public route)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One row of a dialect's route table: reading the table tells the dialect's whole surface."""
+
+    method: str
+    path: str
+    handler: RouteHandler
+    scope: str | None  # the key scope the route needs; None: public, no key is read
+
+    @property
+    def public(self) -> bool:
+        return self.scope is None
+
+
+def retry_after(exc: Any) -> dict[str, str]:
+    """``Retry-After`` from an exception that knows how long to wait (``retry_after`` seconds)."""
+    return {"Retry-After": str(exc.retry_after)}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What one exception class becomes on the wire; a dialect's ``format_error`` renders it."""
+
+    status: int
+    code: str = ""  # the vendor's error code or name for it
+    message: str | Callable[[Any], str] | None = None  # None: the exception's own message
+    extra: Callable[[Any], dict[str, Any]] | None = None  # vendor-specific members of the body
+    headers: Callable[[Any], dict[str, str]] | None = None
+    unexpected: bool = False  # logged with its traceback (a bug, not a refusal)
+
+    def text(self, exc: BaseException) -> str:
+        if callable(self.message):
+            return self.message(exc)
+        if self.message is not None:
+            return self.message
+        return str(getattr(exc, "message", "") or exc)
+
+
+ErrorTable = Mapping[type[BaseException], Rule]
+
+
+def rule_for(table: ErrorTable, exc: BaseException) -> Rule:
+    """The rule of the nearest class in ``exc``'s MRO (Starlette's exception-handler lookup)."""
+    for cls in type(exc).__mro__:
+        rule = table.get(cls)
+        if rule is not None:
+            return rule
+    raise LookupError(f"no error rule for {type(exc).__name__}: the table needs an Exception row")
+
+
 class Dialect(ABC):
     name: ClassVar[str]
+    keys: ClassVar[KeyRules]  # scopes, secret shape and limits of the vendor's keys
     reports_limits: ClassVar[bool] = False  # limit headers on every response (limit_headers)
 
     def __init__(self, services: Services, settings: Any) -> None:

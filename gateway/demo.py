@@ -11,6 +11,7 @@ from core import boxoffices, events, keys, orders
 from core.clock import Clock
 from core.errors import NotFound
 from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
+from dialects import registry
 
 DEMO_SLUG = "demo"
 DEMO_KEY_NAME = "demo"
@@ -71,8 +72,8 @@ async def fresh_keys(conn: asyncpg.Connection, office_id: int) -> dict[str, str]
     ):
         await keys.revoke_key(conn, old["id"])
     made = {}
-    for dialect in keys.DIALECTS:
-        _, secret = await keys.create_key(conn, office_id, dialect, name=DEMO_KEY_NAME)
+    for dialect in registry.NAMES:
+        _, secret = await keys.create_key(conn, office_id, registry.key_rules(dialect), name=DEMO_KEY_NAME)
         made[dialect] = secret
     return made
 

@@ -16,6 +16,7 @@ from core.clock import Clock, SystemClock
 from core.errors import NotFound, ValidationFailed
 from core.ids import format_id, parse_id
 from core.models import BoxOfficeCreate, BoxOfficeUpdate, OrderCreate, Scope, parse
+from dialects import registry
 
 
 def plain(row: Any) -> dict[str, Any]:
@@ -69,9 +70,11 @@ async def create_key(
             raise ValidationFailed.single(field, "must be a string")
     if scopes is not None and not (isinstance(scopes, list) and all(isinstance(s, str) for s in scopes)):
         raise ValidationFailed.single("scopes", "must be a list of strings")
+    if dialect not in registry.NAMES:
+        raise ValidationFailed.single("dialect", f"must be one of {', '.join(registry.NAMES)}")
     office = await boxoffices.get_box_office(conn, box_office)
     row, secret = await keys.create_key(
-        conn, office["id"], dialect, livemode=mode_of(mode), scopes=scopes, name=name
+        conn, office["id"], registry.key_rules(dialect), livemode=mode_of(mode), scopes=scopes, name=name
     )
     return {**_key(row), "secret": secret}
 

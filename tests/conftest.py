@@ -21,6 +21,7 @@ from core import boxoffices, keys
 from core.clock import OffsetClock
 from core.db import dsn_for_database, init_connection, start_embedded
 from core.models import BoxOfficeCreate, parse
+from dialects import registry
 from gateway.app import build_app
 from gateway.config import load_settings
 from gateway.runtime import Gateway
@@ -133,7 +134,7 @@ def make_key(gateway: Gateway) -> KeyFactory:
                    scopes: list[str] | None = None) -> str:
         assert gateway.pool is not None
         async with gateway.pool.acquire() as c:
-            _, secret = await keys.create_key(c, office["id"], dialect, livemode=mode == "live",
+            _, secret = await keys.create_key(c, office["id"], registry.key_rules(dialect), livemode=mode == "live",
                                               scopes=scopes)
         return secret
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from starlette.requests import Request
 
 from core.keys import KeyStore, Principal
@@ -30,3 +32,7 @@ async def authenticate(keys: KeyStore, request: Request) -> Principal:
     if principal is None:
         raise AuthFailed("Invalid API key")
     return principal
+
+
+def new_secret(livemode: bool, box_office_id: int, key_id: int) -> str:
+    return f"sk_{'live' if livemode else 'test'}_{secrets.token_urlsafe(32)}"

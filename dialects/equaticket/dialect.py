@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
-from core.keys import Principal
+from core.keys import KeyRules, Principal
 from dialects.base import Dialect, RateLimitPolicy, Services
 from dialects.equaticket import auth, errors, serializers
 from dialects.equaticket.pagination import Cursors
@@ -22,6 +22,9 @@ WINDOW_SECONDS = 60
 
 class Equaticket(Dialect):
     name = "equaticket"
+    keys = KeyRules("equaticket", ("events:read", "events:write", "ticket_types:write", "orders:read",
+                               "attendees:read", "webhooks:read", "webhooks:write"),
+                    auth.new_secret, requires_terms=True, title="Equaticket")
 
     def __init__(self, services: Services, settings: Any) -> None:
         super().__init__(services, settings)

@@ -6,6 +6,7 @@ A key of the wrong shape is refused before any lookup, so junk headers cost no q
 from __future__ import annotations
 
 import re
+import secrets
 
 from starlette.requests import Request
 
@@ -24,3 +25,7 @@ async def authenticate(keys: KeyStore, request: Request) -> Principal:
     if principal is None:
         raise AuthFailed("unknown or revoked API key")
     return principal
+
+
+def new_secret(livemode: bool, box_office_id: int, key_id: int) -> str:
+    return f"ts_sk_{'live' if livemode else 'test'}_{secrets.token_urlsafe(32)}"

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
-from core.keys import Principal
+from core.keys import KeyRules, Principal
 from dialects.base import Dialect, RateLimitPolicy
 from dialects.ticketsmart import auth, errors, routes
 from dialects.ticketsmart.cors import CORSMiddleware
@@ -19,6 +19,7 @@ WINDOW_SECONDS = 60
 
 class TicketSmart(Dialect):
     name = "ticketsmart"
+    keys = KeyRules("ticketsmart", ("events:read", "events:write"), auth.new_secret, max_active=10, title="TicketSmart")
 
     def routes(self) -> Sequence[BaseRoute]:
         return routes.routes(self)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 
 from starlette.requests import Request
 
@@ -42,3 +43,8 @@ async def authenticate(request: Request, keys: KeyStore) -> Principal:
     if principal is None:
         raise AuthFailed("Invalid API key")
     return principal
+
+
+def new_secret(livemode: bool, box_office_id: int, key_id: int) -> str:
+    """The vendor's documented form: ``sk_<box office>_<key>_<random>``."""
+    return f"sk_{box_office_id}_{key_id}_{secrets.token_hex(24)}"

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from core.keys import Principal
+from core.keys import KeyRules, Principal
 from dialects.base import Dialect, LimitState, RateLimitPolicy, Services, json_response
 from dialects.tickettailor import auth, errors, openapi, routes
 from dialects.tickettailor.queries import Reads
@@ -22,6 +22,7 @@ RouteHandler = Callable[["TicketTailor", Request, Principal], Awaitable[Response
 
 class TicketTailor(Dialect):
     name = "tickettailor"
+    keys = KeyRules("tickettailor", ("read",), auth.new_secret, title="Ticket Tailor")
     reports_limits = True  # X-Rate-Limit-* on every authenticated response
     settings: TicketTailorSettings
 

@@ -18,6 +18,7 @@ import asyncpg
 
 from core import keys
 from core.db import dsn_for_database, init_connection, migrate
+from dialects import registry
 
 READ_SLUG = "bench"
 WRITE_SLUG = "bench-writes"
@@ -208,9 +209,10 @@ async def prepare_run(dsn: str, sizes: Sizes, contention_stock: int = 300) -> Fi
             " VALUES ($1, 'Bench writes', 'pro', true, true) RETURNING id", WRITE_SLUG,
         )
         secrets = {}
-        for dialect in keys.DIALECTS:
-            secrets[dialect] = (await keys.create_key(conn, read, dialect))[1]
-            secrets[f"{dialect}:writes"] = (await keys.create_key(conn, write, dialect))[1]
+        for dialect in registry.NAMES:
+            rules = registry.key_rules(dialect)
+            secrets[dialect] = (await keys.create_key(conn, read, rules))[1]
+            secrets[f"{dialect}:writes"] = (await keys.create_key(conn, write, rules))[1]
         checkout = await _checkout_event(conn, write, contention_stock)
         deep = await _deep_rows(conn, read, sizes)
         # every run deletes the last run's writes: without a vacuum the read scenarios would scan

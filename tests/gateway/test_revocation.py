@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 from core.keys import create_key
+from dialects import registry
 
 CHILD = textwrap.dedent("""
     import asyncio, sys
@@ -36,7 +37,7 @@ def _env(dsn: str) -> dict[str, str]:
 
 
 async def test_revocation_reaches_a_process_that_cached_the_key(conn, box_office, database_dsn):
-    row, secret = await create_key(conn, box_office["id"], "equaticket")
+    row, secret = await create_key(conn, box_office["id"], registry.key_rules("equaticket"))
     child = subprocess.Popen([sys.executable, "-c", CHILD, database_dsn, secret], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True, env=_env(database_dsn))
     try:

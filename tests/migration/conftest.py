@@ -16,6 +16,7 @@ from core import boxoffices, events, keys, orders
 from core.clock import SystemClock
 from core.db import dsn_for_database
 from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
+from dialects import registry
 from gateway.app import build_app
 from gateway.config import load_settings
 from gateway.migration.clients import http_client
@@ -117,5 +118,5 @@ async def target_office(target_conn) -> Any:
 
 
 async def target_key(conn: asyncpg.Connection, office: Any, dialect: str) -> str:
-    _, secret = await keys.create_key(conn, office["id"], dialect, livemode=True)
+    _, secret = await keys.create_key(conn, office["id"], registry.key_rules(dialect), livemode=True)
     return secret
