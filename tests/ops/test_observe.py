@@ -109,8 +109,8 @@ async def test_a_failure_is_counted_and_logged_as_500(caplog: pytest.LogCaptureF
 
 
 def test_multiprocess_mode_sums_the_workers_files(tmp_path: Path) -> None:
-    code = ("from gateway.metrics import Metrics; m = Metrics(%r); "
-            "m.route('equaticket', '/api/v1/events', 'GET').observe(200, 0.004)") % str(tmp_path)
+    code = (f"from gateway.metrics import Metrics; m = Metrics({str(tmp_path)!r}); "
+            "m.route('equaticket', '/api/v1/events', 'GET').observe(200, 0.004)")
     env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     for _ in range(2):  # two worker processes
         subprocess.run([sys.executable, "-c", code], check=True, env=env)
