@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from typing import Any
 
@@ -18,6 +19,8 @@ from core import orders
 from core.clock import Clock
 from core.models import Scope
 from core.webhooks import CHANNEL, DeliveryEngine, Outbox, SendResult
+
+log = logging.getLogger("ticketgate.webhooks")
 
 
 class HttpxSender:
@@ -79,11 +82,20 @@ class Worker:
         await self._listener.add_listener(CHANNEL, self.engine.wake)
         self._task = asyncio.get_running_loop().create_task(self.engine.run_forever(self.poll_interval))
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 0.0) -> None:
+        """Let the attempts in flight finish for up to ``timeout`` seconds, then cancel what is
+        left and hand its deliveries back (a cancelled send was maybe never made)."""
         if self._task is not None:
+            self.engine.stop_claiming()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), timeout)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            with contextlib.suppress(OSError, asyncpg.PostgresError):
+                released = await self.engine.release()
+                if released:
+                    log.info("webhook worker: %d claimed deliveries handed back", released)
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()
