@@ -17,6 +17,7 @@ from core.ids import parse_id
 from core.models import EventCreate, EventUpdate, TicketTypeCreate, TicketTypeUpdate, parse
 from core.subscriptions import SubscriptionCreate, SubscriptionUpdate
 from dialects.base import BadRequest, read_json
+from dialects.equaticket.serializers import TICKET_TYPE
 
 MAX_BODY = 1_000_000
 MAX_PARAM = 1000
@@ -28,24 +29,9 @@ NOT_FOUND = {
     "webhook_subscription": "Webhook subscription not found",
 }
 EVENT_FIELDS = frozenset(EVENT_COLUMNS)  # the wire's event fields are core's columns, same names
-TICKET_TYPE_FIELDS = frozenset(
-    {
-        "name",
-        "description",
-        "price",
-        "booking_fee",
-        "currency",
-        "quantity_total",
-        "sale_starts_at",
-        "sale_ends_at",
-        "min_per_order",
-        "max_per_order",
-        "hidden",
-        "access_code",
-        "sort_order",
-        "status",
-    }
-)
+# what a client may write of a ticket type: its wire fields but the ones the server computes
+TICKET_TYPE_FIELDS = frozenset(TICKET_TYPE.names) - {
+    "id", "object", "livemode", "event_id", "quantity_sold", "quantity_available", "created_at", "updated_at"}
 SUBSCRIPTION_FIELDS = frozenset({"url", "event_types", "description", "enabled"})
 # JSON types are strict on the wire: "2500" is not a price and 17 is not a date-time
 TIMES = frozenset({"starts_at", "ends_at", "doors_open_at", "sale_starts_at", "sale_ends_at"})
@@ -53,20 +39,8 @@ INTEGERS = frozenset({"price", "booking_fee", "quantity_total", "min_per_order",
 BOOLEANS = frozenset({"online", "hidden", "enabled"})
 # columns that cannot be cleared: core's partial updates would hand None to PostgreSQL
 EVENT_REQUIRED = frozenset({"title", "slug", "starts_at", "timezone", "online", "currency", "visibility", "category"})
-TICKET_TYPE_REQUIRED = frozenset(
-    {
-        "name",
-        "price",
-        "booking_fee",
-        "quantity_total",
-        "min_per_order",
-        "max_per_order",
-        "hidden",
-        "sort_order",
-        "status",
-        "currency",
-    }
-)
+TICKET_TYPE_REQUIRED = frozenset({"name", "price", "booking_fee", "quantity_total", "min_per_order", "max_per_order",
+                                  "hidden", "sort_order", "status", "currency"})
 
 
 # --- path and query ---------------------------------------------------------------------------------

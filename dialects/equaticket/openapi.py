@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from dialects import schema as js
 from dialects.equaticket.serializers import OBJECTS, ORDER_STATUS
 from dialects.schema import (
     BOOLEAN,
@@ -13,7 +14,6 @@ from dialects.schema import (
     STRING,
     Schema,
     array,
-    document as openapi_document,
     enum,
     json_content,
     obj,
@@ -231,7 +231,8 @@ ERROR = obj({
         "message": STRING, "request_id": STRING, "param": STRING, "doc_url": STRING,
     }, ["code", "message", "request_id", "doc_url"], closed=False),
 }, closed=False)
-DELETED = obj({"id": STRING, "object": STRING, "livemode": BOOLEAN, "deleted": {**BOOLEAN, "enum": [True]}}, closed=False)
+DELETED = obj({"id": STRING, "object": STRING, "livemode": BOOLEAN, "deleted": {**BOOLEAN, "enum": [True]}},
+              closed=False)
 RESET = obj({"object": enum("test_data_reset"), "livemode": BOOLEAN,
              "deleted": {"type": "object", "additionalProperties": INTEGER}}, closed=False)
 LISTED = ("Event", "TicketType", "Order", "Attendee", "WebhookSubscription", "WebhookDelivery", "PublicEvent")
@@ -255,7 +256,7 @@ def schemas() -> dict[str, Schema]:
 
 @cache
 def document() -> dict[str, Any]:
-    return openapi_document(
+    return js.document(
         "Equaticket Public API (ticketgate)", "1.0.0", _all_paths(), schemas(),
         security={"bearer": {"type": "http", "scheme": "bearer", "description": "sk_live_... or sk_test_..."}},
         servers=[{"url": "/equaticket"}],

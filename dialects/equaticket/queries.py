@@ -64,7 +64,7 @@ async def order(conn: asyncpg.Connection, scope: Scope, order_id: int) -> dict[s
     return (await orders(conn, [row]))[0]
 
 
-async def order_page(conn: asyncpg.Connection, scope: Scope, filters: OrderFilters, query: PageQuery
+async def order_page(conn: asyncpg.Connection, scope: Scope, query: PageQuery, *, filters: OrderFilters
                      ) -> tuple[Page, Objects]:
     page = await listing.list_orders(conn, ser.ORDER.columns, scope, filters, query)
     return page, await orders(conn, page.rows)
@@ -75,7 +75,7 @@ async def attendee(conn: asyncpg.Connection, scope: Scope, ticket_id: int) -> di
                                                         ticket_id)])[0]
 
 
-async def attendee_page(conn: asyncpg.Connection, scope: Scope, filters: TicketFilters, query: PageQuery
+async def attendee_page(conn: asyncpg.Connection, scope: Scope, query: PageQuery, *, filters: TicketFilters
                         ) -> tuple[Page, Objects]:
     page = await listing.list_tickets(conn, ser.ATTENDEE.columns, scope, filters, query)
     return page, ser.ATTENDEE.objects(page.rows)

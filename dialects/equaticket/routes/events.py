@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -11,7 +13,7 @@ from core import events as core_events
 from core.errors import NotFound
 from core.keys import Principal
 from core.listing import EventFilters
-from core.models import EventStatus
+from core.models import EventStatus, Scope
 from dialects.base import json_response
 from dialects.equaticket import inputs, queries
 from dialects.equaticket.inputs import choice, path_id
@@ -19,6 +21,7 @@ from dialects.equaticket.inputs import choice, path_id
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
 
+Transition = Callable[[asyncpg.Connection, Scope, int], Awaitable[Any]]
 EVENT_STATUSES: tuple[str, ...] = EventStatus.__args__  # type: ignore[attr-defined]
 
 
@@ -57,20 +60,21 @@ async def update_event(d: Equaticket, request: Request, p: Principal) -> Respons
     return await _event_json(d, p, event_id)
 
 
-async def publish_event(d: Equaticket, request: Request, p: Principal) -> Response:
+async def _transition(d: Equaticket, request: Request, p: Principal, change: Transition) -> Response:
+    """Publish or cancel: an optional empty body, the core rule, the event as GET returns it."""
     event_id = path_id(request, "event_id", "event")
     await inputs.json_object(request, optional=True)
     async with d.services.pool.acquire() as conn:
-        await core_events.publish_event(conn, p.scope, event_id)
+        await change(conn, p.scope, event_id)
     return await _event_json(d, p, event_id)
+
+
+async def publish_event(d: Equaticket, request: Request, p: Principal) -> Response:
+    return await _transition(d, request, p, core_events.publish_event)
 
 
 async def cancel_event(d: Equaticket, request: Request, p: Principal) -> Response:
-    event_id = path_id(request, "event_id", "event")
-    await inputs.json_object(request, optional=True)
-    async with d.services.pool.acquire() as conn:
-        await core_events.cancel_event(conn, p.scope, event_id)
-    return await _event_json(d, p, event_id)
+    return await _transition(d, request, p, core_events.cancel_event)
 
 
 async def list_ticket_types(d: Equaticket, request: Request, p: Principal) -> Response:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
+import asyncpg
 from starlette.requests import Request
 from starlette.responses import Response
 
 from core.events import get_event
 from core.keys import Principal
-from core.listing import OrderFilters, TicketFilters
+from core.listing import OrderFilters, Page, PageQuery, TicketFilters
+from core.models import Scope
 from dialects.base import json_response
 from dialects.equaticket import queries
 from dialects.equaticket.inputs import choice, filter_id, flag, path_id, query_param
@@ -17,6 +21,8 @@ from dialects.equaticket.serializers import ORDER_STATUS
 
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
+
+Read = Callable[[asyncpg.Connection, Scope, PageQuery], Awaitable[tuple[Page, list[Any]]]]
 
 
 def _order_filters(request: Request, event_id: int | None) -> OrderFilters:
@@ -28,25 +34,42 @@ def _order_filters(request: Request, event_id: int | None) -> OrderFilters:
     )
 
 
-async def _orders(d: Equaticket, request: Request, p: Principal, kind: str, event_id: int | None,
-                  *, nested: bool = False) -> Response:
-    """A page of orders; ``nested`` (an event's own list) first checks that the event exists."""
-    filters = _order_filters(request, event_id)
+async def _page(d: Equaticket, request: Request, p: Principal, kind: str, read: Read,
+                nested: int | None = None) -> Response:
+    """One page of ``read``; ``nested`` (an event's own list) first checks that the event exists."""
     query = d.cursors.page_query(request, p.scope, kind)
     async with d.services.pool.acquire() as conn:
-        if nested:
-            await get_event(conn, p.scope, event_id)  # type: ignore[arg-type]
-        page, data = await queries.order_page(conn, p.scope, filters, query)
+        if nested is not None:
+            await get_event(conn, p.scope, nested)
+        page, data = await read(conn, p.scope, query)
     return json_response(d.cursors.envelope(p.scope, kind, page, data))
 
 
+def _orders(request: Request, event_id: int | None) -> Read:
+    return partial(queries.order_page, filters=_order_filters(request, event_id))
+
+
+def _attendees(request: Request, event_id: int | None) -> Read:
+    filters = TicketFilters(event_id=event_id, checked_in=flag(request, "checked_in"))
+    return partial(queries.attendee_page, filters=filters)
+
+
 async def list_orders(d: Equaticket, request: Request, p: Principal) -> Response:
-    return await _orders(d, request, p, "orders", filter_id(request, "event", "event"))
+    return await _page(d, request, p, "orders", _orders(request, filter_id(request, "event", "event")))
 
 
 async def list_event_orders(d: Equaticket, request: Request, p: Principal) -> Response:
     event_id = path_id(request, "event_id", "event")
-    return await _orders(d, request, p, f"event_orders.{event_id}", event_id, nested=True)
+    return await _page(d, request, p, f"event_orders.{event_id}", _orders(request, event_id), event_id)
+
+
+async def list_attendees(d: Equaticket, request: Request, p: Principal) -> Response:
+    return await _page(d, request, p, "attendees", _attendees(request, filter_id(request, "event", "event")))
+
+
+async def list_event_attendees(d: Equaticket, request: Request, p: Principal) -> Response:
+    event_id = path_id(request, "event_id", "event")
+    return await _page(d, request, p, f"event_attendees.{event_id}", _attendees(request, event_id), event_id)
 
 
 async def get_order(d: Equaticket, request: Request, p: Principal) -> Response:
@@ -54,23 +77,3 @@ async def get_order(d: Equaticket, request: Request, p: Principal) -> Response:
     async with d.services.pool.acquire() as conn:
         data = await queries.order(conn, p.scope, order_id)
     return json_response(data)
-
-
-async def _attendees(d: Equaticket, request: Request, p: Principal, kind: str, event_id: int | None,
-                     *, nested: bool = False) -> Response:
-    filters = TicketFilters(event_id=event_id, checked_in=flag(request, "checked_in"))
-    query = d.cursors.page_query(request, p.scope, kind)
-    async with d.services.pool.acquire() as conn:
-        if nested:
-            await get_event(conn, p.scope, event_id)  # type: ignore[arg-type]
-        page, data = await queries.attendee_page(conn, p.scope, filters, query)
-    return json_response(d.cursors.envelope(p.scope, kind, page, data))
-
-
-async def list_attendees(d: Equaticket, request: Request, p: Principal) -> Response:
-    return await _attendees(d, request, p, "attendees", filter_id(request, "event", "event"))
-
-
-async def list_event_attendees(d: Equaticket, request: Request, p: Principal) -> Response:
-    event_id = path_id(request, "event_id", "event")
-    return await _attendees(d, request, p, f"event_attendees.{event_id}", event_id, nested=True)
