@@ -10,15 +10,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
-
 import asyncpg
 import httpx
 
 from core import orders
 from core.clock import Clock
-from core.models import Scope
-from core.webhooks import CHANNEL, DeliveryEngine, Outbox, SendResult
+from core.webhooks import CHANNEL, DeliveryEngine, Outbox, Renderer, SendResult
 
 log = logging.getLogger("ticketgate.webhooks")
 
@@ -52,18 +49,16 @@ def _ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
 
-async def render_equaticket(
-    conn: asyncpg.Connection, scope: Scope, kind: str, object_id: int
-) -> dict[str, Any]:
+def payload_renderer(public_base_url: str) -> Renderer:
     """Payload objects are in the Equaticket dialect's shape, as its GET endpoints return them."""
-    from dialects.equaticket.serializers import webhook_object
+    from dialects.equaticket.queries import WebhookPayloads
 
-    return await webhook_object(conn, scope, kind, object_id)
+    return WebhookPayloads(public_base_url)
 
 
-def install_outbox(clock: Clock) -> None:
+def install_outbox(clock: Clock, render: Renderer) -> None:
     """Make every order change in this process write webhook events (CLI, admin API, dialects)."""
-    orders.observe(Outbox(render_equaticket, clock))
+    orders.observe(Outbox(render, clock))
 
 
 class Worker:
