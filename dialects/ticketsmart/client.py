@@ -19,7 +19,6 @@ from dialects.spec import WireObject
 from dialects.ticketsmart import routes
 from dialects.ticketsmart.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from dialects.ticketsmart.serializers import AVAILABILITY, EVENT, TICKET_TYPE
-from dialects.ticketsmart.serializers import iso as iso
 
 DIALECT = "ticketsmart"
 PAGING = "page"  # page / limit numbers

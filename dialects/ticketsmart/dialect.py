@@ -9,8 +9,8 @@ from starlette.types import ASGIApp
 from core.keys import KeyRules, Principal
 from dialects.base import Dialect, RateLimitPolicy, Rule
 from dialects.ticketsmart import auth
-from dialects.ticketsmart.errors import ERRORS, format_error
 from dialects.ticketsmart.cors import CORSMiddleware
+from dialects.ticketsmart.errors import ERRORS, format_error
 from dialects.ticketsmart.routes import ROUTES
 
 WINDOW_SECONDS = 60

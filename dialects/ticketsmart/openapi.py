@@ -26,7 +26,7 @@ from dialects.schema import (
     ref,
 )
 from dialects.ticketsmart.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from dialects.ticketsmart.serializers import AVAILABILITY, CATEGORY, EVENT, STATUS, TICKET_TYPE, VISIBILITY
+from dialects.ticketsmart.serializers import AVAILABILITY, EVENT, STATUS, TICKET_TYPE
 
 PAGINATION = obj({"page": INTEGER, "limit": INTEGER, "total": INTEGER, "totalPages": INTEGER, "hasMore": BOOLEAN})
 TICKET_TYPE_INPUT = obj({
@@ -35,7 +35,7 @@ TICKET_TYPE_INPUT = obj({
     "saleStartsAt": NULL_TIME, "saleEndsAt": NULL_TIME, "minPerOrder": {"type": "integer", "minimum": 1},
     "maxPerOrder": {"type": "integer", "minimum": 1}, "hidden": BOOLEAN, "sortOrder": INTEGER,
 }, required=["name", "quantity"])
-EVENT_INPUT = {
+EVENT_INPUT: dict[str, Schema] = {
     "title": {"type": "string", "minLength": 1, "maxLength": 200},
     "slug": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,99}$"}, "description": NULL_STRING,
     "startsAt": TIME, "endsAt": NULL_TIME, "doorsOpen": NULL_TIME, "timezone": STRING, "venueName": NULL_STRING,

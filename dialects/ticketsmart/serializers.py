@@ -12,7 +12,7 @@ Ids: events ``evt_<n>``, ticket types ``tkt_<n>``. Times: UTC ISO-8601 with mill
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, get_args
 
 from pydantic import BaseModel
@@ -22,19 +22,8 @@ from core.ids import format_id
 from core.listing import KEY_ID, keyset_columns
 from core.models import Category, EventStatus, EventUpdate, TicketTypeCreate, Visibility
 from core.projection import sql_iso, sql_prefixed
-from dialects.schema import (
-    BOOLEAN,
-    INTEGER,
-    NULL_STRING,
-    NULL_TIME,
-    STRING,
-    TIME,
-    Schema,
-    array,
-    prefixed,
-    ref,
-)
-from dialects.spec import Field, WireEnum, WireObject
+from dialects.schema import BOOLEAN, INTEGER, NULL_STRING, NULL_TIME, STRING, TIME, Schema, array, prefixed, ref
+from dialects.spec import Field, Parser, WireEnum, WireObject, utc_seconds
 
 EVENT_PREFIX = "evt_"
 TICKET_TYPE_PREFIX = "tkt_"
@@ -61,25 +50,18 @@ def _enum_schema(enum: WireEnum) -> Schema:
     return {"enum": enum.values}  # no "type": the document has always served it so
 
 
-def iso(value: Any) -> str | None:
-    """Wire time (any ISO-8601 text) to core's: UTC seconds with ``Z``; None stays None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value  # not a time: kept as sent, so a comparison shows it
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def _upper(value: Any) -> str | None:
     return value.upper() if isinstance(value, str) else None
 
 
-def _time(name: str, column: str, core: str, schema: Schema = NULL_TIME) -> Field:
-    return Field(name, sql_iso(column, millis=True), schema, core, iso)
+def _column(name: str, column: str, schema: Schema, parse: Parser | None = None) -> Field:
+    """A field that is one column as is (``tt.min_per_order``): the client reads it into the core
+    field of the column's name."""
+    return Field(name, column, schema, column.partition(".")[2], parse)
+
+
+def _time(name: str, column: str, schema: Schema = NULL_TIME) -> Field:
+    return Field(name, sql_iso(column, millis=True), schema, column.partition(".")[2], utc_seconds)
 
 
 def _enum(name: str, enum: WireEnum, column: str | None) -> Field:
@@ -98,20 +80,20 @@ _ON_SALE = f"{_AVAILABLE} > 0 AND {on_sale_now_sql('tt', '$2')}"
 
 TICKET_TYPE = WireObject("TicketType", (
     Field("id", sql_prefixed(TICKET_TYPE_PREFIX, "tt.id"), prefixed(TICKET_TYPE_PREFIX), "source_id"),
-    Field("name", "tt.name", STRING, "name"),
-    Field("description", "tt.description", NULL_STRING, "description"),
-    Field("price", "tt.price", {"type": "integer", "minimum": 0, "description": "cents"}, "price"),
-    Field("quantity", "tt.quantity", INTEGER, "quantity"),
-    Field("sold", "tt.sold", INTEGER, "sold"),
+    _column("name", "tt.name", STRING),
+    _column("description", "tt.description", NULL_STRING),
+    _column("price", "tt.price", {"type": "integer", "minimum": 0, "description": "cents"}),
+    _column("quantity", "tt.quantity", INTEGER),
+    _column("sold", "tt.sold", INTEGER),
     Field("available", _AVAILABLE, INTEGER, "available"),
     Field("soldOut", f"{_AVAILABLE} = 0", BOOLEAN),
     Field("onSale", _ON_SALE, BOOLEAN),
-    _time("saleStartsAt", "tt.sale_starts_at", "sale_starts_at"),
-    _time("saleEndsAt", "tt.sale_ends_at", "sale_ends_at"),
-    Field("minPerOrder", "tt.min_per_order", INTEGER, "min_per_order"),
-    Field("maxPerOrder", "tt.max_per_order", INTEGER, "max_per_order"),
-    Field("hidden", "tt.hidden", BOOLEAN, "hidden"),
-    Field("sortOrder", "tt.sort_order", INTEGER, "sort_order"),
+    _time("saleStartsAt", "tt.sale_starts_at"),
+    _time("saleEndsAt", "tt.sale_ends_at"),
+    _column("minPerOrder", "tt.min_per_order", INTEGER),
+    _column("maxPerOrder", "tt.max_per_order", INTEGER),
+    _column("hidden", "tt.hidden", BOOLEAN),
+    _column("sortOrder", "tt.sort_order", INTEGER),
 ), hidden=(("_event", "tt.event_id"),))
 
 # the compact availability line: only types without an access code (hidden) are listed
@@ -126,27 +108,27 @@ AVAILABILITY_LINE = WireObject("AvailabilityLine", (
 
 EVENT = WireObject("Event", (
     Field("id", sql_prefixed(EVENT_PREFIX, "e.id"), prefixed(EVENT_PREFIX), "source_id"),
-    Field("title", "e.title", STRING, "title"),
-    Field("slug", "e.slug", STRING, "slug"),
-    Field("description", "e.description", NULL_STRING, "description"),
+    _column("title", "e.title", STRING),
+    _column("slug", "e.slug", STRING),
+    _column("description", "e.description", NULL_STRING),
     _enum("status", STATUS, "e.status"),
-    _time("startsAt", "e.starts_at", "starts_at", TIME),
-    _time("endsAt", "e.ends_at", "ends_at"),
-    _time("doorsOpen", "e.doors_open_at", "doors_open_at"),
-    Field("timezone", "e.timezone", STRING, "timezone"),
-    Field("venueName", "e.venue_name", NULL_STRING, "venue_name"),
-    Field("address", "e.address", NULL_STRING, "address"),
-    Field("postalCode", "e.postal_code", NULL_STRING, "postal_code"),
-    Field("city", "e.city", NULL_STRING, "city"),
-    Field("country", "e.country", NULL_STRING, "country"),
-    Field("currency", "e.currency", {"type": "string", "pattern": "^[A-Z]{3}$"}, "currency", _upper),
+    _time("startsAt", "e.starts_at", TIME),
+    _time("endsAt", "e.ends_at"),
+    _time("doorsOpen", "e.doors_open_at"),
+    _column("timezone", "e.timezone", STRING),
+    _column("venueName", "e.venue_name", NULL_STRING),
+    _column("address", "e.address", NULL_STRING),
+    _column("postalCode", "e.postal_code", NULL_STRING),
+    _column("city", "e.city", NULL_STRING),
+    _column("country", "e.country", NULL_STRING),
+    _column("currency", "e.currency", {"type": "string", "pattern": "^[A-Z]{3}$"}, _upper),
     _enum("visibility", VISIBILITY, "e.visibility"),
     _enum("category", CATEGORY, "e.category"),
     # NULL placeholders keep the vendor's field order in the row; events() fills them
     Field("publicUrl", "NULL", STRING, "url"),
     Field("ticketTypes", "NULL", array(ref(TICKET_TYPE.name)), "ticket_types"),
-    _time("createdAt", "e.created_at", "created_at", TIME),
-    _time("updatedAt", "e.updated_at", "updated_at", TIME),
+    _time("createdAt", "e.created_at", TIME),
+    _time("updatedAt", "e.updated_at", TIME),
 ), hidden=(*keyset_columns("e"), ("_slug", "e.slug"), ("_status", "e.status"), ("_starts", "e.starts_at")))
 
 # built in Python from the event and its lines (totals over the visible lines): no SQL column
