@@ -8,17 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from core.errors import (
-    Conflict,
-    CoreError,
-    FieldError,
-    NotFound,
-    PlanRequired,
-    SlugTaken,
-    TermsRequired,
-    TicketTypeHasSales,
-    ValidationFailed,
-)
+from core import errors as core
 from dialects.base import (
     AuthFailed,
     BadRequest,
@@ -91,11 +81,12 @@ def _state() -> LimitState:
 
 CASES: list[tuple[BaseException, int]] = [
     (AuthFailed("x"), 401), (ScopeMissing(["events:write"]), 403), (RateLimited(_state()), 429),
-    (InvalidFilters([FieldError("page", "bad")]), 400), (StatusChangeRefused(), 400), (BadRequest("x"), 400),
+    (InvalidFilters([core.FieldError("page", "bad")]), 400), (StatusChangeRefused(), 400), (BadRequest("x"), 400),
     (RouteNotFound(), 404), (MethodNotAllowed("GET"), 405),
-    (WireValidationFailed([FieldError("title", "bad")]), 400), (ValidationFailed.single("title", "bad"), 400),
-    (NotFound("event"), 404), (SlugTaken("a"), 409), (Conflict("x"), 409), (TicketTypeHasSales(), 422),
-    (TermsRequired(), 403), (PlanRequired("x"), 403), (CoreError("x"), 400),
+    (WireValidationFailed([core.FieldError("title", "bad")]), 400), (core.ValidationFailed.single("title", "x"), 400),
+    (core.NotFound("event"), 404), (core.SlugTaken("a"), 409), (core.Conflict("x"), 409),
+    (core.TicketTypeHasSales(), 422),
+    (core.TermsRequired(), 403), (core.PlanRequired("x"), 403), (core.CoreError("x"), 400),
     (asyncpg.DataError("x"), 400), (asyncpg.UniqueViolationError("x"), 400), (RuntimeError("bug"), 500),
 ]
 
