@@ -21,6 +21,7 @@ from dialects.tickettailor import serializers as wire
 from dialects.tickettailor.errors import LIMIT_HEADERS
 from dialects.tickettailor.inputs import TIME_FILTERS as WIRE_TIME_FILTERS
 from dialects.tickettailor.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from dialects.tickettailor.routes import ROUTES as TABLE
 from dialects.tickettailor.serializers import from_unix
 
 DIALECT = "tickettailor"
@@ -29,16 +30,23 @@ IMPORTS = ("events", "orders", "tickets")
 RATE_LIMIT_HEADERS: tuple[str, str] | None = (LIMIT_HEADERS[1], LIMIT_HEADERS[2])  # remaining, reset
 ID_PREFIX = {"event": "ev_", "ticket_type": "tt_", "order": "or_", "issued_ticket": "it_", "ticket_group": "tg_"}
 
-ROUTES: tuple[tuple[str, str, str, str], ...] = (
-    ("GET", r"/v1/ping", "ping", "get"),
-    ("GET", r"/v1/events", "events", "list"),
-    ("GET", r"/v1/events/(?P<id>[^/]+)", "events", "get"),
-    ("GET", r"/v1/orders", "orders", "list"),
-    ("GET", r"/v1/orders/(?P<id>[^/]+)", "orders", "get"),
-    ("GET", r"/v1/issued_tickets", "tickets", "list"),
-    ("GET", r"/v1/issued_tickets/(?P<id>[^/]+)", "tickets", "get"),
-)
-LIST_PATHS = {"events": "/v1/events", "orders": "/v1/orders", "tickets": "/v1/issued_tickets"}
+SERVED = tuple(route for route in TABLE if not route.public)
+# the neutral resource each path's first segment serves
+RESOURCES = {"ping": "ping", "events": "events", "orders": "orders", "issued_tickets": "tickets"}
+
+
+def _routes() -> tuple[tuple[str, str, str, str], ...]:
+    """(method, path pattern, resource, op) of each route the dialect's table serves with a key."""
+    rows = []
+    for route in SERVED:
+        segment = route.path.split("/")[2]
+        op = "get" if "{" in route.path or segment == "ping" else "list"
+        rows.append((route.method, re.sub(r"\{\w+\}", "(?P<id>[^/]+)", route.path), RESOURCES[segment], op))
+    return tuple(rows)
+
+
+ROUTES = _routes()
+LIST_PATHS = {resource: path for _, path, resource, op in ROUTES if op == "list"}
 TIME_FILTERS = tuple(WIRE_TIME_FILTERS)
 # neutral filters each list accepts (wire name = neutral name for this dialect)
 FILTERS: dict[str, tuple[str, ...]] = {
