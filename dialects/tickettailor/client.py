@@ -3,8 +3,14 @@
 The migration toolkit uses it to import (``pages``) and to replay (``describe``, ``render``,
 ``parse_body``). Callers only see *neutral* dicts: core field names, ISO-8601 UTC seconds,
 core enum spellings, uppercase currency, booleans (not the strings "true"/"false") and the
-vendor's own id strings. Where the vendor's wire form loses information, the choice made
-when reading it back is written next to the mapping.
+vendor's own id strings.
+
+Nothing about the wire is typed here again: the objects' fields, their core names and the
+enum readings come from the serializers' tables (``read``), the routes from the dialect's
+route table, the limits and header names from pagination.py and errors.py. Where the
+vendor's wire form loses information, the choice made when reading it back is written next
+to the table (``from_wire`` and the ``parse`` of a field); this module only puts back what
+no single field says (refunds, line items' ticket types, the slug).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 from dialects.client_base import ApiClient, NoEquivalent
 from dialects.spec import WireObject
 from dialects.tickettailor import serializers as wire
-from dialects.tickettailor.errors import LIMIT_HEADERS
+from dialects.tickettailor.errors import REMAINING, RESET
 from dialects.tickettailor.inputs import TIME_FILTERS as WIRE_TIME_FILTERS
 from dialects.tickettailor.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from dialects.tickettailor.routes import ROUTES as TABLE
@@ -27,7 +33,7 @@ from dialects.tickettailor.serializers import from_unix
 DIALECT = "tickettailor"
 PAGING = "id"  # starting_after / ending_before object ids
 IMPORTS = ("events", "orders", "tickets")
-RATE_LIMIT_HEADERS: tuple[str, str] | None = (LIMIT_HEADERS[1], LIMIT_HEADERS[2])  # remaining, reset
+RATE_LIMIT_HEADERS: tuple[str, str] | None = (REMAINING, RESET)
 ID_PREFIX = {"event": "ev_", "ticket_type": "tt_", "order": "or_", "issued_ticket": "it_", "ticket_group": "tg_"}
 
 SERVED = tuple(route for route in TABLE if not route.public)

@@ -59,11 +59,12 @@ DEFAULT_MESSAGES: dict[int, str] = {
 }
 # Basic auth challenges let clients that wait for one (CURLAUTH_ANY, .NET credentials) retry
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Ticket Tailor API"'}
-LIMIT_HEADERS = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
+LIMIT_HEADERS = LIMIT, REMAINING, RESET = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
 
 
 def rate_headers(state: LimitState) -> dict[str, str]:
-    return dict(zip(LIMIT_HEADERS, (str(state.limit), str(state.remaining), str(state.reset_after)), strict=True))
+    # on every authenticated response: a literal, not a zip over the names
+    return {LIMIT: str(state.limit), REMAINING: str(state.remaining), RESET: str(state.reset_after)}
 
 
 def _validation(exc: ValidationFailed) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from dialects.schema import INTEGER, STRING, Schema, array, json_content, obj, parameter, ref
+from dialects.schema import INTEGER, NULL_STRING, STRING, Schema, array, json_content, obj, parameter, ref
 from dialects.schema import document as openapi_document
 from dialects.tickettailor import serializers as wire
 from dialects.tickettailor.errors import ERROR_CODES, LIMIT_HEADERS
@@ -22,7 +22,7 @@ OBJECTS = (wire.DATE_OBJECT, wire.CUSTOM_QUESTION, wire.PAYMENT_METHOD, wire.TIC
            wire.EVENT, wire.issued_ticket(""), wire.LINE_ITEM, wire.ORDER)  # the schema needs no base URL
 SCHEMAS: dict[str, Schema] = {
     **{o.name: o.schema() for o in OBJECTS},
-    "Error": ERROR, "Links": obj({"next": {"type": ["string", "null"]}, "previous": {"type": ["string", "null"]}}),
+    "Error": ERROR, "Links": obj({"next": NULL_STRING, "previous": NULL_STRING}),
     "EventList": obj({"data": array(ref("Event")), "links": ref("Links")}),
     "OrderList": obj({"data": array(ref("Order")), "links": ref("Links")}),
     "IssuedTicketList": obj({"data": array(ref("IssuedTicket")), "links": ref("Links")}),
