@@ -6,6 +6,7 @@ from typing import Any
 
 import asyncpg
 
+from core import scoped
 from core.errors import (
     Conflict,
     FieldError,
@@ -129,13 +130,7 @@ async def get_event(
     conn: asyncpg.Connection, scope: Scope, event_id: int, *, for_update: bool = False
 ) -> asyncpg.Record:
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
-        f"SELECT * FROM events WHERE id = $1 AND box_office_id = $2 AND livemode = $3{lock}",
-        event_id, scope.box_office_id, scope.livemode,
-    )
-    if row is None:
-        raise NotFound("event", "Event not found")
-    return row
+    return await scoped.fetch_one(conn, "events", "*", scope, event_id, "event", lock=lock)
 
 
 async def resolve_event(
@@ -144,10 +139,7 @@ async def resolve_event(
     """An event (alias ``e``) by any id form or by slug, within the scope."""
     event_id = parse_id("event", id_or_slug)
     if event_id is not None:
-        row = await conn.fetchrow(
-            f"SELECT {columns} FROM events e WHERE e.id = $1 AND e.box_office_id = $2 AND e.livemode = $3",
-            event_id, scope.box_office_id, scope.livemode,
-        )
+        row = await scoped.find_one(conn, "events e", columns, scope, event_id, alias="e")
         if row is not None:
             return row
     row = await conn.fetchrow(

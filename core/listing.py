@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from core.errors import NotFound
+from core import scoped
 from core.models import Scope
 from core.projection import Field
 
@@ -280,9 +280,8 @@ async def page_next_to(
            f" {a}{source.joins} {sorted_}")
     rows = await conn.fetch(sql, *args)
     if not rows:
-        found = await conn.fetchval(f"SELECT true FROM {source.table} x WHERE x.id = $1 AND x.box_office_id = $2"
-                                    " AND x.livemode = $3", object_id, scope.box_office_id, scope.livemode)
-        return AnchoredPage([], False, found=bool(found))
+        found = await scoped.find_one(conn, f"{source.table} x", "true", scope, object_id, alias="x")
+        return AnchoredPage([], False, found=found is not None)
     has_more = len(rows) > limit
     beyond_ = bool(rows[0]["_beyond"])
     rows = rows[:limit]
@@ -295,14 +294,8 @@ async def read_one(
     conn: asyncpg.Connection, columns: str, source: Source, scope: Scope, object_id: int
 ) -> asyncpg.Record:
     """One of the scope's objects through a projection's columns, or NotFound."""
-    a = source.alias
-    row = await conn.fetchrow(
-        f"SELECT {columns} FROM {source.tables} WHERE {a}.id = $1 AND {a}.box_office_id = $2 AND {a}.livemode = $3",
-        object_id, scope.box_office_id, scope.livemode,
-    )
-    if row is None:
-        raise NotFound(source.kind, source.missing)
-    return row
+    return await scoped.fetch_one(conn, source.tables, columns, scope, object_id, source.kind, alias=source.alias,
+                                  missing=source.missing)
 
 
 async def count(conn: asyncpg.Connection, table: str, alias: str, where: Where) -> int:

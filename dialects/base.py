@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.checkout import Checkout
 from core.clock import Clock
 from core.errors import CoreError
 from core.keys import KeyRules, KeyStore, Principal
@@ -103,6 +104,7 @@ class Services:
     keys: KeyStore
     limiter: Limiter | None  # None when rate limits are off
     clock: Clock
+    checkout: Checkout
     cursor_secret: str
     public_base_url: str
     development: bool = False

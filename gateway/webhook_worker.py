@@ -14,10 +14,9 @@ from typing import Any
 import asyncpg
 import httpx
 
-from core import orders
 from core.clock import Clock
 from core.models import Scope
-from core.webhooks import CHANNEL, DeliveryEngine, Outbox, SendResult
+from core.webhooks import CHANNEL, DeliveryEngine, SendResult
 
 
 class HttpxSender:
@@ -56,11 +55,6 @@ async def render_equaticket(
     from dialects.equaticket.serializers import webhook_object
 
     return await webhook_object(conn, scope, kind, object_id)
-
-
-def install_outbox(clock: Clock) -> None:
-    """Make every order change in this process write webhook events (CLI, admin API, dialects)."""
-    orders.observe(Outbox(render_equaticket, clock))
 
 
 class Worker:

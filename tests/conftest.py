@@ -3,13 +3,19 @@
 With TEST_DATABASE_URL (CI) the machine's server is used; otherwise the embedded one.
 Tests never truncate: each makes its own box office (``box_office`` fixture), and
 tenant scoping keeps them apart, so they run in parallel safely.
+
+The one set of factories every suite uses: ``make_box_office``, ``make_key``, ``make_event``
+and ``sell`` (an order through the gateway's checkout); ``app_with(*names)`` is the app as
+served with only those dialects mounted.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +23,18 @@ import asyncpg
 import httpx
 import pytest
 
-from core import boxoffices, keys
+from core import boxoffices, events, keys
+from core.checkout import Checkout
 from core.clock import OffsetClock
-from core.db import dsn_for_database, init_connection, start_embedded
-from core.models import BoxOfficeCreate, parse
+from core.db import create_database, drop_database, init_connection, start_embedded
+from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
 from dialects import registry
 from gateway.app import build_app
 from gateway.config import load_settings
 from gateway.runtime import Gateway
 
 ROOT = Path(__file__).resolve().parent.parent
+LATER = datetime(2031, 9, 1, 19, tzinfo=UTC)  # the default event's start: always in the future
 
 
 def _server_dsn() -> str:
@@ -43,18 +51,8 @@ async def database_dsn() -> AsyncIterator[str]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"tg_test_{worker}_{os.getpid()}"
     server = _server_dsn()
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    yield dsn_for_database(server, name)
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    yield await create_database(server, name)
+    await drop_database(server, name)
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +78,26 @@ async def gateway(database_dsn: str, clock: OffsetClock) -> AsyncIterator[Gatewa
 @pytest.fixture(scope="session")
 def app(gateway: Gateway) -> Any:
     return build_app(gateway)
+
+
+AppFactory = Callable[..., Any]
+
+
+@pytest.fixture(scope="session")
+def app_with(gateway: Gateway) -> AppFactory:
+    """``app_with("ticketsmart")``: the app as served (gateway.app.build_app) over the session's
+    gateway, with every other dialect switched off, so a dialect's tests never depend on
+    another dialect being importable while it is being written."""
+    def build(*names: str) -> Any:
+        unknown = set(names) - set(registry.NAMES)
+        assert not unknown, f"no such dialect: {sorted(unknown)}"
+        dialects = gateway.settings.dialects.model_copy(update={
+            name: gateway.settings.dialect(name).model_copy(update={"enabled": name in names})
+            for name in registry.NAMES})
+        settings = gateway.settings.model_copy(update={"dialects": dialects})
+        return build_app(dataclasses.replace(gateway, settings=settings))
+
+    return build
 
 
 @pytest.fixture
@@ -139,3 +157,44 @@ def make_key(gateway: Gateway) -> KeyFactory:
         return secret
 
     return make
+
+
+@pytest.fixture
+def checkout(gateway: Gateway) -> Checkout:
+    """The gateway's checkout: its orders write webhook events, as served."""
+    assert gateway.checkout is not None
+    return gateway.checkout
+
+
+EventFactory = Callable[..., Awaitable[asyncpg.Record]]
+
+
+@pytest.fixture
+def make_event(gateway: Gateway) -> EventFactory:
+    """``make_event(office, livemode=True, **fields)``: by default one ticket type, 120 at 25.00."""
+    async def make(office: Any, livemode: bool = True, **fields: Any) -> asyncpg.Record:
+        data = {"title": "Comedy Night", "starts_at": LATER,
+                "ticket_types": [{"name": "General Admission", "price": 2500, "quantity": 120}], **fields}
+        assert gateway.pool is not None
+        async with gateway.pool.acquire() as c:
+            return await events.create_event(c, Scope(office["id"], livemode), parse(EventCreate, data))
+
+    return make
+
+
+OrderFactory = Callable[..., Awaitable[asyncpg.Record]]
+
+
+@pytest.fixture
+def sell(gateway: Gateway, checkout: Checkout) -> OrderFactory:
+    """``sell(office, event_id, type_id, quantity=1, livemode=True, **buyer)``: an order placed
+    through the gateway's checkout (rules, stock, webhooks)."""
+    async def sell(office: Any, event_id: int, type_id: int, quantity: int = 1, livemode: bool = True,
+                   **buyer: Any) -> asyncpg.Record:
+        order = parse(OrderCreate, {"event_id": event_id, "buyer": {"email": "b@example.com", "name": "B", **buyer},
+                                    "lines": [{"ticket_type_id": type_id, "quantity": quantity}]})
+        assert gateway.pool is not None
+        async with gateway.pool.acquire() as c:
+            return await checkout.place(c, Scope(office["id"], livemode), order)
+
+    return sell

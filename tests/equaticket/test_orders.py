@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import orders
+from core.checkout import Checkout
 from core.ids import parse_id
 from core.models import Scope
 from tests.equaticket.helpers import API, bearer, event_with_type, seed_order
@@ -14,7 +14,7 @@ async def test_order_golden_and_filters(client, live_key, box_office, conn, cloc
     event_id, type_id = await event_with_type(client, live_key)
     order = await seed_order(conn, box_office, True, event_id, type_id, clock, quantity=2)
     other = await seed_order(conn, box_office, True, event_id, type_id, clock, email="bob@example.com")
-    await orders.refund_order(conn, Scope(box_office["id"], True), other["id"])
+    await Checkout(clock).refund(conn, Scope(box_office["id"], True), other["id"])
     response = await client.get(f"{API}/orders/ord_{order['id']}", headers=bearer(live_key))
     body = response.json()
     assert response.status_code == 200
@@ -88,7 +88,7 @@ async def test_attendees_golden_and_checked_in_filter(client, live_key, box_offi
     event_id, type_id = await event_with_type(client, live_key)
     order = await seed_order(conn, box_office, True, event_id, type_id, clock, quantity=2)
     tickets = await conn.fetch("SELECT id FROM issued_tickets WHERE order_id = $1 ORDER BY id", order["id"])
-    await orders.check_in(conn, Scope(box_office["id"], True), tickets[0]["id"], "n1", clock)
+    await Checkout(clock).check_in(conn, Scope(box_office["id"], True), tickets[0]["id"], "n1")
     listed = await client.get(f"{API}/events/{event_id}/attendees?checked_in=true", headers=bearer(live_key))
     data = listed.json()["data"]
     assert [a["id"] for a in data] == [f"att_{tickets[0]['id']}"]

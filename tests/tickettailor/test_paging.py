@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import orders as core_orders
+from core.checkout import Checkout
 from core.clock import SystemClock
 from core.events import ticket_types_for
 from core.models import Scope
@@ -28,7 +28,7 @@ async def many(conn, box_office, make_key):
         scope.box_office_id, event["id"], T0, COUNT)]
 
     async def add() -> int:
-        return (await core_orders.place_order(conn, scope, order_input(event["id"], type_id), SystemClock()))["id"]
+        return (await Checkout(SystemClock()).place(conn, scope, order_input(event["id"], type_id)))["id"]
 
     return {"ids": ids, "add": add, "auth": basic(await make_key(box_office, "tickettailor"))}
 
