@@ -53,7 +53,7 @@ async def _insert_event(
     """Insert the event under the ``wanted`` slug (taken: SlugTaken), else under the title's.
 
     The insert itself tells whether the slug is free (``ON CONFLICT DO NOTHING``): most titles
-    are new, so creating an event is one statement. A taken title slug is followed by a look at
+    are new, so inserting the event is one statement. A taken title slug is followed by a look at
     the ones in use, then the first free one (again, if a concurrent creator took it first).
     """
     base = slugify(title)
@@ -293,7 +293,8 @@ def _check_ticket_type(row: dict[str, Any]) -> None:
 
 
 async def remove_ticket_type(conn: asyncpg.Connection, scope: Scope, ticket_type_id: int) -> None:
-    """Delete an unsold ticket type. The check and the delete are one statement."""
+    """Delete an unsold ticket type: locked, checked for sales (its counters, then any order line
+    naming it), then deleted, in one transaction."""
     async with conn.transaction():
         row = await get_ticket_type(conn, scope, ticket_type_id, for_update=True)
         if row["sold"] > 0 or row["held"] > 0:
@@ -307,7 +308,7 @@ async def remove_ticket_type(conn: asyncpg.Connection, scope: Scope, ticket_type
 
 
 # Two rules every dialect shows, written once in Python (checkout, serializers) and once in SQL
-# (projections, core.projection); tests/core/test_rules.py holds them to the same answers.
+# (projections, core.projection); tests/core/test_projection.py holds them to the same answers.
 
 def available(ticket_type: Any) -> int:
     return max(0, ticket_type["quantity"] - ticket_type["sold"] - ticket_type["held"])

@@ -4,18 +4,16 @@ With TEST_DATABASE_URL (CI) the machine's server is used; otherwise the embedded
 Tests never truncate: each makes its own box office (``box_office`` fixture), and
 tenant scoping keeps them apart, so they run in parallel safely.
 
-The one set of factories every suite uses: ``make_box_office``, ``make_key``, ``make_event``
-and ``sell`` (an order through the gateway's checkout); ``app_with(*names)`` is the app as
-served with only those dialects mounted.
+The one set of factories every suite uses (tests/factories.py, as fixtures here):
+``make_box_office``, ``make_key``, ``make_event`` and ``sell`` (an order through the gateway's
+checkout); ``app_with(*names)`` is the app as served with only those dialects mounted.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +21,17 @@ import asyncpg
 import httpx
 import pytest
 
-from core import boxoffices, events, keys
 from core.checkout import Checkout
 from core.clock import OffsetClock
 from core.db import create_database, drop_database, init_connection, start_embedded
-from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
+from core.models import Scope
 from dialects import registry
 from gateway.app import build_app
 from gateway.config import load_settings
 from gateway.runtime import Gateway
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
-LATER = datetime(2031, 9, 1, 19, tzinfo=UTC)  # the default event's start: always in the future
 
 
 def _server_dsn() -> str:
@@ -123,38 +120,35 @@ async def db(database_dsn: str) -> AsyncIterator[asyncpg.Connection]:
     await connection.close()
 
 
-BoxOfficeFactory = Callable[..., Awaitable[asyncpg.Record]]
+Factory = Callable[..., Awaitable[Any]]
+
+
+def _pool(gateway: Gateway) -> asyncpg.Pool:
+    assert gateway.pool is not None
+    return gateway.pool
 
 
 @pytest.fixture
-def make_box_office(gateway: Gateway) -> BoxOfficeFactory:
+def make_box_office(gateway: Gateway) -> Factory:
+    """``make_box_office(**fields)``: tests.factories.box_office on the session's database."""
     async def make(**fields: Any) -> asyncpg.Record:
-        data = {"name": "Test Box Office", "slug": f"bo-{uuid.uuid4().hex[:12]}", "plan": "pro",
-                "api_terms_accepted": True, "payments_connected": True, **fields}
-        assert gateway.pool is not None
-        async with gateway.pool.acquire() as c:
-            return await boxoffices.create_box_office(c, parse(BoxOfficeCreate, data))
+        async with _pool(gateway).acquire() as c:
+            return await factories.box_office(c, **fields)
 
     return make
 
 
 @pytest.fixture
-async def box_office(make_box_office: BoxOfficeFactory) -> asyncpg.Record:
+async def box_office(make_box_office: Factory) -> asyncpg.Record:
     return await make_box_office()
 
 
-KeyFactory = Callable[..., Awaitable[str]]
-
-
 @pytest.fixture
-def make_key(gateway: Gateway) -> KeyFactory:
-    async def make(office: Any, dialect: str, *, mode: str = "live",
-                   scopes: list[str] | None = None) -> str:
-        assert gateway.pool is not None
-        async with gateway.pool.acquire() as c:
-            _, secret = await keys.create_key(c, office["id"], registry.key_rules(dialect), livemode=mode == "live",
-                                              scopes=scopes)
-        return secret
+def make_key(gateway: Gateway) -> Factory:
+    """``make_key(office, dialect, mode="live", scopes=None)``: a new key's secret."""
+    async def make(office: Any, dialect: str, *, mode: str = "live", scopes: list[str] | None = None) -> str:
+        async with _pool(gateway).acquire() as c:
+            return await factories.key(c, office, dialect, mode=mode, scopes=scopes)
 
     return make
 
@@ -166,35 +160,24 @@ def checkout(gateway: Gateway) -> Checkout:
     return gateway.checkout
 
 
-EventFactory = Callable[..., Awaitable[asyncpg.Record]]
-
-
 @pytest.fixture
-def make_event(gateway: Gateway) -> EventFactory:
-    """``make_event(office, livemode=True, **fields)``: by default one ticket type, 120 at 25.00."""
+def make_event(gateway: Gateway) -> Factory:
+    """``make_event(office, livemode=True, **fields)``: tests.factories.event in that mode."""
     async def make(office: Any, livemode: bool = True, **fields: Any) -> asyncpg.Record:
-        data = {"title": "Comedy Night", "starts_at": LATER,
-                "ticket_types": [{"name": "General Admission", "price": 2500, "quantity": 120}], **fields}
-        assert gateway.pool is not None
-        async with gateway.pool.acquire() as c:
-            return await events.create_event(c, Scope(office["id"], livemode), parse(EventCreate, data))
+        async with _pool(gateway).acquire() as c:
+            return await factories.event(c, Scope(office["id"], livemode), **fields)
 
     return make
 
 
-OrderFactory = Callable[..., Awaitable[asyncpg.Record]]
-
-
 @pytest.fixture
-def sell(gateway: Gateway, checkout: Checkout) -> OrderFactory:
+def sell(gateway: Gateway, checkout: Checkout) -> Factory:
     """``sell(office, event_id, type_id, quantity=1, livemode=True, **buyer)``: an order placed
     through the gateway's checkout (rules, stock, webhooks)."""
     async def sell(office: Any, event_id: int, type_id: int, quantity: int = 1, livemode: bool = True,
                    **buyer: Any) -> asyncpg.Record:
-        order = parse(OrderCreate, {"event_id": event_id, "buyer": {"email": "b@example.com", "name": "B", **buyer},
-                                    "lines": [{"ticket_type_id": type_id, "quantity": quantity}]})
-        assert gateway.pool is not None
-        async with gateway.pool.acquire() as c:
+        async with _pool(gateway).acquire() as c:
+            order = factories.order_input(event_id, type_id, quantity, **buyer)
             return await checkout.place(c, Scope(office["id"], livemode), order)
 
     return sell

@@ -14,16 +14,9 @@ from core.db import create_pool
 from core.errors import SlugTaken, SoldOut, TicketTypeHasSales, Unprocessable, ValidationFailed
 from core.models import EventCreate, OrderCreate, Scope, TicketTypeCreate, parse
 from core.tickets import void_ticket
+from tests.factories import event_with_type
 
 LATER = datetime(2030, 5, 1, 18, tzinfo=UTC)
-
-
-async def _event(conn: asyncpg.Connection, scope: Scope, **tt: object) -> tuple[int, int]:
-    event = await events.create_event(conn, scope, parse(EventCreate, {
-        "title": "Show", "starts_at": LATER,
-        "ticket_types": [{"name": "GA", "price": 1000, "quantity": 50, **tt}]}))
-    types = await events.ticket_types_for(conn, [event["id"]])
-    return event["id"], types[0]["id"]
 
 
 def _order(event_id: int, type_id: int, qty: int = 1, **line: object) -> OrderCreate:
@@ -33,7 +26,7 @@ def _order(event_id: int, type_id: int, qty: int = 1, **line: object) -> OrderCr
 
 async def test_order_issues_one_ticket_per_seat_with_unique_barcodes(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
+    event_id, type_id = await event_with_type(conn, scope)
     order = await checkout.place(conn, scope, _order(event_id, type_id, 3))
     tickets = await conn.fetch("SELECT id, barcode, status, ticket_type_id, first_name, last_name FROM issued_tickets"
                                " WHERE order_id = $1 ORDER BY id", order["id"])
@@ -55,7 +48,7 @@ async def test_order_issues_one_ticket_per_seat_with_unique_barcodes(conn, box_o
 ])
 async def test_checkout_rules(conn, box_office, rule, line, message, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, **rule)
+    event_id, type_id = await event_with_type(conn, scope, **rule)
     quantity = line.pop("quantity", 1)
     with pytest.raises(Unprocessable, match=message):
         await checkout.place(conn, scope, _order(event_id, type_id, quantity, **line))
@@ -64,14 +57,14 @@ async def test_checkout_rules(conn, box_office, rule, line, message, checkout):
 
 async def test_access_code_unlocks_hidden_type(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, hidden=True, access_code="VIP")
+    event_id, type_id = await event_with_type(conn, scope, hidden=True, access_code="VIP")
     order = await checkout.place(conn, scope, _order(event_id, type_id, access_code="VIP"))
     assert order["status"] == "completed"
 
 
 async def test_other_box_office_cannot_order(conn, box_office, make_box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
+    event_id, type_id = await event_with_type(conn, scope)
     other = await make_box_office()
     with pytest.raises(Exception, match="Event not found"):
         await checkout.place(conn, Scope(other["id"], True), _order(event_id, type_id))
@@ -81,7 +74,7 @@ async def test_other_box_office_cannot_order(conn, box_office, make_box_office, 
 
 async def test_sold_out_is_clear_and_writes_nothing(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, quantity=2)
+    event_id, type_id = await event_with_type(conn, scope, quantity=2)
     await checkout.place(conn, scope, _order(event_id, type_id, 2))
     with pytest.raises(SoldOut, match="sold out"):
         await checkout.place(conn, scope, _order(event_id, type_id, 1))
@@ -93,7 +86,7 @@ async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, bo
     # nobody watching: each checkout is one statement; a webhook subscription: the transactional
     # shape that writes the outbox and detects the sold-out event before COMMIT
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, quantity=50)
+    event_id, type_id = await event_with_type(conn, scope, quantity=50)
     if watched:  # (its deliveries are removed below: no test's delivery engine may try them)
         await conn.execute(
             "INSERT INTO webhook_subscriptions (box_office_id, livemode, url, event_types, secret)"
@@ -154,7 +147,7 @@ async def test_an_order_of_several_types_takes_all_or_nothing(conn, box_office, 
 
 async def test_refund_partial_then_full_returns_stock(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, quantity=5)
+    event_id, type_id = await event_with_type(conn, scope, quantity=5)
     order = await checkout.place(conn, scope, _order(event_id, type_id, 2))
     partial = await checkout.refund(conn, scope, order["id"], 500)
     assert partial["refund_amount"] == 500 and partial["status"] == "completed"
@@ -169,7 +162,7 @@ async def test_refund_partial_then_full_returns_stock(conn, box_office, checkout
 
 async def test_void_and_check_in_once_per_nonce(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
+    event_id, type_id = await event_with_type(conn, scope)
     order = await checkout.place(conn, scope, _order(event_id, type_id, 2))
     first, second = await conn.fetch("SELECT id FROM issued_tickets WHERE order_id = $1 ORDER BY id",
                                       order["id"])
@@ -186,7 +179,7 @@ async def test_void_and_check_in_once_per_nonce(conn, box_office, checkout):
 
 async def test_ticket_type_with_sales_cannot_be_removed(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
+    event_id, type_id = await event_with_type(conn, scope)
     spare = await events.add_ticket_type(conn, scope, event_id, parse(TicketTypeCreate, {
         "name": "Spare", "quantity": 5}))
     await checkout.place(conn, scope, _order(event_id, type_id))
@@ -224,7 +217,7 @@ def test_event_input_is_validated(bad):
 async def test_moving_time_controls_sale_window(conn, box_office, clock, checkout):
     scope = Scope(box_office["id"], True)
     opens = datetime.now(UTC) + timedelta(days=1)
-    event_id, type_id = await _event(conn, scope, sale_starts_at=opens)
+    event_id, type_id = await event_with_type(conn, scope, sale_starts_at=opens)
     with pytest.raises(Unprocessable):
         await checkout.place(conn, scope, _order(event_id, type_id))
     clock.advance(days=2)
@@ -235,7 +228,7 @@ async def test_listing_by_exact_created_second(conn, box_office, checkout):
     from core.listing import KEY_ID, OrderFilters, PageQuery, TimeRange, list_orders, raw_columns
 
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
+    event_id, type_id = await event_with_type(conn, scope)
     order = await checkout.place(conn, scope, _order(event_id, type_id))
     second = order["created_at"].replace(microsecond=0)
     columns = raw_columns("o")
@@ -287,8 +280,8 @@ async def test_checkout_rows_reference_no_shared_parent_but_the_event(conn):
 
 async def test_a_ticket_stays_in_its_orders_event_and_box_office(conn, box_office, make_box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
-    other_event, _ = await _event(conn, scope)
+    event_id, type_id = await event_with_type(conn, scope)
+    other_event, _ = await event_with_type(conn, scope)
     order = await checkout.place(conn, scope, _order(event_id, type_id))
     with pytest.raises(asyncpg.ForeignKeyViolationError):
         await conn.execute("UPDATE issued_tickets SET event_id = $1 WHERE order_id = $2", other_event, order["id"])
@@ -303,7 +296,7 @@ async def test_a_ticket_stays_in_its_orders_event_and_box_office(conn, box_offic
 async def test_deleting_a_box_office_removes_its_orders_and_tickets(conn, make_box_office, checkout):
     office = await make_box_office()
     scope = Scope(office["id"], True)
-    event_id, type_id = await _event(conn, scope)
+    event_id, type_id = await event_with_type(conn, scope)
     order = await checkout.place(conn, scope, _order(event_id, type_id, 2))
     await conn.execute("DELETE FROM box_offices WHERE id = $1", office["id"])
     assert await conn.fetchval("SELECT count(*) FROM orders WHERE id = $1", order["id"]) == 0
@@ -370,7 +363,7 @@ async def test_one_events_ticket_types_are_those_of_the_many_events_read(conn, b
             {"name": "Late", "price": 500, "quantity": 5, "sort_order": 2},
             {"name": "Early", "price": 500, "quantity": 5, "sort_order": 1},
             {"name": "Also early", "price": 500, "quantity": 5, "sort_order": 1}]}))
-    second, _ = await _event(conn, scope)
+    second, _ = await event_with_type(conn, scope)
     statements: list[str] = []
 
     def log(record: asyncpg.connection.LoggedQuery) -> None:

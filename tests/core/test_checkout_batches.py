@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
 
-from core import events
 from core.checkout import Checkout, GroupCommit
 from core.clock import SystemClock
 from core.db import create_pool
 from core.errors import SoldOut
-from core.models import EventCreate, OrderCreate, Scope, parse
-
-LATER = datetime(2030, 5, 1, 18, tzinfo=UTC)
+from core.models import OrderCreate, Scope, parse
+from tests.factories import event_with_type
 
 
 @pytest.fixture
@@ -31,14 +28,6 @@ async def pool(database_dsn: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_dsn, min_size=6, max_size=6)
     yield pool
     await pool.close()
-
-
-async def _ticket_type(conn: asyncpg.Connection, scope: Scope, quantity: int) -> tuple[int, int]:
-    event = await events.create_event(conn, scope, parse(EventCreate, {
-        "title": "Batch", "starts_at": LATER,
-        "ticket_types": [{"name": "GA", "price": 1000, "booking_fee": 50, "quantity": quantity,
-                          "max_per_order": 10}]}))
-    return event["id"], (await events.ticket_types_for(conn, [event["id"]]))[0]["id"]
 
 
 async def _until(ready: Callable[[], bool]) -> None:
@@ -90,7 +79,7 @@ class Sale:
 @pytest.fixture
 async def sale(conn: asyncpg.Connection, box_office: Any, pool: asyncpg.Pool) -> AsyncIterator[Sale]:
     scope = Scope(box_office["id"], True)
-    sale = Sale(pool, scope, *await _ticket_type(conn, scope, quantity=5))
+    sale = Sale(pool, scope, *await event_with_type(conn, scope, booking_fee=50, quantity=5, max_per_order=10))
     await sale.lock()
     try:
         yield sale

@@ -12,16 +12,16 @@ import asyncpg
 import httpx
 import pytest
 
-from core import boxoffices, events, keys
+from core import events
 from core.checkout import Checkout
 from core.clock import SystemClock
 from core.db import create_database, drop_database
-from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
-from dialects import registry
+from core.models import EventCreate, OrderCreate, Scope, parse
 from gateway.app import build_app
 from gateway.config import load_settings
 from gateway.migration.clients import http_client
 from gateway.runtime import Gateway
+from tests import factories
 
 PREFIX = {"ticketsmart": "/ticketsmart", "tickettailor": "/tickettailor", "equaticket": "/equaticket"}
 START = datetime(2031, 6, 1, 19, tzinfo=UTC)
@@ -103,11 +103,9 @@ async def target_conn(target_gateway: Gateway) -> AsyncIterator[asyncpg.Connecti
 
 @pytest.fixture
 async def target_office(target_conn) -> Any:
-    return await boxoffices.create_box_office(target_conn, parse(BoxOfficeCreate, {
-        "name": "Migrated", "slug": f"mig-{uuid.uuid4().hex[:12]}", "plan": "pro", "currency": "GBP",
-        "api_terms_accepted": True, "payments_connected": True}))
+    return await factories.box_office(target_conn, name="Migrated", slug=f"mig-{uuid.uuid4().hex[:12]}",
+                                      currency="GBP")
 
 
 async def target_key(conn: asyncpg.Connection, office: Any, dialect: str) -> str:
-    _, secret = await keys.create_key(conn, office["id"], registry.key_rules(dialect), livemode=True)
-    return secret
+    return await factories.key(conn, office, dialect)

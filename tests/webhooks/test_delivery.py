@@ -15,10 +15,10 @@ import respx
 
 from core import subscriptions
 from core.checkout import Checkout
-from core.events import create_event, ticket_types_for
-from core.models import EventCreate, OrderCreate, Scope, parse
+from core.models import OrderCreate, Scope, parse
 from core.webhooks import MAX_ATTEMPTS, DeliveryEngine, SendResult, signing_key
 from gateway.webhook_worker import HttpxSender
+from tests.factories import event_with_type
 from tests.webhooks.receiver import Receiver
 
 
@@ -53,12 +53,9 @@ async def _subscribe(conn, office, url: str, *, livemode: bool = True,
 
 async def _order(conn, office, checkout: Checkout, *, livemode: bool = True, quantity: int = 1, stock: int = 10):
     scope = Scope(office["id"], livemode)
-    event = await create_event(conn, scope, parse(EventCreate, {
-        "title": "Hooked", "starts_at": "2031-06-01T19:00:00Z",
-        "ticket_types": [{"name": "GA", "price": 500, "quantity": stock}]}))
-    type_id = (await ticket_types_for(conn, [event["id"]]))[0]["id"]
+    event_id, type_id = await event_with_type(conn, scope, title="Hooked", price=500, quantity=stock)
     return await checkout.place(conn, scope, parse(OrderCreate, {
-        "event_id": event["id"], "buyer": {"email": "hook@example.com"},
+        "event_id": event_id, "buyer": {"email": "hook@example.com"},
         "lines": [{"ticket_type_id": type_id, "quantity": quantity}]}))
 
 
