@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -17,6 +18,7 @@ from core.errors import (
     ValidationFailed,
 )
 from core.ids import parse_id
+from core.listing import children
 from core.models import EventCreate, EventUpdate, Scope, TicketTypeCreate, TicketTypeUpdate
 from core.models import check_event_times as _check_times
 from core.slugs import slugify
@@ -109,19 +111,8 @@ async def update_event(
     changes = data.provided()
     async with conn.transaction():
         current = await get_event(conn, scope, event_id, for_update=True)
-        merged = {**dict(current), **changes}
         try:
-            _check_times(merged["starts_at"], merged["ends_at"], merged["doors_open_at"])
-        except ValueError as exc:
-            raise ValidationFailed.single("ends_at", str(exc)) from None
-        if not changes:
-            return current
-        assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
-        try:
-            return await conn.fetchrow(
-                f"UPDATE events SET {assignments}, updated_at = now() WHERE id = $1 RETURNING *",
-                event_id, *changes.values(),
-            )
+            return await _patch(conn, "events", current, changes, _check_event)
         except asyncpg.UniqueViolationError:
             raise SlugTaken(changes.get("slug", "")) from None
 
@@ -218,11 +209,7 @@ async def ticket_groups_for(
     conn: asyncpg.Connection, event_ids: list[int], columns: str = "g.*"
 ) -> list[asyncpg.Record]:
     """Ticket groups (alias ``g``) of many events, ordered for display."""
-    return await conn.fetch(
-        f"SELECT {columns} FROM ticket_groups g WHERE g.event_id = ANY($1::bigint[])"
-        " ORDER BY g.event_id, g.sort_order, g.id",
-        event_ids,
-    )
+    return await children(conn, columns, "ticket_groups g", "g.event_id", event_ids, "g.sort_order, g.id")
 
 
 async def add_ticket_type(
@@ -263,18 +250,32 @@ async def get_ticket_type(
 async def update_ticket_type(
     conn: asyncpg.Connection, scope: Scope, ticket_type_id: int, data: TicketTypeUpdate
 ) -> asyncpg.Record:
-    changes = data.provided()
     async with conn.transaction():
         current = await get_ticket_type(conn, scope, ticket_type_id, for_update=True)
-        merged = {**dict(current), **changes}
-        _check_ticket_type(merged)
-        if not changes:
-            return current
-        assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
-        return await conn.fetchrow(
-            f"UPDATE ticket_types SET {assignments}, updated_at = now() WHERE id = $1 RETURNING *",
-            ticket_type_id, *changes.values(),
-        )
+        return await _patch(conn, "ticket_types", current, data.provided(), _check_ticket_type)
+
+
+async def _patch(
+    conn: asyncpg.Connection, table: str, current: asyncpg.Record, changes: dict[str, Any],
+    check: Callable[[dict[str, Any]], None],
+) -> asyncpg.Record:
+    """Write ``changes`` (column -> value) to the locked row ``current`` of ``table`` once the row
+    they make passes ``check``; the row as it is when nothing changes."""
+    check({**dict(current), **changes})
+    if not changes:
+        return current
+    assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
+    return await conn.fetchrow(
+        f"UPDATE {table} SET {assignments}, updated_at = now() WHERE id = $1 RETURNING *",
+        current["id"], *changes.values(),
+    )
+
+
+def _check_event(row: dict[str, Any]) -> None:
+    try:
+        _check_times(row["starts_at"], row["ends_at"], row["doors_open_at"])
+    except ValueError as exc:
+        raise ValidationFailed.single("ends_at", str(exc)) from None
 
 
 def _check_ticket_type(row: dict[str, Any]) -> None:

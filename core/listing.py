@@ -317,22 +317,25 @@ async def list_tickets(conn: Connection, columns: str, scope: Scope, f: TicketFi
     return await page(conn, columns, TICKETS, ticket_where(scope, f), q)
 
 
+async def children(
+    conn: asyncpg.Connection, columns: str, table: str, parent: str, parent_ids: list[int], order: str = "id"
+) -> list[asyncpg.Record]:
+    """The rows of ``table`` (with its alias) whose ``parent`` column is one of ``parent_ids``: one
+    query for a whole page of parents, grouped by parent, each parent's in ``order``."""
+    return await conn.fetch(
+        f"SELECT {columns} FROM {table} WHERE {parent} = ANY($1::bigint[]) ORDER BY {parent}, {order}", parent_ids
+    )
+
+
 async def line_items_for(
     conn: asyncpg.Connection, order_ids: list[int], columns: str = "li.*"
 ) -> list[asyncpg.Record]:
     """Line items (alias ``li``) of many orders, each order's in creation order."""
-    return await conn.fetch(
-        f"SELECT {columns} FROM order_line_items li WHERE li.order_id = ANY($1::bigint[])"
-        " ORDER BY li.order_id, li.id",
-        order_ids,
-    )
+    return await children(conn, columns, "order_line_items li", "li.order_id", order_ids, "li.id")
 
 
 async def tickets_for_orders(
     conn: asyncpg.Connection, order_ids: list[int], columns: str = "t.*"
 ) -> list[asyncpg.Record]:
     """Issued tickets (alias ``t``) of many orders, each order's in creation order."""
-    return await conn.fetch(
-        f"SELECT {columns} FROM issued_tickets t WHERE t.order_id = ANY($1::bigint[]) ORDER BY t.order_id, t.id",
-        order_ids,
-    )
+    return await children(conn, columns, "issued_tickets t", "t.order_id", order_ids, "t.id")

@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 
 from core import scoped
 from core.errors import NotFound, PlanRequired, ValidationFailed
-from core.listing import Page, PageQuery, Source, Where, page, raw_columns
+from core.listing import Page, PageQuery, Source, Where, children, page, raw_columns
 from core.models import Input, Scope, ShortText, Text
 
 EventType = Literal["order.placed", "order.refunded", "event.sold_out", "ticket.scanned"]
@@ -164,7 +164,4 @@ async def list_deliveries(conn: asyncpg.Connection, scope: Scope, subscription_i
 
 
 async def attempts_for(conn: asyncpg.Connection, delivery_ids: list[int]) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM webhook_attempts WHERE delivery_id = ANY($1::bigint[]) ORDER BY delivery_id, id",
-        delivery_ids,
-    )
+    return await children(conn, "*", "webhook_attempts", "delivery_id", delivery_ids)

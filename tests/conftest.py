@@ -106,8 +106,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def conn(gateway: Gateway) -> AsyncIterator[asyncpg.Connection]:
-    assert gateway.pool is not None
-    async with gateway.pool.acquire() as connection:
+    async with factories.pool(gateway).acquire() as connection:
         yield connection
 
 
@@ -123,16 +122,11 @@ async def db(database_dsn: str) -> AsyncIterator[asyncpg.Connection]:
 Factory = Callable[..., Awaitable[Any]]
 
 
-def _pool(gateway: Gateway) -> asyncpg.Pool:
-    assert gateway.pool is not None
-    return gateway.pool
-
-
 @pytest.fixture
 def make_box_office(gateway: Gateway) -> Factory:
     """``make_box_office(**fields)``: tests.factories.box_office on the session's database."""
     async def make(**fields: Any) -> asyncpg.Record:
-        async with _pool(gateway).acquire() as c:
+        async with factories.pool(gateway).acquire() as c:
             return await factories.box_office(c, **fields)
 
     return make
@@ -147,7 +141,7 @@ async def box_office(make_box_office: Factory) -> asyncpg.Record:
 def make_key(gateway: Gateway) -> Factory:
     """``make_key(office, dialect, mode="live", scopes=None)``: a new key's secret."""
     async def make(office: Any, dialect: str, *, mode: str = "live", scopes: list[str] | None = None) -> str:
-        async with _pool(gateway).acquire() as c:
+        async with factories.pool(gateway).acquire() as c:
             return await factories.key(c, office, dialect, mode=mode, scopes=scopes)
 
     return make
@@ -164,7 +158,7 @@ def checkout(gateway: Gateway) -> Checkout:
 def make_event(gateway: Gateway) -> Factory:
     """``make_event(office, livemode=True, **fields)``: tests.factories.event in that mode."""
     async def make(office: Any, livemode: bool = True, **fields: Any) -> asyncpg.Record:
-        async with _pool(gateway).acquire() as c:
+        async with factories.pool(gateway).acquire() as c:
             return await factories.event(c, Scope(office["id"], livemode), **fields)
 
     return make
@@ -176,7 +170,7 @@ def sell(gateway: Gateway, checkout: Checkout) -> Factory:
     through the gateway's checkout (rules, stock, webhooks)."""
     async def sell(office: Any, event_id: int, type_id: int, quantity: int = 1, livemode: bool = True,
                    **buyer: Any) -> asyncpg.Record:
-        async with _pool(gateway).acquire() as c:
+        async with factories.pool(gateway).acquire() as c:
             order = factories.order_input(event_id, type_id, quantity, **buyer)
             return await checkout.place(c, Scope(office["id"], livemode), order)
 

@@ -20,6 +20,13 @@ from dialects import registry
 LATER = datetime(2031, 9, 1, 19, tzinfo=UTC)  # an event's default start: always in the future
 
 
+def pool(gateway: Any) -> asyncpg.Pool:
+    """A started gateway's pool."""
+    assert gateway.pool is not None, "start() the gateway first"
+    pool_: asyncpg.Pool = gateway.pool
+    return pool_
+
+
 async def box_office(conn: asyncpg.Connection, **fields: Any) -> asyncpg.Record:
     """A box office on the pro plan that may use the API and take payments, under a fresh slug."""
     data = {"name": "Test Box Office", "slug": f"bo-{uuid.uuid4().hex[:12]}", "plan": "pro",

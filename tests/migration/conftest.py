@@ -96,8 +96,7 @@ def target_app(target_gateway: Gateway) -> Any:
 
 @pytest.fixture
 async def target_conn(target_gateway: Gateway) -> AsyncIterator[asyncpg.Connection]:
-    assert target_gateway.pool is not None
-    async with target_gateway.pool.acquire() as connection:
+    async with factories.pool(target_gateway).acquire() as connection:
         yield connection
 
 

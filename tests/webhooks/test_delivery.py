@@ -118,11 +118,17 @@ async def test_gives_up_after_the_schedule(gateway, conn, box_office, clock, rec
     assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
 
 
-async def test_410_disables_the_subscription(gateway, conn, box_office, clock, receiver):
-    receiver.script[:] = [410]
-    sub_id, _ = await _subscribe(conn, box_office, receiver.url)
-    await _order(conn, box_office, gateway.checkout)
+async def _answered(status: int, gateway, conn, office, clock, receiver) -> int:
+    """One order's delivery, answered with ``status``; the subscription's id."""
+    receiver.script[:] = [status]
+    sub_id, _ = await _subscribe(conn, office, receiver.url)
+    await _order(conn, office, gateway.checkout)
     await _flush(gateway, clock)
+    return sub_id
+
+
+async def test_410_disables_the_subscription(gateway, conn, box_office, clock, receiver):
+    sub_id = await _answered(410, gateway, conn, box_office, clock, receiver)
     sub = await conn.fetchrow("SELECT enabled, disabled_reason FROM webhook_subscriptions WHERE id = $1", sub_id)
     assert sub["enabled"] is False and "410" in sub["disabled_reason"]
     await _order(conn, box_office, gateway.checkout)  # a disabled subscription gets nothing new
@@ -130,10 +136,7 @@ async def test_410_disables_the_subscription(gateway, conn, box_office, clock, r
 
 
 async def test_redirects_count_as_failures(gateway, conn, box_office, clock, receiver):
-    receiver.script[:] = [302]
-    sub_id, _ = await _subscribe(conn, box_office, receiver.url)
-    await _order(conn, box_office, gateway.checkout)
-    await _flush(gateway, clock)
+    sub_id = await _answered(302, gateway, conn, box_office, clock, receiver)
     row = await conn.fetchrow("SELECT status, last_error FROM webhook_deliveries WHERE subscription_id = $1", sub_id)
     assert row["status"] == "pending" and "redirect" in row["last_error"]
 
