@@ -3,7 +3,8 @@
 Stock is taken by a conditional UPDATE of each ticket type
 (``sold = sold + n WHERE sold + held + n <= quantity``) in the statement or transaction that
 writes the order, so a seat is never sold twice, and a CHECK constraint on the table
-(``ticket_types_stock``) backs it up. Only checkout takes stock; ``core.tickets`` gives it back.
+(``ticket_types_stock``) backs it up. Checkout takes stock and ``core.tickets`` gives it back;
+the only other writer of ``sold`` is the migration importer, settling imported orders' counts.
 
 Checkout has two shapes, one answer:
 
