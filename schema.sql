@@ -1,8 +1,9 @@
 -- ticketgate schema: the one DDL.
 --
 -- The file is a list of numbered migrations. Each starts with a line
--- `-- migration: N <title>` and runs once, in order, in its own transaction,
--- under an advisory lock, so any number of processes may start at the same time.
+-- `-- migration: N <title>` and runs once, in order. The pending ones run together in
+-- one transaction (core.db.migrate), under an advisory lock, so any number of processes
+-- may start at the same time and a failing migration leaves the database as it was.
 -- Never edit a migration that has shipped: append a new one.
 -- Money is integer minor units; time is timestamptz (UTC).
 

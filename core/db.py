@@ -116,3 +116,24 @@ def dsn_for_database(dsn: str, database: str) -> str:
     """The same server's DSN for another database name."""
     parts = urlsplit(dsn)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+async def create_database(server_dsn: str, name: str) -> str:
+    """A new, empty database ``name`` on the server of ``server_dsn`` (any database of it), dropped
+    first when it exists (a run that died left it behind); the DSN of the new database."""
+    await _on_server(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return dsn_for_database(server_dsn, name)
+
+
+async def drop_database(server_dsn: str, name: str) -> None:
+    """Drop the database ``name``, closing its connections."""
+    await _on_server(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _on_server(server_dsn: str, *statements: str) -> None:
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
+from core import scoped
 from core.errors import (
     Conflict,
     FieldError,
@@ -16,6 +18,7 @@ from core.errors import (
     ValidationFailed,
 )
 from core.ids import parse_id
+from core.listing import children
 from core.models import EventCreate, EventUpdate, Scope, TicketTypeCreate, TicketTypeUpdate
 from core.models import check_event_times as _check_times
 from core.slugs import slugify
@@ -52,7 +55,7 @@ async def _insert_event(
     """Insert the event under the ``wanted`` slug (taken: SlugTaken), else under the title's.
 
     The insert itself tells whether the slug is free (``ON CONFLICT DO NOTHING``): most titles
-    are new, so creating an event is one statement. A taken title slug is followed by a look at
+    are new, so inserting the event is one statement. A taken title slug is followed by a look at
     the ones in use, then the first free one (again, if a concurrent creator took it first).
     """
     base = slugify(title)
@@ -108,19 +111,8 @@ async def update_event(
     changes = data.provided()
     async with conn.transaction():
         current = await get_event(conn, scope, event_id, for_update=True)
-        merged = {**dict(current), **changes}
         try:
-            _check_times(merged["starts_at"], merged["ends_at"], merged["doors_open_at"])
-        except ValueError as exc:
-            raise ValidationFailed.single("ends_at", str(exc)) from None
-        if not changes:
-            return current
-        assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
-        try:
-            return await conn.fetchrow(
-                f"UPDATE events SET {assignments}, updated_at = now() WHERE id = $1 RETURNING *",
-                event_id, *changes.values(),
-            )
+            return await _patch(conn, "events", current, changes, _check_event)
         except asyncpg.UniqueViolationError:
             raise SlugTaken(changes.get("slug", "")) from None
 
@@ -129,13 +121,7 @@ async def get_event(
     conn: asyncpg.Connection, scope: Scope, event_id: int, *, for_update: bool = False
 ) -> asyncpg.Record:
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
-        f"SELECT * FROM events WHERE id = $1 AND box_office_id = $2 AND livemode = $3{lock}",
-        event_id, scope.box_office_id, scope.livemode,
-    )
-    if row is None:
-        raise NotFound("event", "Event not found")
-    return row
+    return await scoped.fetch_one(conn, "events", "*", scope, event_id, "event", lock=lock)
 
 
 async def resolve_event(
@@ -144,10 +130,7 @@ async def resolve_event(
     """An event (alias ``e``) by any id form or by slug, within the scope."""
     event_id = parse_id("event", id_or_slug)
     if event_id is not None:
-        row = await conn.fetchrow(
-            f"SELECT {columns} FROM events e WHERE e.id = $1 AND e.box_office_id = $2 AND e.livemode = $3",
-            event_id, scope.box_office_id, scope.livemode,
-        )
+        row = await scoped.find_one(conn, "events e", columns, scope, event_id, alias="e")
         if row is not None:
             return row
     row = await conn.fetchrow(
@@ -226,11 +209,7 @@ async def ticket_groups_for(
     conn: asyncpg.Connection, event_ids: list[int], columns: str = "g.*"
 ) -> list[asyncpg.Record]:
     """Ticket groups (alias ``g``) of many events, ordered for display."""
-    return await conn.fetch(
-        f"SELECT {columns} FROM ticket_groups g WHERE g.event_id = ANY($1::bigint[])"
-        " ORDER BY g.event_id, g.sort_order, g.id",
-        event_ids,
-    )
+    return await children(conn, columns, "ticket_groups g", "g.event_id", event_ids, "g.sort_order, g.id")
 
 
 async def add_ticket_type(
@@ -271,18 +250,32 @@ async def get_ticket_type(
 async def update_ticket_type(
     conn: asyncpg.Connection, scope: Scope, ticket_type_id: int, data: TicketTypeUpdate
 ) -> asyncpg.Record:
-    changes = data.provided()
     async with conn.transaction():
         current = await get_ticket_type(conn, scope, ticket_type_id, for_update=True)
-        merged = {**dict(current), **changes}
-        _check_ticket_type(merged)
-        if not changes:
-            return current
-        assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
-        return await conn.fetchrow(
-            f"UPDATE ticket_types SET {assignments}, updated_at = now() WHERE id = $1 RETURNING *",
-            ticket_type_id, *changes.values(),
-        )
+        return await _patch(conn, "ticket_types", current, data.provided(), _check_ticket_type)
+
+
+async def _patch(
+    conn: asyncpg.Connection, table: str, current: asyncpg.Record, changes: dict[str, Any],
+    check: Callable[[dict[str, Any]], None],
+) -> asyncpg.Record:
+    """Write ``changes`` (column -> value) to the locked row ``current`` of ``table`` once the row
+    they make passes ``check``; the row as it is when nothing changes."""
+    check({**dict(current), **changes})
+    if not changes:
+        return current
+    assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
+    return await conn.fetchrow(
+        f"UPDATE {table} SET {assignments}, updated_at = now() WHERE id = $1 RETURNING *",
+        current["id"], *changes.values(),
+    )
+
+
+def _check_event(row: dict[str, Any]) -> None:
+    try:
+        _check_times(row["starts_at"], row["ends_at"], row["doors_open_at"])
+    except ValueError as exc:
+        raise ValidationFailed.single("ends_at", str(exc)) from None
 
 
 def _check_ticket_type(row: dict[str, Any]) -> None:
@@ -301,7 +294,8 @@ def _check_ticket_type(row: dict[str, Any]) -> None:
 
 
 async def remove_ticket_type(conn: asyncpg.Connection, scope: Scope, ticket_type_id: int) -> None:
-    """Delete an unsold ticket type. The check and the delete are one statement."""
+    """Delete an unsold ticket type: locked, checked for sales (its counters, then any order line
+    naming it), then deleted, in one transaction."""
     async with conn.transaction():
         row = await get_ticket_type(conn, scope, ticket_type_id, for_update=True)
         if row["sold"] > 0 or row["held"] > 0:
@@ -315,7 +309,7 @@ async def remove_ticket_type(conn: asyncpg.Connection, scope: Scope, ticket_type
 
 
 # Two rules every dialect shows, written once in Python (checkout, serializers) and once in SQL
-# (projections, core.projection); tests/core/test_rules.py holds them to the same answers.
+# (projections, core.projection); tests/core/test_projection.py holds them to the same answers.
 
 def available(ticket_type: Any) -> int:
     return max(0, ticket_type["quantity"] - ticket_type["sold"] - ticket_type["held"])

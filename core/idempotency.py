@@ -34,12 +34,7 @@ class Claim:
 
 
 async def claim(
-    conn: asyncpg.Connection,
-    scope: Scope,
-    key: str,
-    fingerprint: bytes,
-    now: datetime,
-    ttl: timedelta,
+    conn: asyncpg.Connection, scope: Scope, key: str, fingerprint: bytes, now: datetime, ttl: timedelta,
     stale_after: timedelta = timedelta(minutes=5),
 ) -> Claim:
     """Claim ``key`` for a new request, or say why it cannot run.
@@ -57,12 +52,7 @@ async def claim(
 
 
 async def _insert(
-    conn: asyncpg.Connection,
-    scope: Scope,
-    key: str,
-    fingerprint: bytes,
-    now: datetime,
-    ttl: timedelta,
+    conn: asyncpg.Connection, scope: Scope, key: str, fingerprint: bytes, now: datetime, ttl: timedelta,
     stale_before: datetime,
 ) -> bool:
     """Drop an expired or abandoned record of the key, then try to take it (one transaction)."""

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from core.errors import NotFound
+from core import scoped
 from core.models import Scope
 from core.projection import Field
 
@@ -280,9 +280,8 @@ async def page_next_to(
            f" {a}{source.joins} {sorted_}")
     rows = await conn.fetch(sql, *args)
     if not rows:
-        found = await conn.fetchval(f"SELECT true FROM {source.table} x WHERE x.id = $1 AND x.box_office_id = $2"
-                                    " AND x.livemode = $3", object_id, scope.box_office_id, scope.livemode)
-        return AnchoredPage([], False, found=bool(found))
+        found = await scoped.find_one(conn, f"{source.table} x", "true", scope, object_id, alias="x")
+        return AnchoredPage([], False, found=found is not None)
     has_more = len(rows) > limit
     beyond_ = bool(rows[0]["_beyond"])
     rows = rows[:limit]
@@ -295,14 +294,8 @@ async def read_one(
     conn: asyncpg.Connection, columns: str, source: Source, scope: Scope, object_id: int
 ) -> asyncpg.Record:
     """One of the scope's objects through a projection's columns, or NotFound."""
-    a = source.alias
-    row = await conn.fetchrow(
-        f"SELECT {columns} FROM {source.tables} WHERE {a}.id = $1 AND {a}.box_office_id = $2 AND {a}.livemode = $3",
-        object_id, scope.box_office_id, scope.livemode,
-    )
-    if row is None:
-        raise NotFound(source.kind, source.missing)
-    return row
+    return await scoped.fetch_one(conn, source.tables, columns, scope, object_id, source.kind, alias=source.alias,
+                                  missing=source.missing)
 
 
 async def count(conn: asyncpg.Connection, table: str, alias: str, where: Where) -> int:
@@ -324,22 +317,25 @@ async def list_tickets(conn: Connection, columns: str, scope: Scope, f: TicketFi
     return await page(conn, columns, TICKETS, ticket_where(scope, f), q)
 
 
+async def children(
+    conn: asyncpg.Connection, columns: str, table: str, parent: str, parent_ids: list[int], order: str = "id"
+) -> list[asyncpg.Record]:
+    """The rows of ``table`` (with its alias) whose ``parent`` column is one of ``parent_ids``: one
+    query for a whole page of parents, grouped by parent, each parent's in ``order``."""
+    return await conn.fetch(
+        f"SELECT {columns} FROM {table} WHERE {parent} = ANY($1::bigint[]) ORDER BY {parent}, {order}", parent_ids
+    )
+
+
 async def line_items_for(
     conn: asyncpg.Connection, order_ids: list[int], columns: str = "li.*"
 ) -> list[asyncpg.Record]:
     """Line items (alias ``li``) of many orders, each order's in creation order."""
-    return await conn.fetch(
-        f"SELECT {columns} FROM order_line_items li WHERE li.order_id = ANY($1::bigint[])"
-        " ORDER BY li.order_id, li.id",
-        order_ids,
-    )
+    return await children(conn, columns, "order_line_items li", "li.order_id", order_ids, "li.id")
 
 
 async def tickets_for_orders(
     conn: asyncpg.Connection, order_ids: list[int], columns: str = "t.*"
 ) -> list[asyncpg.Record]:
     """Issued tickets (alias ``t``) of many orders, each order's in creation order."""
-    return await conn.fetch(
-        f"SELECT {columns} FROM issued_tickets t WHERE t.order_id = ANY($1::bigint[]) ORDER BY t.order_id, t.id",
-        order_ids,
-    )
+    return await children(conn, columns, "issued_tickets t", "t.order_id", order_ids, "t.id")

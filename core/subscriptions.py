@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import asyncpg
 from pydantic import Field, field_validator
 
+from core import scoped
 from core.errors import NotFound, PlanRequired, ValidationFailed
-from core.listing import Page, PageQuery, Source, Where, page, raw_columns
+from core.listing import Page, PageQuery, Source, Where, children, page, raw_columns
 from core.models import Input, Scope, ShortText, Text
 
 EventType = Literal["order.placed", "order.refunded", "event.sold_out", "ticket.scanned"]
@@ -106,15 +107,7 @@ async def create_subscription(
 
 
 async def get_subscription(conn: asyncpg.Connection, scope: Scope, subscription_id: int) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        "SELECT * FROM webhook_subscriptions WHERE id = $1 AND box_office_id = $2 AND livemode = $3",
-        subscription_id,
-        scope.box_office_id,
-        scope.livemode,
-    )
-    if row is None:
-        raise NotFound("webhook_subscription", "Webhook subscription not found")
-    return row
+    return await scoped.fetch_one(conn, "webhook_subscriptions", "*", scope, subscription_id, "webhook_subscription")
 
 
 async def update_subscription(
@@ -134,27 +127,20 @@ async def update_subscription(
         changes["disabled_reason"] = None  # re-enabling clears why the engine turned it off
     assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=4))
     row = await conn.fetchrow(
-        f"UPDATE webhook_subscriptions SET {assignments}, updated_at = now()"
-        " WHERE id = $1 AND box_office_id = $2 AND livemode = $3 RETURNING *",
-        subscription_id,
-        scope.box_office_id,
-        scope.livemode,
-        *changes.values(),
+        f"UPDATE webhook_subscriptions SET {assignments}, updated_at = now() WHERE {scoped.scoped()} RETURNING *",
+        *scoped.args(scope, subscription_id), *changes.values(),
     )
     if row is None:
-        raise NotFound("webhook_subscription", "Webhook subscription not found")
+        raise NotFound("webhook_subscription")
     return row
 
 
 async def delete_subscription(conn: asyncpg.Connection, scope: Scope, subscription_id: int) -> None:
     deleted = await conn.fetchval(
-        "DELETE FROM webhook_subscriptions WHERE id = $1 AND box_office_id = $2 AND livemode = $3 RETURNING id",
-        subscription_id,
-        scope.box_office_id,
-        scope.livemode,
+        f"DELETE FROM webhook_subscriptions WHERE {scoped.scoped()} RETURNING id", *scoped.args(scope, subscription_id)
     )
     if deleted is None:
-        raise NotFound("webhook_subscription", "Webhook subscription not found")
+        raise NotFound("webhook_subscription")
 
 
 async def list_subscriptions(conn: asyncpg.Connection, scope: Scope, q: PageQuery) -> Page:
@@ -178,7 +164,4 @@ async def list_deliveries(conn: asyncpg.Connection, scope: Scope, subscription_i
 
 
 async def attempts_for(conn: asyncpg.Connection, delivery_ids: list[int]) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT * FROM webhook_attempts WHERE delivery_id = ANY($1::bigint[]) ORDER BY delivery_id, id",
-        delivery_ids,
-    )
+    return await children(conn, "*", "webhook_attempts", "delivery_id", delivery_ids)

@@ -76,7 +76,7 @@ _WANTED = (
 class Outbox:
     """The order observer that writes webhook events in the change's own transaction."""
 
-    # core.orders.OrderObserver: does any enabled subscription of the scope want one of the kinds?
+    # core.checkout.OrderObserver: does any enabled subscription of the scope want one of the kinds?
     watching = ("EXISTS (SELECT 1 FROM webhook_subscriptions w WHERE w.box_office_id = {box_office}"
                 " AND w.livemode = {livemode} AND w.enabled AND w.event_types && {kinds})")
 

@@ -34,6 +34,7 @@ from starlette.routing import Route as StarletteRoute
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.checkout import Checkout
 from core.clock import Clock
 from core.keys import KeyRules, KeyStore, Principal
 
@@ -117,6 +118,7 @@ class Services:
     keys: KeyStore
     limiter: Limiter | None  # None when rate limits are off
     clock: Clock
+    checkout: Checkout
     cursor_secret: str
     public_base_url: str
     development: bool = False

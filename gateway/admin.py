@@ -79,7 +79,7 @@ def admin_app(gateway: Gateway) -> Starlette:
 
         return run
 
-    clock = gateway.clock
+    checkout = gateway.services().checkout
     p = "box_office"
 
     routes = [
@@ -98,18 +98,18 @@ def admin_app(gateway: Gateway) -> Starlette:
         Route("/keys/{key_id}/revoke", op(
             lambda r, c, b: operator.revoke_key(c, r.path_params["key_id"])), methods=["POST"]),
         Route("/box-offices/{box_office}/orders", op(
-            lambda r, c, b: operator.create_order(c, clock, r.path_params[p], **_fields(
+            lambda r, c, b: operator.create_order(c, checkout, r.path_params[p], **_fields(
                 b, "event", "tickets", "email", "name", "mode", "phone", "access_code",
                 required=("event", "tickets", "email")))),
               methods=["POST"]),
         Route("/box-offices/{box_office}/orders/{order}/refund", op(
-            lambda r, c, b: operator.refund_order(c, r.path_params[p], r.path_params["order"],
+            lambda r, c, b: operator.refund_order(c, checkout, r.path_params[p], r.path_params["order"],
                                                   **_fields(b, "amount", "mode"))), methods=["POST"]),
         Route("/box-offices/{box_office}/tickets/{ticket}/void", op(
             lambda r, c, b: operator.void_ticket(c, r.path_params[p], r.path_params["ticket"],
                                                  **_fields(b, "mode"))), methods=["POST"]),
         Route("/box-offices/{box_office}/tickets/{ticket}/checkin", op(
-            lambda r, c, b: operator.check_in(c, clock, r.path_params[p], r.path_params["ticket"],
+            lambda r, c, b: operator.check_in(c, checkout, r.path_params[p], r.path_params["ticket"],
                                               **_fields(b, "nonce", "mode", required=("nonce",)))),
               methods=["POST"]),
     ]

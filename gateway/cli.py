@@ -18,13 +18,13 @@ import asyncpg
 import click
 import orjson
 
+from core.checkout import Checkout
 from core.clock import SystemClock
 from core.db import init_connection, migrate
 from core.errors import CoreError
 from gateway import demo, operator
 from gateway.config import ConfigError, Settings, load_settings
-from gateway.runtime import resolve_dsn
-from gateway.webhook_worker import install_outbox, payload_renderer
+from gateway.runtime import build_checkout, resolve_dsn
 
 T = TypeVar("T")
 DIALECT_CHOICE = click.Choice(["ticketsmart", "tickettailor", "equaticket"])
@@ -54,7 +54,6 @@ class Context:
             try:
                 await migrate(conn)
                 await init_connection(conn)
-                install_outbox(SystemClock(), payload_renderer(settings.public_base_url))
                 return await op(conn)
             finally:
                 await conn.close()
@@ -66,6 +65,10 @@ class Context:
         except (OSError, asyncpg.PostgresError) as exc:
             fail(f"database error: {exc}")
         raise AssertionError("unreachable")
+
+    def checkout(self) -> Checkout:
+        """This command's checkout: its order changes write webhook events, as the server's do."""
+        return build_checkout(self.settings(), SystemClock())
 
     def emit(self, result: Any, human: Callable[[Any], str] | None = None) -> None:
         if self.as_json:
@@ -133,7 +136,7 @@ def demo_command(ctx: Context) -> None:
 
 def _print_demo(ctx: Context, settings: Settings) -> None:
     async def op(conn: asyncpg.Connection) -> dict[str, Any]:
-        office, created = await demo.seed(conn, SystemClock())
+        office, created = await demo.seed(conn, ctx.checkout())
         secrets = await demo.fresh_keys(conn, office["id"])
         return {"box_office": office["slug"], "seeded": created, "keys": secrets}
 
@@ -270,7 +273,7 @@ def orders_create(ctx: Context, box_office: str, event: str, tickets: tuple[str,
                   name: str, mode: str, access_code: str | None) -> None:
     """Place an order through checkout (sale window, limits, stock) and issue its tickets."""
     ctx.emit(ctx.run(lambda c: operator.create_order(
-        c, SystemClock(), box_office, event=event, tickets=list(tickets), email=email, name=name,
+        c, ctx.checkout(), box_office, event=event, tickets=list(tickets), email=email, name=name,
         mode=mode, access_code=access_code)))
 
 
@@ -282,7 +285,8 @@ def orders_create(ctx: Context, box_office: str, event: str, tickets: tuple[str,
 @pass_ctx
 def orders_refund(ctx: Context, box_office: str, order_id: str, amount: int | None, mode: str) -> None:
     """Refund an order in full (voids its tickets) or in part."""
-    ctx.emit(ctx.run(lambda c: operator.refund_order(c, box_office, order_id, amount=amount, mode=mode)))
+    ctx.emit(ctx.run(lambda c: operator.refund_order(
+        c, ctx.checkout(), box_office, order_id, amount=amount, mode=mode)))
 
 
 @main.group()
@@ -311,7 +315,7 @@ def tickets_checkin(ctx: Context, box_office: str, ticket: str, nonce: str | Non
     import secrets
 
     ctx.emit(ctx.run(lambda c: operator.check_in(
-        c, SystemClock(), box_office, ticket, nonce=nonce or secrets.token_hex(8), mode=mode)))
+        c, ctx.checkout(), box_office, ticket, nonce=nonce or secrets.token_hex(8), mode=mode)))
 
 
 # --- webhooks ----------------------------------------------------------------------------------
@@ -329,7 +333,6 @@ def worker_command(ctx: Context) -> None:
     async def main() -> None:
         pool = await create_pool(dsn, min_size=1, max_size=4)
         worker = Worker(pool, dsn, SystemClock())
-        install_outbox(SystemClock(), payload_renderer(settings.public_base_url))
         await worker.start()
         click.echo("webhook worker running; Ctrl-C to stop", err=True)
         try:

@@ -7,8 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from core import boxoffices, events, keys, orders
-from core.clock import Clock
+from core import boxoffices, events, keys
+from core.checkout import Checkout
 from core.errors import NotFound
 from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
 from dialects import registry
@@ -37,7 +37,7 @@ def _events(now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-async def seed(conn: asyncpg.Connection, clock: Clock) -> tuple[asyncpg.Record, bool]:
+async def seed(conn: asyncpg.Connection, checkout: Checkout) -> tuple[asyncpg.Record, bool]:
     """The demo box office, created with its data when missing; (office, created)."""
     try:
         return await boxoffices.get_box_office(conn, DEMO_SLUG), False
@@ -47,21 +47,21 @@ async def seed(conn: asyncpg.Connection, clock: Clock) -> tuple[asyncpg.Record, 
         "name": "Demo Box Office", "slug": DEMO_SLUG, "plan": "pro",
         "api_terms_accepted": True, "payments_connected": True}))
     scope = Scope(office["id"], True)
-    for position, spec in enumerate(_events(clock.now())):
+    for position, spec in enumerate(_events(checkout.clock.now())):
         event = await events.create_event(conn, scope, parse(EventCreate, spec))
         if position < 2:
             await events.publish_event(conn, scope, event["id"])
-            await _orders(conn, scope, event["id"], clock)
+            await _orders(conn, scope, event["id"], checkout)
     return office, True
 
 
-async def _orders(conn: asyncpg.Connection, scope: Scope, event_id: int, clock: Clock) -> None:
+async def _orders(conn: asyncpg.Connection, scope: Scope, event_id: int, checkout: Checkout) -> None:
     types = await events.ticket_types_for(conn, [event_id])
     buyers = [("Ada Lovelace", "ada@example.com"), ("Alan Turing", "alan@example.com")]
     for (name, email), ticket_type in zip(buyers, types, strict=False):
-        await orders.place_order(conn, scope, parse(OrderCreate, {
+        await checkout.place(conn, scope, parse(OrderCreate, {
             "event_id": event_id, "lines": [{"ticket_type_id": ticket_type["id"], "quantity": 2}],
-            "buyer": {"name": name, "email": email}}), clock)
+            "buyer": {"name": name, "email": email}}))
 
 
 async def fresh_keys(conn: asyncpg.Connection, office_id: int) -> dict[str, str]:

@@ -11,8 +11,10 @@ from typing import Any
 
 import asyncpg
 
-from core import boxoffices, events, keys, orders, testdata, webhooks
-from core.clock import Clock, SystemClock
+from core import boxoffices, events, keys, testdata, webhooks
+from core import tickets as core_tickets
+from core.checkout import Checkout
+from core.clock import SystemClock
 from core.errors import NotFound, ValidationFailed
 from core.ids import format_id, parse_id
 from core.models import BoxOfficeCreate, BoxOfficeUpdate, OrderCreate, Scope, parse
@@ -105,7 +107,7 @@ def parse_ticket_spec(spec: str) -> tuple[str, int]:
 
 
 async def create_order(
-    conn: asyncpg.Connection, clock: Clock, box_office: str, *, event: str, tickets: list[str],
+    conn: asyncpg.Connection, checkout: Checkout, box_office: str, *, event: str, tickets: list[str],
     email: str, name: str = "", mode: str = "live", phone: str | None = None,
     access_code: str | None = None,
 ) -> dict[str, Any]:
@@ -124,7 +126,7 @@ async def create_order(
     data = parse(OrderCreate, {"event_id": event_id, "lines": lines,
                                "buyer": {"email": email, "name": name, "phone": phone}})
     # the box office is read with the event, the ticket types and the stock, in one query
-    return plain(await orders.place_order_in(conn, box_office, mode_of(mode), data, clock))
+    return plain(await checkout.place_in(conn, box_office, mode_of(mode), data))
 
 
 async def order_detail(conn: asyncpg.Connection, order: Any) -> dict[str, Any]:
@@ -136,13 +138,13 @@ async def order_detail(conn: asyncpg.Connection, order: Any) -> dict[str, Any]:
 
 
 async def refund_order(
-    conn: asyncpg.Connection, box_office: str, order: str, *, amount: int | None = None,
+    conn: asyncpg.Connection, checkout: Checkout, box_office: str, order: str, *, amount: int | None = None,
     mode: str = "live",
 ) -> dict[str, Any]:
     if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
         raise ValidationFailed.single("amount", "must be an integer amount in minor units")
     scope = await _scope(conn, box_office, mode)
-    row = await orders.refund_order(conn, scope, require_id("order", order), amount)
+    row = await checkout.refund(conn, scope, require_id("order", order), amount)
     return await order_detail(conn, row)
 
 
@@ -150,17 +152,17 @@ async def void_ticket(
     conn: asyncpg.Connection, box_office: str, ticket: str, *, mode: str = "live"
 ) -> dict[str, Any]:
     scope = await _scope(conn, box_office, mode)
-    return plain(await orders.void_ticket(conn, scope, await _ticket_id(conn, scope, ticket)))
+    return plain(await core_tickets.void_ticket(conn, scope, await _ticket_id(conn, scope, ticket)))
 
 
 async def check_in(
-    conn: asyncpg.Connection, clock: Clock, box_office: str, ticket: str, *, nonce: str,
+    conn: asyncpg.Connection, checkout: Checkout, box_office: str, ticket: str, *, nonce: str,
     mode: str = "live",
 ) -> dict[str, Any]:
     if not isinstance(nonce, str) or not 1 <= len(nonce) <= 200:
         raise ValidationFailed.single("nonce", "must be a string of 1 to 200 characters")
     scope = await _scope(conn, box_office, mode)
-    row, new = await orders.check_in(conn, scope, await _ticket_id(conn, scope, ticket), nonce, clock)
+    row, new = await checkout.check_in(conn, scope, await _ticket_id(conn, scope, ticket), nonce)
     return {**plain(row), "new_check_in": new}
 
 
@@ -171,7 +173,7 @@ async def _ticket_id(conn: asyncpg.Connection, scope: Scope, ref: str) -> int:
     if number is not None:
         return number
     try:
-        return (await orders.find_ticket_by_barcode(conn, scope, ref))["id"]
+        return (await core_tickets.find_ticket_by_barcode(conn, scope, ref))["id"]
     except NotFound:
         raise NotFound("issued_ticket", f"No ticket with id or barcode {ref!r}") from None
 

@@ -1,4 +1,4 @@
-"""The running gateway's shared services: database, key store, rate limiter, clock."""
+"""The running gateway's shared services: database, key store, rate limiter, clock, checkout."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from core.checkout import Checkout
 from core.clock import Clock, SystemClock
 from core.db import create_pool, migrate, start_embedded
 from core.keys import KeyStore
+from core.webhooks import Outbox
 from dialects.base import Services
 from gateway import maintenance
 from gateway.config import Settings
 from gateway.ratelimit import RateLimiter
-from gateway.webhook_worker import Worker, install_outbox, payload_renderer
+from gateway.webhook_worker import Worker, payload_renderer
 
 log = logging.getLogger("ticketgate")
 
@@ -24,6 +26,12 @@ log = logging.getLogger("ticketgate")
 def resolve_dsn(settings: Settings) -> str:
     """The configured server, or the embedded one (started or joined) in the data folder."""
     return settings.database_url or start_embedded(settings.data_dir)
+
+
+def build_checkout(settings: Settings, clock: Clock) -> Checkout:
+    """The process's one checkout, whose order changes write webhook events (the gateway's, the
+    CLI's), rendered with the public base URL of the settings."""
+    return Checkout(clock, [Outbox(payload_renderer(settings.public_base_url), clock)])
 
 
 @dataclass
@@ -36,6 +44,7 @@ class Gateway:
     limiter: RateLimiter | None = None
     cursor_secret: str = ""
     worker: Worker | None = None
+    checkout: Checkout | None = None
     _housekeeping: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -53,7 +62,7 @@ class Gateway:
         await self.keys.start()
         if self.settings.rate_limits_enabled:
             self.limiter = RateLimiter(self.settings.rate_limit_storage)
-        install_outbox(self.clock, payload_renderer(self.settings.public_base_url))
+        self.checkout = build_checkout(self.settings, self.clock)
         self._housekeeping = asyncio.get_running_loop().create_task(maintenance.run_forever(self.pool, self.clock))
         if self.settings.webhook_worker:
             self.worker = Worker(self.pool, self.dsn, self.clock)
@@ -73,12 +82,14 @@ class Gateway:
                 await self.pool.close()
 
     def services(self) -> Services:
-        assert self.pool is not None and self.keys is not None, "start() the gateway first"
+        assert self.pool is not None and self.keys is not None and self.checkout is not None, (
+            "start() the gateway first")
         return Services(
             pool=self.pool,
             keys=self.keys,
             limiter=self.limiter,
             clock=self.clock,
+            checkout=self.checkout,
             cursor_secret=self.cursor_secret,
             public_base_url=self.settings.public_base_url.rstrip("/"),
             development=self.settings.development,

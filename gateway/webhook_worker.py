@@ -10,12 +10,12 @@ import asyncio
 import contextlib
 import logging
 import time
+
 import asyncpg
 import httpx
 
-from core import orders
 from core.clock import Clock
-from core.webhooks import CHANNEL, DeliveryEngine, Outbox, Renderer, SendResult
+from core.webhooks import CHANNEL, DeliveryEngine, Renderer, SendResult
 
 log = logging.getLogger("ticketgate.webhooks")
 
@@ -54,11 +54,6 @@ def payload_renderer(public_base_url: str) -> Renderer:
     from dialects.equaticket.queries import WebhookPayloads
 
     return WebhookPayloads(public_base_url)
-
-
-def install_outbox(clock: Clock, render: Renderer) -> None:
-    """Make every order change in this process write webhook events (CLI, admin API, dialects)."""
-    orders.observe(Outbox(render, clock))
 
 
 class Worker:

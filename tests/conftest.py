@@ -3,12 +3,16 @@
 With TEST_DATABASE_URL (CI) the machine's server is used; otherwise the embedded one.
 Tests never truncate: each makes its own box office (``box_office`` fixture), and
 tenant scoping keeps them apart, so they run in parallel safely.
+
+The one set of factories every suite uses (tests/factories.py, as fixtures here):
+``make_box_office``, ``make_key``, ``make_event`` and ``sell`` (an order through the gateway's
+checkout); ``app_with(*names)`` is the app as served with only those dialects mounted.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -17,14 +21,15 @@ import asyncpg
 import httpx
 import pytest
 
-from core import boxoffices, keys
+from core.checkout import Checkout
 from core.clock import OffsetClock
-from core.db import dsn_for_database, init_connection, start_embedded
-from core.models import BoxOfficeCreate, parse
+from core.db import create_database, drop_database, init_connection, start_embedded
+from core.models import Scope
 from dialects import registry
 from gateway.app import build_app
 from gateway.config import load_settings
 from gateway.runtime import Gateway
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,18 +48,8 @@ async def database_dsn() -> AsyncIterator[str]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"tg_test_{worker}_{os.getpid()}"
     server = _server_dsn()
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    yield dsn_for_database(server, name)
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    yield await create_database(server, name)
+    await drop_database(server, name)
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +77,26 @@ def app(gateway: Gateway) -> Any:
     return build_app(gateway)
 
 
+AppFactory = Callable[..., Any]
+
+
+@pytest.fixture(scope="session")
+def app_with(gateway: Gateway) -> AppFactory:
+    """``app_with("ticketsmart")``: the app as served (gateway.app.build_app) over the session's
+    gateway, with every other dialect switched off, so a dialect's tests never depend on
+    another dialect being importable while it is being written."""
+    def build(*names: str) -> Any:
+        unknown = set(names) - set(registry.NAMES)
+        assert not unknown, f"no such dialect: {sorted(unknown)}"
+        dialects = gateway.settings.dialects.model_copy(update={
+            name: gateway.settings.dialect(name).model_copy(update={"enabled": name in names})
+            for name in registry.NAMES})
+        settings = gateway.settings.model_copy(update={"dialects": dialects})
+        return build_app(dataclasses.replace(gateway, settings=settings))
+
+    return build
+
+
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
@@ -91,8 +106,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def conn(gateway: Gateway) -> AsyncIterator[asyncpg.Connection]:
-    assert gateway.pool is not None
-    async with gateway.pool.acquire() as connection:
+    async with factories.pool(gateway).acquire() as connection:
         yield connection
 
 
@@ -105,37 +119,59 @@ async def db(database_dsn: str) -> AsyncIterator[asyncpg.Connection]:
     await connection.close()
 
 
-BoxOfficeFactory = Callable[..., Awaitable[asyncpg.Record]]
+Factory = Callable[..., Awaitable[Any]]
 
 
 @pytest.fixture
-def make_box_office(gateway: Gateway) -> BoxOfficeFactory:
+def make_box_office(gateway: Gateway) -> Factory:
+    """``make_box_office(**fields)``: tests.factories.box_office on the session's database."""
     async def make(**fields: Any) -> asyncpg.Record:
-        data = {"name": "Test Box Office", "slug": f"bo-{uuid.uuid4().hex[:12]}", "plan": "pro",
-                "api_terms_accepted": True, "payments_connected": True, **fields}
-        assert gateway.pool is not None
-        async with gateway.pool.acquire() as c:
-            return await boxoffices.create_box_office(c, parse(BoxOfficeCreate, data))
+        async with factories.pool(gateway).acquire() as c:
+            return await factories.box_office(c, **fields)
 
     return make
 
 
 @pytest.fixture
-async def box_office(make_box_office: BoxOfficeFactory) -> asyncpg.Record:
+async def box_office(make_box_office: Factory) -> asyncpg.Record:
     return await make_box_office()
 
 
-KeyFactory = Callable[..., Awaitable[str]]
+@pytest.fixture
+def make_key(gateway: Gateway) -> Factory:
+    """``make_key(office, dialect, mode="live", scopes=None)``: a new key's secret."""
+    async def make(office: Any, dialect: str, *, mode: str = "live", scopes: list[str] | None = None) -> str:
+        async with factories.pool(gateway).acquire() as c:
+            return await factories.key(c, office, dialect, mode=mode, scopes=scopes)
+
+    return make
 
 
 @pytest.fixture
-def make_key(gateway: Gateway) -> KeyFactory:
-    async def make(office: Any, dialect: str, *, mode: str = "live",
-                   scopes: list[str] | None = None) -> str:
-        assert gateway.pool is not None
-        async with gateway.pool.acquire() as c:
-            _, secret = await keys.create_key(c, office["id"], registry.key_rules(dialect), livemode=mode == "live",
-                                              scopes=scopes)
-        return secret
+def checkout(gateway: Gateway) -> Checkout:
+    """The gateway's checkout: its orders write webhook events, as served."""
+    assert gateway.checkout is not None
+    return gateway.checkout
+
+
+@pytest.fixture
+def make_event(gateway: Gateway) -> Factory:
+    """``make_event(office, livemode=True, **fields)``: tests.factories.event in that mode."""
+    async def make(office: Any, livemode: bool = True, **fields: Any) -> asyncpg.Record:
+        async with factories.pool(gateway).acquire() as c:
+            return await factories.event(c, Scope(office["id"], livemode), **fields)
 
     return make
+
+
+@pytest.fixture
+def sell(gateway: Gateway, checkout: Checkout) -> Factory:
+    """``sell(office, event_id, type_id, quantity=1, livemode=True, **buyer)``: an order placed
+    through the gateway's checkout (rules, stock, webhooks)."""
+    async def sell(office: Any, event_id: int, type_id: int, quantity: int = 1, livemode: bool = True,
+                   **buyer: Any) -> asyncpg.Record:
+        async with factories.pool(gateway).acquire() as c:
+            order = factories.order_input(event_id, type_id, quantity, **buyer)
+            return await checkout.place(c, Scope(office["id"], livemode), order)
+
+    return sell

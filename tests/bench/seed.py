@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from core import keys
-from core.db import dsn_for_database, init_connection, migrate
+from core.db import create_database, dsn_for_database, init_connection, migrate
 from dialects import registry
 
 READ_SLUG = "bench"
@@ -47,12 +47,7 @@ async def ensure_database(server_dsn: str, name: str, sizes: Sizes, log=print) -
     if await _complete(dsn, sizes):
         log(f"seed: reusing {name} (complete seed found)")
         return dsn
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    await create_database(server_dsn, name)
     started = time.monotonic()
     conn = await asyncpg.connect(dsn)
     try:

@@ -13,10 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import asyncpg
 import pytest
 
-from core.db import dsn_for_database, start_embedded
+from core.db import drop_database, dsn_for_database, start_embedded
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDES = ("floor", "gateway")
@@ -32,14 +31,6 @@ def _server() -> str:
     return dsn_for_database(start_embedded(ROOT / ".ticketgate-test"), "postgres")
 
 
-async def _drop(server: str, name: str) -> None:
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 async def test_smoke_run_writes_the_results_json(tmp_path: Path) -> None:
     server = _server()
     name = f"tg_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
@@ -51,7 +42,7 @@ async def test_smoke_run_writes_the_results_json(tmp_path: Path) -> None:
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
         )
     finally:
-        await _drop(server, name)
+        await drop_database(server, name)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(out.read_text())
 

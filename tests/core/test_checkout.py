@@ -8,21 +8,15 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from core import events, orders
-from core.clock import SystemClock
+from core import events
+from core.checkout import BARCODE_ALPHABET, BARCODE_LENGTH, new_barcode
 from core.db import create_pool
 from core.errors import SlugTaken, SoldOut, TicketTypeHasSales, Unprocessable, ValidationFailed
 from core.models import EventCreate, OrderCreate, Scope, TicketTypeCreate, parse
+from core.tickets import void_ticket
+from tests.factories import event_with_type
 
 LATER = datetime(2030, 5, 1, 18, tzinfo=UTC)
-
-
-async def _event(conn: asyncpg.Connection, scope: Scope, **tt: object) -> tuple[int, int]:
-    event = await events.create_event(conn, scope, parse(EventCreate, {
-        "title": "Show", "starts_at": LATER,
-        "ticket_types": [{"name": "GA", "price": 1000, "quantity": 50, **tt}]}))
-    types = await events.ticket_types_for(conn, [event["id"]])
-    return event["id"], types[0]["id"]
 
 
 def _order(event_id: int, type_id: int, qty: int = 1, **line: object) -> OrderCreate:
@@ -30,10 +24,10 @@ def _order(event_id: int, type_id: int, qty: int = 1, **line: object) -> OrderCr
                                "lines": [{"ticket_type_id": type_id, "quantity": qty, **line}]})
 
 
-async def test_order_issues_one_ticket_per_seat_with_unique_barcodes(conn, box_office):
+async def test_order_issues_one_ticket_per_seat_with_unique_barcodes(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
-    order = await orders.place_order(conn, scope, _order(event_id, type_id, 3), SystemClock())
+    event_id, type_id = await event_with_type(conn, scope)
+    order = await checkout.place(conn, scope, _order(event_id, type_id, 3))
     tickets = await conn.fetch("SELECT id, barcode, status, ticket_type_id, first_name, last_name FROM issued_tickets"
                                " WHERE order_id = $1 ORDER BY id", order["id"])
     assert order["tickets"] == [{k: t[k] for k in ("id", "barcode", "status", "ticket_type_id")} for t in tickets]
@@ -52,47 +46,47 @@ async def test_order_issues_one_ticket_per_seat_with_unique_barcodes(conn, box_o
     ({"sale_ends_at": datetime(2001, 1, 1, tzinfo=UTC)}, {}, "not on sale"),
     ({"status": "off_sale"}, {}, "not on sale"),
 ])
-async def test_checkout_rules(conn, box_office, rule, line, message):
+async def test_checkout_rules(conn, box_office, rule, line, message, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, **rule)
+    event_id, type_id = await event_with_type(conn, scope, **rule)
     quantity = line.pop("quantity", 1)
     with pytest.raises(Unprocessable, match=message):
-        await orders.place_order(conn, scope, _order(event_id, type_id, quantity, **line), SystemClock())
+        await checkout.place(conn, scope, _order(event_id, type_id, quantity, **line))
     assert await conn.fetchval("SELECT count(*) FROM orders WHERE event_id = $1", event_id) == 0
 
 
-async def test_access_code_unlocks_hidden_type(conn, box_office):
+async def test_access_code_unlocks_hidden_type(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, hidden=True, access_code="VIP")
-    order = await orders.place_order(conn, scope, _order(event_id, type_id, access_code="VIP"), SystemClock())
+    event_id, type_id = await event_with_type(conn, scope, hidden=True, access_code="VIP")
+    order = await checkout.place(conn, scope, _order(event_id, type_id, access_code="VIP"))
     assert order["status"] == "completed"
 
 
-async def test_other_box_office_cannot_order(conn, box_office, make_box_office):
+async def test_other_box_office_cannot_order(conn, box_office, make_box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
+    event_id, type_id = await event_with_type(conn, scope)
     other = await make_box_office()
     with pytest.raises(Exception, match="Event not found"):
-        await orders.place_order(conn, Scope(other["id"], True), _order(event_id, type_id), SystemClock())
+        await checkout.place(conn, Scope(other["id"], True), _order(event_id, type_id))
     with pytest.raises(Exception, match="Event not found"):  # test mode is another copy
-        await orders.place_order(conn, Scope(box_office["id"], False), _order(event_id, type_id), SystemClock())
+        await checkout.place(conn, Scope(box_office["id"], False), _order(event_id, type_id))
 
 
-async def test_sold_out_is_clear_and_writes_nothing(conn, box_office):
+async def test_sold_out_is_clear_and_writes_nothing(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, quantity=2)
-    await orders.place_order(conn, scope, _order(event_id, type_id, 2), SystemClock())
+    event_id, type_id = await event_with_type(conn, scope, quantity=2)
+    await checkout.place(conn, scope, _order(event_id, type_id, 2))
     with pytest.raises(SoldOut, match="sold out"):
-        await orders.place_order(conn, scope, _order(event_id, type_id, 1), SystemClock())
+        await checkout.place(conn, scope, _order(event_id, type_id, 1))
     assert await conn.fetchval("SELECT count(*) FROM orders WHERE event_id = $1", event_id) == 1
 
 
 @pytest.mark.parametrize("watched", [False, True], ids=["at-once", "in-a-transaction"])
-async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, box_office, watched):
+async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, box_office, watched, checkout):
     # nobody watching: each checkout is one statement; a webhook subscription: the transactional
     # shape that writes the outbox and detects the sold-out event before COMMIT
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, quantity=50)
+    event_id, type_id = await event_with_type(conn, scope, quantity=50)
     if watched:  # (its deliveries are removed below: no test's delivery engine may try them)
         await conn.execute(
             "INSERT INTO webhook_subscriptions (box_office_id, livemode, url, event_types, secret)"
@@ -104,7 +98,7 @@ async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, bo
     async def buy() -> str:
         async with pool.acquire() as c:
             try:
-                await orders.place_order(c, scope, _order(event_id, type_id), SystemClock())
+                await checkout.place(c, scope, _order(event_id, type_id))
                 return "ok"
             except SoldOut:
                 return "sold_out"
@@ -126,7 +120,7 @@ async def test_no_oversell_under_200_concurrent_checkouts(database_dsn, conn, bo
     assert [(k["type"], k["n"]) for k in kinds] == ([("event.sold_out", 1), ("order.placed", 50)] if watched else [])
 
 
-async def test_an_order_of_several_types_takes_all_or_nothing(conn, box_office):
+async def test_an_order_of_several_types_takes_all_or_nothing(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
     event = await events.create_event(conn, scope, parse(EventCreate, {
         "title": "Two rooms", "starts_at": LATER,
@@ -138,57 +132,57 @@ async def test_an_order_of_several_types_takes_all_or_nothing(conn, box_office):
         return parse(OrderCreate, {"event_id": event["id"], "buyer": {"email": "b@example.com"}, "lines": [
             {"ticket_type_id": loft, "quantity": loft_seats}, {"ticket_type_id": hall, "quantity": hall_seats}]})
 
-    placed = await orders.place_order(conn, scope, order(2, 1), SystemClock())
+    placed = await checkout.place(conn, scope, order(2, 1))
     assert (placed["subtotal"], placed["total"]) == (2500, 2500)
     assert sorted(t["ticket_type_id"] for t in placed["tickets"]) == [hall, hall, loft]
     items = await conn.fetch("SELECT ticket_type_id, quantity, total FROM order_line_items WHERE order_id = $1"
                              " ORDER BY ticket_type_id", placed["id"])
     assert [tuple(i) for i in items] == [(hall, 2, 2000), (loft, 1, 500)]
     with pytest.raises(SoldOut, match="Loft"):
-        await orders.place_order(conn, scope, order(1, 1), SystemClock())  # the hall seat is not kept
+        await checkout.place(conn, scope, order(1, 1))  # the hall seat is not kept
     sold = await conn.fetch("SELECT sold FROM ticket_types WHERE id = ANY($1::bigint[]) ORDER BY id", [hall, loft])
     assert [r["sold"] for r in sold] == [2, 1]
     assert await conn.fetchval("SELECT count(*) FROM orders WHERE event_id = $1", event["id"]) == 1
 
 
-async def test_refund_partial_then_full_returns_stock(conn, box_office):
+async def test_refund_partial_then_full_returns_stock(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope, quantity=5)
-    order = await orders.place_order(conn, scope, _order(event_id, type_id, 2), SystemClock())
-    partial = await orders.refund_order(conn, scope, order["id"], 500)
+    event_id, type_id = await event_with_type(conn, scope, quantity=5)
+    order = await checkout.place(conn, scope, _order(event_id, type_id, 2))
+    partial = await checkout.refund(conn, scope, order["id"], 500)
     assert partial["refund_amount"] == 500 and partial["status"] == "completed"
     with pytest.raises(ValidationFailed):
-        await orders.refund_order(conn, scope, order["id"], 5000)
-    full = await orders.refund_order(conn, scope, order["id"])
+        await checkout.refund(conn, scope, order["id"], 5000)
+    full = await checkout.refund(conn, scope, order["id"])
     assert full["refund_amount"] == 2000 and full["status"] == "refunded"
     statuses = await conn.fetch("SELECT status FROM issued_tickets WHERE order_id = $1", order["id"])
     assert {s["status"] for s in statuses} == {"void"}
     assert await conn.fetchval("SELECT sold FROM ticket_types WHERE id = $1", type_id) == 0
 
 
-async def test_void_and_check_in_once_per_nonce(conn, box_office):
+async def test_void_and_check_in_once_per_nonce(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
-    order = await orders.place_order(conn, scope, _order(event_id, type_id, 2), SystemClock())
+    event_id, type_id = await event_with_type(conn, scope)
+    order = await checkout.place(conn, scope, _order(event_id, type_id, 2))
     first, second = await conn.fetch("SELECT id FROM issued_tickets WHERE order_id = $1 ORDER BY id",
                                       order["id"])
-    _, new = await orders.check_in(conn, scope, first["id"], "scan-1", SystemClock())
-    _, again = await orders.check_in(conn, scope, first["id"], "scan-1", SystemClock())
+    _, new = await checkout.check_in(conn, scope, first["id"], "scan-1")
+    _, again = await checkout.check_in(conn, scope, first["id"], "scan-1")
     assert (new, again) == (True, False)
     assert await conn.fetchval("SELECT count(*) FROM check_ins WHERE ticket_id = $1", first["id"]) == 1
-    voided = await orders.void_ticket(conn, scope, second["id"])
+    voided = await void_ticket(conn, scope, second["id"])
     assert voided["status"] == "void" and voided["voided_at"] is not None
     assert await conn.fetchval("SELECT sold FROM ticket_types WHERE id = $1", type_id) == 1
     with pytest.raises(Exception, match="void"):
-        await orders.check_in(conn, scope, second["id"], "scan-2", SystemClock())
+        await checkout.check_in(conn, scope, second["id"], "scan-2")
 
 
-async def test_ticket_type_with_sales_cannot_be_removed(conn, box_office):
+async def test_ticket_type_with_sales_cannot_be_removed(conn, box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
+    event_id, type_id = await event_with_type(conn, scope)
     spare = await events.add_ticket_type(conn, scope, event_id, parse(TicketTypeCreate, {
         "name": "Spare", "quantity": 5}))
-    await orders.place_order(conn, scope, _order(event_id, type_id), SystemClock())
+    await checkout.place(conn, scope, _order(event_id, type_id))
     with pytest.raises(TicketTypeHasSales):
         await events.remove_ticket_type(conn, scope, type_id)
     await events.remove_ticket_type(conn, scope, spare["id"])
@@ -220,22 +214,22 @@ def test_event_input_is_validated(bad):
         parse(EventCreate, bad)
 
 
-async def test_moving_time_controls_sale_window(conn, box_office, clock):
+async def test_moving_time_controls_sale_window(conn, box_office, clock, checkout):
     scope = Scope(box_office["id"], True)
     opens = datetime.now(UTC) + timedelta(days=1)
-    event_id, type_id = await _event(conn, scope, sale_starts_at=opens)
+    event_id, type_id = await event_with_type(conn, scope, sale_starts_at=opens)
     with pytest.raises(Unprocessable):
-        await orders.place_order(conn, scope, _order(event_id, type_id), clock)
+        await checkout.place(conn, scope, _order(event_id, type_id))
     clock.advance(days=2)
-    assert (await orders.place_order(conn, scope, _order(event_id, type_id), clock))["status"] == "completed"
+    assert (await checkout.place(conn, scope, _order(event_id, type_id)))["status"] == "completed"
 
 
-async def test_listing_by_exact_created_second(conn, box_office):
+async def test_listing_by_exact_created_second(conn, box_office, checkout):
     from core.listing import KEY_ID, OrderFilters, PageQuery, TimeRange, list_orders, raw_columns
 
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
-    order = await orders.place_order(conn, scope, _order(event_id, type_id), SystemClock())
+    event_id, type_id = await event_with_type(conn, scope)
+    order = await checkout.place(conn, scope, _order(event_id, type_id))
     second = order["created_at"].replace(microsecond=0)
     columns = raw_columns("o")
     hit = await list_orders(conn, columns, scope, OrderFilters(created=TimeRange(eq=second)), PageQuery(10))
@@ -264,10 +258,10 @@ async def test_a_title_used_more_than_twenty_times_still_gets_the_next_free_slug
 
 
 def test_barcodes_use_the_whole_alphabet_and_never_repeat_in_practice():
-    barcodes = [orders.new_barcode() for _ in range(5000)]
+    barcodes = [new_barcode() for _ in range(5000)]
     assert len(set(barcodes)) == 5000
-    assert all(len(b) == orders.BARCODE_LENGTH and set(b) <= set(orders.BARCODE_ALPHABET) for b in barcodes)
-    assert set("".join(barcodes)) == set(orders.BARCODE_ALPHABET)
+    assert all(len(b) == BARCODE_LENGTH and set(b) <= set(BARCODE_ALPHABET) for b in barcodes)
+    assert set("".join(barcodes)) == set(BARCODE_ALPHABET)
 
 
 async def test_checkout_rows_reference_no_shared_parent_but_the_event(conn):
@@ -284,11 +278,11 @@ async def test_checkout_rows_reference_no_shared_parent_but_the_event(conn):
                        ("issued_tickets", "ticket_types")}
 
 
-async def test_a_ticket_stays_in_its_orders_event_and_box_office(conn, box_office, make_box_office):
+async def test_a_ticket_stays_in_its_orders_event_and_box_office(conn, box_office, make_box_office, checkout):
     scope = Scope(box_office["id"], True)
-    event_id, type_id = await _event(conn, scope)
-    other_event, _ = await _event(conn, scope)
-    order = await orders.place_order(conn, scope, _order(event_id, type_id), SystemClock())
+    event_id, type_id = await event_with_type(conn, scope)
+    other_event, _ = await event_with_type(conn, scope)
+    order = await checkout.place(conn, scope, _order(event_id, type_id))
     with pytest.raises(asyncpg.ForeignKeyViolationError):
         await conn.execute("UPDATE issued_tickets SET event_id = $1 WHERE order_id = $2", other_event, order["id"])
     stranger = await make_box_office()
@@ -299,11 +293,11 @@ async def test_a_ticket_stays_in_its_orders_event_and_box_office(conn, box_offic
     assert await conn.fetchval("SELECT event_id FROM issued_tickets WHERE order_id = $1", order["id"]) == other_event
 
 
-async def test_deleting_a_box_office_removes_its_orders_and_tickets(conn, make_box_office):
+async def test_deleting_a_box_office_removes_its_orders_and_tickets(conn, make_box_office, checkout):
     office = await make_box_office()
     scope = Scope(office["id"], True)
-    event_id, type_id = await _event(conn, scope)
-    order = await orders.place_order(conn, scope, _order(event_id, type_id, 2), SystemClock())
+    event_id, type_id = await event_with_type(conn, scope)
+    order = await checkout.place(conn, scope, _order(event_id, type_id, 2))
     await conn.execute("DELETE FROM box_offices WHERE id = $1", office["id"])
     assert await conn.fetchval("SELECT count(*) FROM orders WHERE id = $1", order["id"]) == 0
     assert await conn.fetchval("SELECT count(*) FROM issued_tickets WHERE order_id = $1", order["id"]) == 0
@@ -369,7 +363,7 @@ async def test_one_events_ticket_types_are_those_of_the_many_events_read(conn, b
             {"name": "Late", "price": 500, "quantity": 5, "sort_order": 2},
             {"name": "Early", "price": 500, "quantity": 5, "sort_order": 1},
             {"name": "Also early", "price": 500, "quantity": 5, "sort_order": 1}]}))
-    second, _ = await _event(conn, scope)
+    second, _ = await event_with_type(conn, scope)
     statements: list[str] = []
 
     def log(record: asyncpg.connection.LoggedQuery) -> None:

@@ -2,26 +2,25 @@
 together by the next one, each with its own order and its own answer.
 
 A connection holding the ticket type's row lock stands in for a slow statement: the first
-buyer's statement waits on it, and the buyers who arrive meanwhile queue in the process.
+buyer's statement waits on it, and the buyers who arrive meanwhile queue in the process. The
+tests watch the queue through the group commit's public ``writing`` / ``queued``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
 
-from core import events, orders
+from core.checkout import Checkout, GroupCommit
 from core.clock import SystemClock
 from core.db import create_pool
 from core.errors import SoldOut
-from core.models import EventCreate, OrderCreate, Scope, parse
-
-LATER = datetime(2030, 5, 1, 18, tzinfo=UTC)
+from core.models import OrderCreate, Scope, parse
+from tests.factories import event_with_type
 
 
 @pytest.fixture
@@ -29,14 +28,6 @@ async def pool(database_dsn: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_dsn, min_size=6, max_size=6)
     yield pool
     await pool.close()
-
-
-async def _ticket_type(conn: asyncpg.Connection, scope: Scope, quantity: int) -> tuple[int, int]:
-    event = await events.create_event(conn, scope, parse(EventCreate, {
-        "title": "Batch", "starts_at": LATER,
-        "ticket_types": [{"name": "GA", "price": 1000, "booking_fee": 50, "quantity": quantity,
-                          "max_per_order": 10}]}))
-    return event["id"], (await events.ticket_types_for(conn, [event["id"]]))[0]["id"]
 
 
 async def _until(ready: Callable[[], bool]) -> None:
@@ -51,6 +42,11 @@ class Sale:
     def __init__(self, pool: asyncpg.Pool, scope: Scope, event_id: int, type_id: int) -> None:
         self.pool, self.scope, self.event_id, self.type_id = pool, scope, event_id, type_id
         self.locker: Any = None
+        self.checkout = Checkout(SystemClock())  # nobody watching: every order is written at once
+
+    @property
+    def batches(self) -> GroupCommit:
+        return self.checkout.batches
 
     async def lock(self) -> None:
         self.locker = await self.pool.acquire()
@@ -63,34 +59,34 @@ class Sale:
         self.locker = None
 
     def queued(self) -> int:
-        return len(orders._queued.get(self.type_id, ()))
+        return self.batches.queued(self.type_id)
 
     async def buy(self, email: str, quantity: int = 1) -> Any:
         data = parse(OrderCreate, {"event_id": self.event_id, "buyer": {"email": email, "name": f"Ann {email[0]}"},
                                    "lines": [{"ticket_type_id": self.type_id, "quantity": quantity}]})
         async with asyncio.timeout(10), self.pool.acquire() as c:  # a lost turn fails, never hangs
-            return await orders.place_order(c, self.scope, data, SystemClock())
+            return await self.checkout.place(c, self.scope, data)
 
     async def start(self, email: str, quantity: int = 1) -> asyncio.Task[Any]:
         """A buyer whose request is in flight: the first writes (and waits on the lock), the rest queue."""
-        writing = self.type_id in orders._queued
+        writing = self.batches.writing(self.type_id)
         queued = self.queued()
         task = asyncio.create_task(self.buy(email, quantity))
-        await _until(lambda: self.queued() == queued + 1 if writing else self.type_id in orders._queued)
+        await _until(lambda: self.queued() == queued + 1 if writing else self.batches.writing(self.type_id))
         return task
 
 
 @pytest.fixture
 async def sale(conn: asyncpg.Connection, box_office: Any, pool: asyncpg.Pool) -> AsyncIterator[Sale]:
     scope = Scope(box_office["id"], True)
-    sale = Sale(pool, scope, *await _ticket_type(conn, scope, quantity=5))
+    sale = Sale(pool, scope, *await event_with_type(conn, scope, booking_fee=50, quantity=5, max_per_order=10))
     await sale.lock()
     try:
         yield sale
     finally:
         if sale.locker is not None:  # a test that failed before releasing it
             await sale.release()
-    assert sale.type_id not in orders._queued  # nothing left behind in the process
+    assert not sale.batches.writing(sale.type_id)  # nothing left behind in the process
 
 
 async def _written(conn: asyncpg.Connection, type_id: int) -> list[asyncpg.Record]:
@@ -156,17 +152,25 @@ async def test_a_buyer_who_leaves_the_queue_is_not_written(conn, sale):
     assert await conn.fetchval("SELECT sold FROM ticket_types WHERE id = $1", sale.type_id) == 3
 
 
-async def test_a_buyer_cancelled_as_its_turn_comes_hands_the_turn_on(conn, sale, monkeypatch):
+class CancelTheNextWriter(GroupCommit):
+    """Cancels ``victim`` as the turn is handed on the first time: its turn has come (its future
+    is set), but its request is gone before it runs."""
+
+    victim: asyncio.Task[Any] | None = None
+
+    def hand_on(self, type_id: int) -> None:
+        super().hand_on(type_id)
+        if self.victim is not None:
+            victim, self.victim = self.victim, None
+            victim.cancel()
+
+
+async def test_a_buyer_cancelled_as_its_turn_comes_hands_the_turn_on(conn, sale):
+    batches = CancelTheNextWriter()
+    sale.checkout = Checkout(SystemClock(), batches=batches)
     first = await sale.start("a@example.com")
     b, c = [await sale.start(email) for email in ("b@example.com", "c@example.com")]
-    hand_on = orders._hand_on
-
-    def cancel_the_next_writer(type_id: int) -> None:
-        hand_on(type_id)
-        monkeypatch.setattr(orders, "_hand_on", hand_on)
-        b.cancel()  # b's turn has come (its future is set), but its request is gone before it runs
-
-    monkeypatch.setattr(orders, "_hand_on", cancel_the_next_writer)
+    batches.victim = b
     await sale.release()
     await first
     assert (await c)["buyer_email"] == "c@example.com"
@@ -183,7 +187,7 @@ async def test_an_order_in_the_callers_transaction_is_never_batched(conn, sale):
     async with sale.pool.acquire() as own:
         transaction = own.transaction()
         await transaction.start()
-        inside = asyncio.create_task(orders.place_order(own, sale.scope, data, SystemClock()))
+        inside = asyncio.create_task(sale.checkout.place(own, sale.scope, data))
         await asyncio.sleep(0.05)
         assert sale.queued() == 1  # not queued: it waits on the row lock in its own statement
         await sale.release()

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from core import orders
+from core.checkout import Checkout
 from core.ids import parse_id
 from core.models import OrderCreate, Scope, parse
 
@@ -45,7 +45,7 @@ async def seed_order(
     livemode: bool,
     event_id: str,
     type_id: str,
-    clock: Any,
+    checkout: Checkout,
     quantity: int = 1,
     email: str = "jane@example.com",
 ) -> Any:
@@ -57,7 +57,7 @@ async def seed_order(
             "lines": [{"ticket_type_id": parse_id("ticket_type", type_id), "quantity": quantity}],
         },
     )
-    return await orders.place_order(conn, Scope(office["id"], livemode), data, clock)
+    return await checkout.place(conn, Scope(office["id"], livemode), data)
 
 
 async def event_with_type(client: httpx.AsyncClient, key: str, **type_fields: Any) -> tuple[str, str]:

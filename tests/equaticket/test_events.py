@@ -73,7 +73,7 @@ async def test_event_with_nested_ticket_types(client, live_key):
     ]
 
 
-async def test_ticket_type_crud(client, live_key, box_office, conn, clock):
+async def test_ticket_type_crud(client, live_key, box_office, conn, clock, checkout):
     event = await create_event(client, live_key)
     created = await create_type(client, live_key, event["id"])
     assert created == {
@@ -111,7 +111,7 @@ async def test_ticket_type_crud(client, live_key, box_office, conn, clock):
     deleted = await client.delete(f"{path}/{spare['id']}", headers=bearer(live_key))
     assert deleted.status_code == 200
     assert deleted.json() == {"id": spare["id"], "object": "ticket_type", "livemode": True, "deleted": True}
-    await seed_order(conn, box_office, True, event["id"], created["id"], clock)
+    await seed_order(conn, box_office, True, event["id"], created["id"], checkout)
     refused = await client.delete(f"{path}/{created['id']}", headers=bearer(live_key))
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "conflict"

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from core import orders
 from core.ids import parse_id
 from core.models import Scope
 from tests.equaticket.helpers import API, bearer, event_with_type, seed_order
 
 
-async def test_order_golden_and_filters(client, live_key, box_office, conn, clock):
+async def test_order_golden_and_filters(client, live_key, box_office, conn, clock, checkout):
     event_id, type_id = await event_with_type(client, live_key)
-    order = await seed_order(conn, box_office, True, event_id, type_id, clock, quantity=2)
-    other = await seed_order(conn, box_office, True, event_id, type_id, clock, email="bob@example.com")
-    await orders.refund_order(conn, Scope(box_office["id"], True), other["id"])
+    order = await seed_order(conn, box_office, True, event_id, type_id, checkout, quantity=2)
+    other = await seed_order(conn, box_office, True, event_id, type_id, checkout, email="bob@example.com")
+    await checkout.refund(conn, Scope(box_office["id"], True), other["id"])
     response = await client.get(f"{API}/orders/ord_{order['id']}", headers=bearer(live_key))
     body = response.json()
     assert response.status_code == 200
@@ -84,11 +83,11 @@ async def test_bad_order_query_params(client, live_key, query, param):
     assert (response.json()["error"]["code"], response.json()["error"]["param"]) == ("validation_error", param)
 
 
-async def test_attendees_golden_and_checked_in_filter(client, live_key, box_office, conn, clock):
+async def test_attendees_golden_and_checked_in_filter(client, live_key, box_office, conn, clock, checkout):
     event_id, type_id = await event_with_type(client, live_key)
-    order = await seed_order(conn, box_office, True, event_id, type_id, clock, quantity=2)
+    order = await seed_order(conn, box_office, True, event_id, type_id, checkout, quantity=2)
     tickets = await conn.fetch("SELECT id FROM issued_tickets WHERE order_id = $1 ORDER BY id", order["id"])
-    await orders.check_in(conn, Scope(box_office["id"], True), tickets[0]["id"], "n1", clock)
+    await checkout.check_in(conn, Scope(box_office["id"], True), tickets[0]["id"], "n1")
     listed = await client.get(f"{API}/events/{event_id}/attendees?checked_in=true", headers=bearer(live_key))
     data = listed.json()["data"]
     assert [a["id"] for a in data] == [f"att_{tickets[0]['id']}"]
@@ -119,10 +118,10 @@ async def test_attendees_golden_and_checked_in_filter(client, live_key, box_offi
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "checked_in"
 
 
-async def test_cursor_pagination_walks_every_row_once(client, live_key, box_office, conn, clock):
+async def test_cursor_pagination_walks_every_row_once(client, live_key, box_office, conn, clock, checkout):
     event_id, type_id = await event_with_type(client, live_key)
     for _ in range(5):
-        await seed_order(conn, box_office, True, event_id, type_id, clock)
+        await seed_order(conn, box_office, True, event_id, type_id, checkout)
     seen, cursor = [], None
     while True:
         query = f"?limit=2&cursor={cursor}" if cursor else "?limit=2"
@@ -137,11 +136,11 @@ async def test_cursor_pagination_walks_every_row_once(client, live_key, box_offi
     assert seen == sorted(seen, key=lambda i: -int(i.removeprefix("ord_")))
 
 
-async def test_test_and_live_data_are_isolated(client, live_key, test_key, box_office, conn, clock):
+async def test_test_and_live_data_are_isolated(client, live_key, test_key, box_office, conn, clock, checkout):
     live_event, live_type = await event_with_type(client, live_key)
     test_event, test_type = await event_with_type(client, test_key)
-    live_order = await seed_order(conn, box_office, True, live_event, live_type, clock)
-    test_order = await seed_order(conn, box_office, False, test_event, test_type, clock)
+    live_order = await seed_order(conn, box_office, True, live_event, live_type, checkout)
+    test_order = await seed_order(conn, box_office, False, test_event, test_type, checkout)
     for key, mine, theirs, livemode in (
         (live_key, (live_event, live_order), (test_event, test_order), True),
         (test_key, (test_event, test_order), (live_event, live_order), False),
@@ -177,9 +176,10 @@ async def test_test_and_live_data_are_isolated(client, live_key, test_key, box_o
     assert parse_id("order", attendees[0]["order_id"]) == test_order["id"]
 
 
-async def test_other_box_office_sees_nothing(client, live_key, box_office, make_box_office, make_key, conn, clock):
+async def test_other_box_office_sees_nothing(client, live_key, box_office, make_box_office, make_key, conn,
+                                             checkout):
     event_id, type_id = await event_with_type(client, live_key)
-    order = await seed_order(conn, box_office, True, event_id, type_id, clock)
+    order = await seed_order(conn, box_office, True, event_id, type_id, checkout)
     other_key = await make_key(await make_box_office(), "equaticket")
     assert (await client.get(f"{API}/events/{event_id}", headers=bearer(other_key))).status_code == 404
     assert (await client.get(f"{API}/orders/ord_{order['id']}", headers=bearer(other_key))).status_code == 404

@@ -65,11 +65,11 @@ async def test_public_listing_errors(client):
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
 
 
-async def test_reset_deletes_only_test_data(client, live_key, test_key, box_office, conn, clock):
+async def test_reset_deletes_only_test_data(client, live_key, test_key, box_office, conn, clock, checkout):
     live_event, live_type = await event_with_type(client, live_key)
     test_event, test_type = await event_with_type(client, test_key)
-    await seed_order(conn, box_office, True, live_event, live_type, clock)
-    await seed_order(conn, box_office, False, test_event, test_type, clock, quantity=2)
+    await seed_order(conn, box_office, True, live_event, live_type, checkout)
+    await seed_order(conn, box_office, False, test_event, test_type, checkout, quantity=2)
     sub = {"url": "https://h.example.com/x", "event_types": ["order.placed"]}
     await client.post(f"{API}/webhooks/subscriptions", json=sub, headers=bearer(test_key))
     await client.post(f"{API}/webhooks/subscriptions", json=sub, headers=bearer(live_key))
@@ -106,10 +106,10 @@ async def test_reset_needs_events_write(client, box_office, make_key):
     assert (await client.post(RESET)).status_code == 401
 
 
-async def test_webhook_object_matches_get(client, live_key, box_office, conn, clock, gateway):
+async def test_webhook_object_matches_get(client, live_key, box_office, conn, clock, gateway, checkout):
     webhook_object = WebhookPayloads(gateway.settings.public_base_url)
     event_id, type_id = await event_with_type(client, live_key)
-    order = await seed_order(conn, box_office, True, event_id, type_id, clock)
+    order = await seed_order(conn, box_office, True, event_id, type_id, checkout)
     scope = Scope(box_office["id"], True)
     ticket_id = await conn.fetchval("SELECT id FROM issued_tickets WHERE order_id = $1", order["id"])
     got_order = (await client.get(f"{API}/orders/ord_{order['id']}", headers=bearer(live_key))).json()
@@ -134,9 +134,9 @@ def _check(spec: dict, schema_name: str, instance: object) -> None:
 
 
 @pytest.fixture
-async def world(client, live_key, box_office, conn, clock) -> dict:
+async def world(client, live_key, box_office, conn, clock, checkout) -> dict:
     event_id, type_id = await event_with_type(client, live_key)
-    order = await seed_order(conn, box_office, True, event_id, type_id, clock)
+    order = await seed_order(conn, box_office, True, event_id, type_id, checkout)
     await client.post(f"{API}/events/{event_id}/publish", headers=bearer(live_key))
     sub = await client.post(
         f"{API}/webhooks/subscriptions",

@@ -27,9 +27,10 @@ def _exactly(table: WireObject, served: dict) -> None:
     assert check(table, served) == [], served
 
 
-async def test_served_objects_have_exactly_the_declared_fields(client, live_key, box_office, conn, clock):
+async def test_served_objects_have_exactly_the_declared_fields(client, live_key, box_office, conn,
+                                                                       checkout):
     event_id, type_id = await event_with_type(client, live_key)
-    await seed_order(conn, box_office, True, event_id, type_id, clock)
+    await seed_order(conn, box_office, True, event_id, type_id, checkout)
     assert (await client.post(f"{API}/events/{event_id}/publish", headers=bearer(live_key))).status_code == 200
     get = lambda path: client.get(f"{API}{path}", headers=bearer(live_key))  # noqa: E731
     event = (await get(f"/events/{event_id}")).json()
@@ -44,7 +45,8 @@ async def test_served_objects_have_exactly_the_declared_fields(client, live_key,
     _exactly(ser.PUBLIC_TICKET_TYPE, public["ticket_types"][0])
 
 
-async def test_served_webhook_objects_have_exactly_the_declared_fields(client, live_key, box_office, conn, clock):
+async def test_served_webhook_objects_have_exactly_the_declared_fields(client, live_key, box_office, conn,
+                                                                       checkout):
     created = await client.post(f"{API}/webhooks/subscriptions", headers=bearer(live_key),
                                 json={"url": "https://h.example.com/x", "event_types": ["order.placed"]})
     _exactly(ser.WEBHOOK_SUBSCRIPTION_CREATED, created.json())
@@ -52,7 +54,7 @@ async def test_served_webhook_objects_have_exactly_the_declared_fields(client, l
     _exactly(ser.WEBHOOK_SUBSCRIPTION, (await client.get(f"{API}/webhooks/subscriptions/{sub}",
                                                          headers=bearer(live_key))).json())
     event_id, type_id = await event_with_type(client, live_key)
-    await seed_order(conn, box_office, True, event_id, type_id, clock)
+    await seed_order(conn, box_office, True, event_id, type_id, checkout)
     await conn.execute("INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, duration_ms, error)"
                        " SELECT id, now(), 500, 3, 'HTTP 500' FROM webhook_deliveries WHERE subscription_id = $1",
                        parse_id("webhook_subscription", sub))

@@ -10,7 +10,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from core.models import Scope
 from gateway.admin import admin_app
+from tests.factories import event_with_type
 
 AUTH = {"authorization": "Bearer test-admin-token"}
 
@@ -32,14 +34,8 @@ async def _office(admin: httpx.AsyncClient, **extra: object) -> str:
 
 
 async def _event(conn, slug: str) -> tuple[int, int]:
-    from core import events
-    from core.models import EventCreate, Scope, parse
-
     office = await conn.fetchval("SELECT id FROM box_offices WHERE slug = $1", slug)
-    event = await events.create_event(conn, Scope(office, True), parse(EventCreate, {
-        "title": "Gig", "starts_at": "2031-01-01T20:00:00Z",
-        "ticket_types": [{"name": "GA", "price": 1500, "quantity": 3}]}))
-    return event["id"], (await events.ticket_types_for(conn, [event["id"]]))[0]["id"]
+    return await event_with_type(conn, Scope(office, True), title="Gig", price=1500, quantity=3)
 
 
 async def test_admin_requires_the_token(admin):

@@ -12,15 +12,16 @@ import asyncpg
 import httpx
 import pytest
 
-from core import boxoffices, events, keys, orders
+from core import events
+from core.checkout import Checkout
 from core.clock import SystemClock
-from core.db import dsn_for_database
-from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
-from dialects import registry
+from core.db import create_database, drop_database
+from core.models import EventCreate, OrderCreate, Scope, parse
 from gateway.app import build_app
 from gateway.config import load_settings
 from gateway.migration.clients import http_client
 from gateway.runtime import Gateway
+from tests import factories
 
 PREFIX = {"ticketsmart": "/ticketsmart", "tickettailor": "/tickettailor", "equaticket": "/equaticket"}
 START = datetime(2031, 6, 1, 19, tzinfo=UTC)
@@ -40,12 +41,12 @@ async def seed_office(conn: asyncpg.Connection, office: Any, n_events: int = 3, 
         types = await events.ticket_types_for(conn, [event["id"]])
         made["events"].append(event["id"])
         for j in range(orders_per_event):
-            order = await orders.place_order(conn, scope, parse(OrderCreate, {
+            order = await Checkout(SystemClock()).place(conn, scope, parse(OrderCreate, {
                 "event_id": event["id"],
                 "buyer": {"email": f"buyer{i}{j}@mail.test", "name": f"Buyer{i} Person{j}", "phone": "+44 7700 900123",
                           "address": {"address_1": "1 Private Road", "postal_code": "AB1 2CD"}},
                 "lines": [{"ticket_type_id": types[0]["id"], "quantity": 2},
-                          {"ticket_type_id": types[1]["id"], "quantity": 1}]}), SystemClock())
+                          {"ticket_type_id": types[1]["id"], "quantity": 1}]}))
             made["orders"].append(order["id"])
     return made
 
@@ -79,23 +80,13 @@ async def target_gateway(database_dsn: str, clock) -> AsyncIterator[Gateway]:
     database it came from would collide; a real migration targets another installation.
     """
     name = f"tg_target_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
-    admin = await asyncpg.connect(database_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    settings = load_settings(environ={}, database_url=dsn_for_database(database_dsn, name), development=True,
+    settings = load_settings(environ={}, database_url=await create_database(database_dsn, name), development=True,
                              pool_max_size=10, webhook_worker=False, rate_limits_enabled=False)
     gw = Gateway(settings, clock=clock)
     await gw.start()
     yield gw
     await gw.stop()
-    admin = await asyncpg.connect(database_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(database_dsn, name)
 
 
 @pytest.fixture(scope="session")
@@ -105,18 +96,15 @@ def target_app(target_gateway: Gateway) -> Any:
 
 @pytest.fixture
 async def target_conn(target_gateway: Gateway) -> AsyncIterator[asyncpg.Connection]:
-    assert target_gateway.pool is not None
-    async with target_gateway.pool.acquire() as connection:
+    async with factories.pool(target_gateway).acquire() as connection:
         yield connection
 
 
 @pytest.fixture
 async def target_office(target_conn) -> Any:
-    return await boxoffices.create_box_office(target_conn, parse(BoxOfficeCreate, {
-        "name": "Migrated", "slug": f"mig-{uuid.uuid4().hex[:12]}", "plan": "pro", "currency": "GBP",
-        "api_terms_accepted": True, "payments_connected": True}))
+    return await factories.box_office(target_conn, name="Migrated", slug=f"mig-{uuid.uuid4().hex[:12]}",
+                                      currency="GBP")
 
 
 async def target_key(conn: asyncpg.Connection, office: Any, dialect: str) -> str:
-    _, secret = await keys.create_key(conn, office["id"], registry.key_rules(dialect), livemode=True)
-    return secret
+    return await factories.key(conn, office, dialect)

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from core import events
+from core.checkout import Checkout
 from core.models import EventCreate, OrderCreate, Scope, parse
-from core.orders import place_order
 from gateway.app import build_app
 from gateway.config import Dialects, EquaticketSettings, TicketTailorSettings
 from gateway.runtime import Gateway
@@ -57,6 +57,6 @@ def sell(conn: Any, clock: Any) -> Any:
     async def sell(office: Any, event_id: int, type_id: int, quantity: int = 1, livemode: bool = True) -> Any:
         order = parse(OrderCreate, {"event_id": event_id, "buyer": {"email": "b@example.com", "name": "B"},
                                     "lines": [{"ticket_type_id": type_id, "quantity": quantity}]})
-        return await place_order(conn, Scope(office["id"], livemode), order, clock)
+        return await Checkout(clock).place(conn, Scope(office["id"], livemode), order)
 
     return sell

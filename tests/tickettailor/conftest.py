@@ -20,7 +20,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Host, Mount
 
-from core import events, orders
+from core import events
+from core.checkout import Checkout
 from core.clock import ManualClock
 from core.models import EventCreate, OrderCreate, Scope, parse
 from dialects.tickettailor import TicketTailor
@@ -119,7 +120,7 @@ async def seed(conn: asyncpg.Connection, box_office: asyncpg.Record, make_key: A
     placed = []
     for quantity in (1, 2):
         data = order_input(event["id"], types[1]["id"], quantity)
-        placed.append(await orders.place_order(conn, scope, data, clock))
+        placed.append(await Checkout(clock).place(conn, scope, data))  # orders 10 s apart, at T0
         clock.advance(seconds=10)
     key = await make_key(box_office, "tickettailor")
     return Seed(box_office, scope, key, basic(key), event, types, group_id, placed)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import orders as core_orders
-from core.clock import SystemClock
+from core.tickets import void_ticket
 from tests.tickettailor.conftest import BASE, T0, make_event, order_input, unix
 
 ORDER_TIME_FILTERS = [
@@ -37,15 +36,15 @@ async def test_order_created_at_range(tt, seed):
 
 
 @pytest.fixture
-async def tickets(seed, conn):
+async def tickets(seed, conn, checkout):
     """A second event with one order, and the first order's tickets split: one void, one checked in."""
     other = await make_event(conn, seed.scope, title="Other")
     other_type = (await conn.fetchval("SELECT id FROM ticket_types WHERE event_id = $1 LIMIT 1", other["id"]))
-    other_order = await core_orders.place_order(
-        conn, seed.scope, order_input(other["id"], other_type, 1, email="Jane@Example.com"), SystemClock())
+    other_order = await checkout.place(
+        conn, seed.scope, order_input(other["id"], other_type, 1, email="Jane@Example.com"))
     second = await conn.fetch("SELECT * FROM issued_tickets WHERE order_id = $1 ORDER BY id",
                               seed.orders[1]["id"])
-    await core_orders.void_ticket(conn, seed.scope, second[0]["id"])
+    await void_ticket(conn, seed.scope, second[0]["id"])
     return {"other": other, "other_order": other_order, "second": second}
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from core import orders as core_orders
-from core.clock import SystemClock
 from core.events import ticket_types_for
 from core.models import Scope
 from tests.tickettailor.conftest import BASE, T0, basic, make_event, order_input, unix
@@ -14,7 +12,7 @@ COUNT = 250
 
 
 @pytest.fixture
-async def many(conn, box_office, make_key):
+async def many(conn, box_office, make_key, checkout):
     """250 orders one second apart (newest last), and a way to add one more 'now'."""
     scope = Scope(box_office["id"], True)
     event = await make_event(conn, scope, ticket_types=[{"name": "Free", "quantity": 5000}])
@@ -28,7 +26,7 @@ async def many(conn, box_office, make_key):
         scope.box_office_id, event["id"], T0, COUNT)]
 
     async def add() -> int:
-        return (await core_orders.place_order(conn, scope, order_input(event["id"], type_id), SystemClock()))["id"]
+        return (await checkout.place(conn, scope, order_input(event["id"], type_id)))["id"]
 
     return {"ids": ids, "add": add, "auth": basic(await make_key(box_office, "tickettailor"))}
 

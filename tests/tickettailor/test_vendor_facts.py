@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from core import orders as core_orders
-from core.clock import SystemClock
 from dialects.spec import WireEnum, WireObject, check
 from dialects.tickettailor import TicketTailor, client, openapi
 from dialects.tickettailor import serializers as wire
@@ -54,11 +52,11 @@ def served_objects(body: dict[str, Any], obj: WireObject) -> list[tuple[WireObje
     return found
 
 
-async def test_a_served_object_has_exactly_its_declared_fields(tt, seed, conn):
+async def test_a_served_object_has_exactly_its_declared_fields(tt, seed, conn, checkout):
     await conn.execute("UPDATE box_offices SET payments_connected = true WHERE id = $1", seed.office["id"])
-    order = await core_orders.place_order(
+    order = await checkout.place(
         conn, seed.scope, order_input(seed.event["id"], seed.types[0]["id"], 1,
-                                      custom_questions=[{"question": "Diet", "answer": "None"}]), SystemClock())
+                                      custom_questions=[{"question": "Diet", "answer": "None"}]))
     ticket = await conn.fetchval("SELECT id FROM issued_tickets WHERE order_id = $1", order["id"])
     served = []
     for path, obj in ((f"/events/ev_{seed.event['id']}", wire.EVENT), (f"/orders/or_{order['id']}", wire.ORDER),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from core import orders as core_orders
-from core.clock import SystemClock
 from tests.tickettailor.conftest import BASE, T0, basic, make_event, order_input, unix
 
 LONDON_START = {"date": "2020-05-01", "formatted": "Fri 1 May 2020 6:00 PM",
@@ -132,12 +130,12 @@ async def test_list_and_retrieve_issued_tickets(tt, seed, conn):
     assert one.status_code == 200 and one.json() == expected_ticket(seed, tickets[0])
 
 
-async def test_paid_refunded_order_and_checked_in_void_ticket(tt, seed, conn):
-    order = await core_orders.place_order(
-        conn, seed.scope, order_input(seed.event["id"], seed.types[0]["id"], 2), SystemClock())
+async def test_paid_refunded_order_and_checked_in_void_ticket(tt, seed, conn, checkout):
+    order = await checkout.place(
+        conn, seed.scope, order_input(seed.event["id"], seed.types[0]["id"], 2))
     first = (await _tickets(conn, order["id"]))[0]
-    await core_orders.check_in(conn, seed.scope, first["id"], "n1", SystemClock())
-    await core_orders.refund_order(conn, seed.scope, order["id"])
+    await checkout.check_in(conn, seed.scope, first["id"], "n1")
+    await checkout.refund(conn, seed.scope, order["id"])
     body = (await tt.get(f"{BASE}/orders/{order['id']}", headers=seed.auth)).json()
     assert (body["status"], body["status_message"], body["refund_amount"]) == ("cancelled", "Refunded", 1600)
     assert (body["subtotal"], body["total"], body["tax"]) == (1600, 1600, 0)

@@ -13,11 +13,12 @@ import orjson
 import pytest
 import respx
 
-from core import orders, subscriptions
-from core.events import create_event, ticket_types_for
-from core.models import EventCreate, OrderCreate, Scope, parse
+from core import subscriptions
+from core.checkout import Checkout
+from core.models import OrderCreate, Scope, parse
 from core.webhooks import MAX_ATTEMPTS, DeliveryEngine, SendResult, signing_key
 from gateway.webhook_worker import HttpxSender
+from tests.factories import event_with_type
 from tests.webhooks.receiver import Receiver
 
 
@@ -50,15 +51,12 @@ async def _subscribe(conn, office, url: str, *, livemode: bool = True,
     return row["id"], row["secret"]
 
 
-async def _order(conn, office, clock, *, livemode: bool = True, quantity: int = 1, stock: int = 10):
+async def _order(conn, office, checkout: Checkout, *, livemode: bool = True, quantity: int = 1, stock: int = 10):
     scope = Scope(office["id"], livemode)
-    event = await create_event(conn, scope, parse(EventCreate, {
-        "title": "Hooked", "starts_at": "2031-06-01T19:00:00Z",
-        "ticket_types": [{"name": "GA", "price": 500, "quantity": stock}]}))
-    type_id = (await ticket_types_for(conn, [event["id"]]))[0]["id"]
-    return await orders.place_order(conn, scope, parse(OrderCreate, {
-        "event_id": event["id"], "buyer": {"email": "hook@example.com"},
-        "lines": [{"ticket_type_id": type_id, "quantity": quantity}]}), clock)
+    event_id, type_id = await event_with_type(conn, scope, title="Hooked", price=500, quantity=stock)
+    return await checkout.place(conn, scope, parse(OrderCreate, {
+        "event_id": event_id, "buyer": {"email": "hook@example.com"},
+        "lines": [{"ticket_type_id": type_id, "quantity": quantity}]}))
 
 
 def engine(gateway, clock, **kw) -> DeliveryEngine:
@@ -74,7 +72,7 @@ async def _flush(gateway, clock) -> int:
 
 async def test_signed_delivery_in_the_equaticket_shape(gateway, conn, box_office, clock, receiver):
     _, secret = await _subscribe(conn, box_office, receiver.url)
-    order = await _order(conn, box_office, clock)
+    order = await _order(conn, box_office, gateway.checkout)
     assert await _flush(gateway, clock) == 1
     [hit] = receiver.received
     assert verify(secret, hit.headers, hit.body)
@@ -89,7 +87,7 @@ async def test_signed_delivery_in_the_equaticket_shape(gateway, conn, box_office
 async def test_failures_retry_with_the_same_id_then_succeed(gateway, conn, box_office, clock, receiver):
     receiver.script[:] = [500, 503, 200]
     sub_id, secret = await _subscribe(conn, box_office, receiver.url)
-    await _order(conn, box_office, clock)
+    await _order(conn, box_office, gateway.checkout)
     assert await _flush(gateway, clock) == 1
     assert await _flush(gateway, clock) == 0  # not due before its 5 s delay
     clock.advance(seconds=6)
@@ -111,7 +109,7 @@ async def test_failures_retry_with_the_same_id_then_succeed(gateway, conn, box_o
 async def test_gives_up_after_the_schedule(gateway, conn, box_office, clock, receiver):
     receiver.script[:] = [500]
     sub_id, _ = await _subscribe(conn, box_office, receiver.url)
-    await _order(conn, box_office, clock)
+    await _order(conn, box_office, gateway.checkout)
     for _ in range(MAX_ATTEMPTS + 2):
         await _flush(gateway, clock)
         clock.advance(hours=25)
@@ -120,22 +118,25 @@ async def test_gives_up_after_the_schedule(gateway, conn, box_office, clock, rec
     assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
 
 
-async def test_410_disables_the_subscription(gateway, conn, box_office, clock, receiver):
-    receiver.script[:] = [410]
-    sub_id, _ = await _subscribe(conn, box_office, receiver.url)
-    await _order(conn, box_office, clock)
+async def _answered(status: int, gateway, conn, office, clock, receiver) -> int:
+    """One order's delivery, answered with ``status``; the subscription's id."""
+    receiver.script[:] = [status]
+    sub_id, _ = await _subscribe(conn, office, receiver.url)
+    await _order(conn, office, gateway.checkout)
     await _flush(gateway, clock)
+    return sub_id
+
+
+async def test_410_disables_the_subscription(gateway, conn, box_office, clock, receiver):
+    sub_id = await _answered(410, gateway, conn, box_office, clock, receiver)
     sub = await conn.fetchrow("SELECT enabled, disabled_reason FROM webhook_subscriptions WHERE id = $1", sub_id)
     assert sub["enabled"] is False and "410" in sub["disabled_reason"]
-    await _order(conn, box_office, clock)  # a disabled subscription gets nothing new
+    await _order(conn, box_office, gateway.checkout)  # a disabled subscription gets nothing new
     assert await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE subscription_id = $1", sub_id) == 1
 
 
 async def test_redirects_count_as_failures(gateway, conn, box_office, clock, receiver):
-    receiver.script[:] = [302]
-    sub_id, _ = await _subscribe(conn, box_office, receiver.url)
-    await _order(conn, box_office, clock)
-    await _flush(gateway, clock)
+    sub_id = await _answered(302, gateway, conn, box_office, clock, receiver)
     row = await conn.fetchrow("SELECT status, last_error FROM webhook_deliveries WHERE subscription_id = $1", sub_id)
     assert row["status"] == "pending" and "redirect" in row["last_error"]
 
@@ -143,7 +144,7 @@ async def test_redirects_count_as_failures(gateway, conn, box_office, clock, rec
 async def test_two_workers_never_send_the_same_attempt(gateway, conn, box_office, clock, receiver):
     await _subscribe(conn, box_office, receiver.url)
     for _ in range(30):
-        await _order(conn, box_office, clock)
+        await _order(conn, box_office, gateway.checkout)
     first, second = engine(gateway, clock, batch=5), engine(gateway, clock, batch=5)
 
     async def drain(e: DeliveryEngine) -> int:
@@ -165,7 +166,7 @@ async def test_rolled_back_order_sends_nothing(gateway, conn, box_office, clock,
 
     with pytest.raises(Abort):
         async with conn.transaction():
-            await _order(conn, box_office, clock)
+            await _order(conn, box_office, gateway.checkout)
             raise Abort
     assert await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE subscription_id = $1", sub_id) == 0
     assert await _flush(gateway, clock) == 0 and receiver.received == []
@@ -174,7 +175,7 @@ async def test_rolled_back_order_sends_nothing(gateway, conn, box_office, clock,
 async def test_committed_events_survive_a_missing_worker(gateway, conn, box_office, clock, receiver):
     """The change commits with its outbox rows; a worker started later still delivers them."""
     await _subscribe(conn, box_office, receiver.url, types=["order.placed", "event.sold_out"])
-    await _order(conn, box_office, clock, quantity=2, stock=2)  # takes the last seats
+    await _order(conn, box_office, gateway.checkout, quantity=2, stock=2)  # takes the last seats
     assert receiver.received == []
     assert await _flush(gateway, clock) == 2
     assert sorted(orjson.loads(r.body)["type"] for r in receiver.received) == ["event.sold_out", "order.placed"]
@@ -182,20 +183,20 @@ async def test_committed_events_survive_a_missing_worker(gateway, conn, box_offi
 
 async def test_test_mode_subscriptions_receive_only_test_events(gateway, conn, box_office, clock, receiver):
     await _subscribe(conn, box_office, receiver.url, livemode=False)
-    await _order(conn, box_office, clock, livemode=True)
+    await _order(conn, box_office, gateway.checkout, livemode=True)
     assert await _flush(gateway, clock) == 0
-    await _order(conn, box_office, clock, livemode=False)
+    await _order(conn, box_office, gateway.checkout, livemode=False)
     assert await _flush(gateway, clock) == 1
     assert orjson.loads(receiver.received[0].body)["livemode"] is False
 
 
 async def test_refund_and_scan_events(gateway, conn, box_office, clock, receiver):
     await _subscribe(conn, box_office, receiver.url, types=["order.refunded", "ticket.scanned"])
-    order = await _order(conn, box_office, clock)
+    order = await _order(conn, box_office, gateway.checkout)
     scope = Scope(box_office["id"], True)
     ticket = await conn.fetchval("SELECT id FROM issued_tickets WHERE order_id = $1", order["id"])
-    await orders.check_in(conn, scope, ticket, "door", clock)
-    await orders.refund_order(conn, scope, order["id"])
+    await gateway.checkout.check_in(conn, scope, ticket, "door")
+    await gateway.checkout.refund(conn, scope, order["id"])
     await _flush(gateway, clock)
     kinds = [orjson.loads(r.body)["type"] for r in receiver.received]
     assert sorted(kinds) == ["order.refunded", "ticket.scanned"]
@@ -229,7 +230,7 @@ async def test_the_serve_worker_delivers_on_notify(gateway, conn, box_office, cl
     try:
         await asyncio.sleep(0.2)  # the worker's first pass finds nothing and goes to sleep
         await _subscribe(conn, box_office, receiver.url)
-        await _order(conn, box_office, clock)
+        await _order(conn, box_office, gateway.checkout)
         for _ in range(100):
             if receiver.received:
                 break
@@ -245,7 +246,7 @@ async def test_operators_list_and_resend_deliveries(gateway, conn, box_office, c
 
     receiver.script[:] = [410, 200]
     sub_id, _ = await _subscribe(conn, box_office, receiver.url)
-    await _order(conn, box_office, clock)
+    await _order(conn, box_office, gateway.checkout)
     await _flush(gateway, clock)
     [listed] = await operator.list_deliveries(conn, box_office["slug"], status="failed")
     assert listed["last_status_code"] == 410 and listed["id"].startswith("whdel_")
