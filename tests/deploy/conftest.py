@@ -9,6 +9,8 @@ venv sees nothing of the checkout: no PYTHONPATH, no editable install, an empty 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import json
 import os
 import shlex
 import subprocess
@@ -41,6 +43,15 @@ class Install:
     def bin(self, name: str) -> Path:
         return self.venv / "bin" / name
 
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"wheel": str(self.wheel), "sdist": str(self.sdist),
+                                    "venv": str(self.venv), "seconds": self.seconds}))
+
+    @classmethod
+    def load(cls, path: Path) -> Install:
+        data = json.loads(path.read_text())
+        return cls(Path(data["wheel"]), Path(data["sdist"]), Path(data["venv"]), data["seconds"])
+
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment of a process that knows nothing of the checkout or the test run."""
@@ -69,7 +80,22 @@ def _builder_command(out: Path) -> list[str]:
 
 @pytest.fixture(scope="session")
 def install(tmp_path_factory: pytest.TempPathFactory) -> Install:
-    base = tmp_path_factory.mktemp("install")
+    """Built and installed once per run: xdist workers share it (their temp folders' parent is
+    the run's), the first one builds under a file lock while the others wait for it."""
+    shared = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent
+    with open(shared / "deploy-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "deploy-install.json"
+        if done.exists():
+            return Install.load(done)
+        built = _build_and_install(shared / "deploy-install")
+        built.save(done)
+        return built
+
+
+def _build_and_install(base: Path) -> Install:
     context = build_context(base / "context")
     seconds: dict[str, float] = {}
     start = time.monotonic()
