@@ -1,35 +1,45 @@
 # The whole set-up on a fresh machine is `make run` and `make test`.
+# `make run` installs what running needs; `make test` (and lint, bench) add the dev extras.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: install run test lint bench clean
+.PHONY: install install-dev run test lint bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+
+$(RUN_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): $(RUN_STAMP)
 	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	touch $@
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-run: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/ticketgate serve --demo
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 -q
 
-lint: $(STAMP)
-	$(BIN)/ruff check core dialects gateway tests
-	$(BIN)/mypy core dialects gateway
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check core dialects gateway tests setup.py
+	$(BIN)/mypy core dialects gateway tests/deploy setup.py
 
 # The benchmark (tests/bench, docs/performance.md): about 12 minutes on 2 cores; never part of `make test`.
 # Installs wrk from the Debian packages when missing (else the harness falls back to its Python loop).
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y wrk || (apt-get update && apt-get install -y wrk) \
 		|| echo "wrk could not be installed: using the built-in Python load loop"
 	$(BIN)/python -m tests.bench.run
 
 clean:
-	rm -rf $(VENV) .ticketgate .ticketgate-test .pytest_cache
+	rm -rf $(VENV) .ticketgate .ticketgate-test .pytest_cache build dist *.egg-info

@@ -6,6 +6,7 @@ import logging
 import re
 import warnings
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,7 +15,17 @@ import orjson
 
 log = logging.getLogger(__name__)
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.sql"
+
+def _schema_file() -> Path:
+    """schema.sql: inside the installed ``core`` package (setup.py's build step puts it there),
+    else at the root of a source checkout (editable installs, PYTHONPATH runs)."""
+    packaged = resources.files("core") / "schema.sql"
+    if packaged.is_file():
+        return Path(str(packaged))  # wheels install as plain files (zip-safe is not claimed)
+    return Path(__file__).resolve().parent.parent / "schema.sql"
+
+
+SCHEMA_FILE = _schema_file()
 _MIGRATION_HEADER = re.compile(r"^-- migration: (\d+) (.+)$", re.MULTILINE)
 STATEMENT_CACHE_SIZE = 256  # prepared statements kept per connection (asyncpg's default: 100)
 _MIGRATION_LOCK = 0x7469636B  # "tick": the advisory lock all starting processes queue on
