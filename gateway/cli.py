@@ -21,13 +21,14 @@ import orjson
 from core.clock import SystemClock
 from core.db import init_connection, migrate
 from core.errors import CoreError
+from dialects import registry
 from gateway import demo, operator
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.runtime import resolve_dsn
 from gateway.webhook_worker import install_outbox
 
 T = TypeVar("T")
-DIALECT_CHOICE = click.Choice(["ticketsmart", "tickettailor", "equaticket"])
+DIALECT_CHOICE = click.Choice(registry.NAMES)
 MODE_CHOICE = click.Choice(["live", "test"])
 
 

@@ -16,8 +16,10 @@ import pytest
 from core import events
 from core.models import EventCreate, OrderCreate, Scope, parse
 from core.orders import place_order
+from dialects.equaticket.settings import Settings as EquaticketSettings
+from dialects.tickettailor.settings import Settings as TicketTailorSettings
 from gateway.app import build_app
-from gateway.config import Dialects, EquaticketSettings, TicketTailorSettings
+from gateway.config import Dialects
 from gateway.runtime import Gateway
 
 BASE = "/ticketsmart/api/v1"
