@@ -63,6 +63,21 @@ class RateLimited(DialectError):
         self.state = state
 
 
+class RouteNotFound(DialectError):
+    """No route of the dialect matches the path."""
+
+    def __init__(self) -> None:
+        super().__init__("Not found")
+
+
+class MethodNotAllowed(DialectError):
+    """The path is served, not with this method; ``allow`` lists the methods that are."""
+
+    def __init__(self, allow: str) -> None:
+        super().__init__("Method not allowed")
+        self.allow = allow
+
+
 class BadRequest(DialectError):
     """Malformed request: bad JSON, bad query parameter, bad cursor."""
 

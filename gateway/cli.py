@@ -12,7 +12,7 @@ import contextlib
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar, get_args
 
 import asyncpg
 import click
@@ -21,15 +21,19 @@ import orjson
 from core.clock import SystemClock
 from core.db import init_connection, migrate
 from core.errors import CoreError
+from core.models import Input, Mode, Plan, parse
 from dialects import registry
 from gateway import demo, operator
+from gateway import operations as ops
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.runtime import resolve_dsn
 from gateway.webhook_worker import install_outbox
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Input)
 DIALECT_CHOICE = click.Choice(registry.NAMES)
-MODE_CHOICE = click.Choice(["live", "test"])
+MODE_CHOICE = click.Choice(get_args(Mode))
+PLAN_CHOICE = click.Choice(get_args(Plan))
 
 
 class Context:
@@ -43,7 +47,6 @@ class Context:
             return load_settings(self.config, data_dir=self.data_dir, **overrides)
         except ConfigError as exc:
             fail(str(exc))
-            raise  # unreachable: fail exits
 
     def run(self, op: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """Run one operation on a connection to the configured database."""
@@ -65,7 +68,17 @@ class Context:
             fail(exc.message)
         except (OSError, asyncpg.PostgresError) as exc:
             fail(f"database error: {exc}")
-        raise AssertionError("unreachable")
+
+    def call(self, operation: ops.Operation[R], model: type[R], options: dict[str, Any]) -> None:
+        """Validate the command's options into the operation's request model, run it, print the result.
+
+        Options left out (None, or no repeat of a ``multiple`` option) take the model's defaults.
+        """
+        try:
+            request = parse(model, {k: v for k, v in options.items() if v is not None and v != ()})
+        except CoreError as exc:
+            fail(exc.message)
+        self.emit(self.run(lambda conn: operation(conn, SystemClock(), request)))
 
     def emit(self, result: Any, human: Callable[[Any], str] | None = None) -> None:
         if self.as_json:
@@ -75,7 +88,7 @@ class Context:
             click.echo(human(result) if human else _human(result))
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"error: {message.splitlines()[0] if message else 'failed'}", err=True)
     sys.exit(2)
 
@@ -103,7 +116,6 @@ def main(ctx: click.Context, config: Path | None, as_json: bool, data_dir: Path 
     Without DATABASE_URL every command uses the embedded PostgreSQL in the data folder.
     """
     ctx.obj = Context(config, as_json, data_dir)
-
 
 
 @main.command()
@@ -171,47 +183,39 @@ def boxoffice() -> None:
 @boxoffice.command("create")
 @click.option("--name", required=True)
 @click.option("--slug")
-@click.option("--plan", type=click.Choice(["free", "starter", "growth", "pro"]), default="free")
+@click.option("--plan", type=PLAN_CHOICE, default="free")
 @click.option("--currency", default="USD")
-@click.option("--accept-api-terms", is_flag=True, help="Record that the API terms are accepted.")
+@click.option("--accept-api-terms", "api_terms_accepted", is_flag=True, help="Record that the API terms are accepted.")
 @click.option("--payments-connected", is_flag=True, help="Mark payments as connected.")
 @pass_ctx
-def boxoffice_create(ctx: Context, name: str, slug: str | None, plan: str, currency: str,
-                     accept_api_terms: bool, payments_connected: bool) -> None:
-    fields = {"name": name, "slug": slug, "plan": plan, "currency": currency,
-              "api_terms_accepted": accept_api_terms, "payments_connected": payments_connected}
-    ctx.emit(ctx.run(lambda c: operator.create_box_office(c, {k: v for k, v in fields.items()
-                                                              if v is not None})))
+def boxoffice_create(ctx: Context, **options: Any) -> None:
+    ctx.call(operator.create_box_office, ops.CreateBoxOffice, options)
 
 
 @boxoffice.command("update")
-@click.argument("slug")
+@click.argument("box_office", metavar="SLUG")
 @click.option("--name")
-@click.option("--plan", type=click.Choice(["free", "starter", "growth", "pro"]))
+@click.option("--plan", type=PLAN_CHOICE)
 @click.option("--currency")
-@click.option("--accept-api-terms/--no-accept-api-terms", default=None)
+@click.option("--accept-api-terms/--no-accept-api-terms", "api_terms_accepted", default=None)
 @click.option("--payments-connected/--no-payments-connected", default=None)
 @pass_ctx
-def boxoffice_update(ctx: Context, slug: str, name: str | None, plan: str | None, currency: str | None,
-                     accept_api_terms: bool | None, payments_connected: bool | None) -> None:
-    fields = {"name": name, "plan": plan, "currency": currency,
-              "api_terms_accepted": accept_api_terms, "payments_connected": payments_connected}
-    ctx.emit(ctx.run(lambda c: operator.update_box_office(
-        c, slug, {k: v for k, v in fields.items() if v is not None})))
+def boxoffice_update(ctx: Context, **options: Any) -> None:
+    ctx.call(operator.update_box_office, ops.UpdateBoxOffice, options)
 
 
 @boxoffice.command("reset-test-data")
-@click.argument("slug")
+@click.argument("box_office", metavar="SLUG")
 @pass_ctx
-def boxoffice_reset_test_data(ctx: Context, slug: str) -> None:
+def boxoffice_reset_test_data(ctx: Context, **options: Any) -> None:
     """Delete the box office's test-mode data (events, orders, tickets, webhooks); live data stays."""
-    ctx.emit(ctx.run(lambda c: operator.reset_test_data(c, slug)))
+    ctx.call(operator.reset_test_data, ops.ResetTestData, options)
 
 
 @boxoffice.command("list")
 @pass_ctx
 def boxoffice_list(ctx: Context) -> None:
-    ctx.emit(ctx.run(operator.list_box_offices))
+    ctx.call(operator.list_box_offices, ops.ListBoxOffices, {})
 
 
 # --- keys -------------------------------------------------------------------------------------
@@ -228,26 +232,24 @@ def keys() -> None:
 @click.option("--mode", type=MODE_CHOICE, default="live")
 @click.option("--name", default="")
 @pass_ctx
-def keys_create(ctx: Context, box_office: str, dialect: str, scopes: tuple[str, ...], mode: str,
-                name: str) -> None:
+def keys_create(ctx: Context, **options: Any) -> None:
     """Create a key. The secret is printed once and never stored."""
-    ctx.emit(ctx.run(lambda c: operator.create_key(c, box_office, dialect, scopes=list(scopes) or None,
-                                                   mode=mode, name=name)))
+    ctx.call(operator.create_key, ops.CreateKey, options)
 
 
 @keys.command("list")
 @click.option("--box-office", required=True)
 @pass_ctx
-def keys_list(ctx: Context, box_office: str) -> None:
-    ctx.emit(ctx.run(lambda c: operator.list_keys(c, box_office)))
+def keys_list(ctx: Context, **options: Any) -> None:
+    ctx.call(operator.list_keys, ops.ListKeys, options)
 
 
 @keys.command("revoke")
 @click.argument("key_id")
 @pass_ctx
-def keys_revoke(ctx: Context, key_id: str) -> None:
+def keys_revoke(ctx: Context, **options: Any) -> None:
     """Revoke a key; every running process refuses it from its next request."""
-    ctx.emit(ctx.run(lambda c: operator.revoke_key(c, key_id)))
+    ctx.call(operator.revoke_key, ops.RevokeKey, options)
 
 
 # --- orders and tickets -------------------------------------------------------------------------
@@ -266,23 +268,20 @@ def orders() -> None:
 @click.option("--mode", type=MODE_CHOICE, default="live")
 @click.option("--access-code")
 @pass_ctx
-def orders_create(ctx: Context, box_office: str, event: str, tickets: tuple[str, ...], email: str,
-                  name: str, mode: str, access_code: str | None) -> None:
+def orders_create(ctx: Context, **options: Any) -> None:
     """Place an order through checkout (sale window, limits, stock) and issue its tickets."""
-    ctx.emit(ctx.run(lambda c: operator.create_order(
-        c, SystemClock(), box_office, event=event, tickets=list(tickets), email=email, name=name,
-        mode=mode, access_code=access_code)))
+    ctx.call(operator.create_order, ops.PlaceOrder, options)
 
 
 @orders.command("refund")
 @click.option("--box-office", required=True)
-@click.argument("order_id")
+@click.argument("order", metavar="ORDER_ID")
 @click.option("--amount", type=click.IntRange(min=0), help="Minor units; default: all that is left.")
 @click.option("--mode", type=MODE_CHOICE, default="live")
 @pass_ctx
-def orders_refund(ctx: Context, box_office: str, order_id: str, amount: int | None, mode: str) -> None:
+def orders_refund(ctx: Context, **options: Any) -> None:
     """Refund an order in full (voids its tickets) or in part."""
-    ctx.emit(ctx.run(lambda c: operator.refund_order(c, box_office, order_id, amount=amount, mode=mode)))
+    ctx.call(operator.refund_order, ops.Refund, options)
 
 
 @main.group()
@@ -295,9 +294,9 @@ def tickets() -> None:
 @click.argument("ticket")
 @click.option("--mode", type=MODE_CHOICE, default="live")
 @pass_ctx
-def tickets_void(ctx: Context, box_office: str, ticket: str, mode: str) -> None:
+def tickets_void(ctx: Context, **options: Any) -> None:
     """Void a ticket (id in any form, or barcode) and return its seat to stock."""
-    ctx.emit(ctx.run(lambda c: operator.void_ticket(c, box_office, ticket, mode=mode)))
+    ctx.call(operator.void_ticket, ops.VoidTicket, options)
 
 
 @tickets.command("checkin")
@@ -306,12 +305,11 @@ def tickets_void(ctx: Context, box_office: str, ticket: str, mode: str) -> None:
 @click.option("--nonce", help="Scanner-supplied id; the same nonce twice is one check-in.")
 @click.option("--mode", type=MODE_CHOICE, default="live")
 @pass_ctx
-def tickets_checkin(ctx: Context, box_office: str, ticket: str, nonce: str | None, mode: str) -> None:
+def tickets_checkin(ctx: Context, **options: Any) -> None:
     """Check a ticket in (id in any form, or barcode)."""
     import secrets
 
-    ctx.emit(ctx.run(lambda c: operator.check_in(
-        c, SystemClock(), box_office, ticket, nonce=nonce or secrets.token_hex(8), mode=mode)))
+    ctx.call(operator.check_in, ops.CheckIn, {**options, "nonce": options["nonce"] or secrets.token_hex(8)})
 
 
 # --- webhooks ----------------------------------------------------------------------------------
@@ -352,17 +350,17 @@ def webhooks() -> None:
 @click.option("--status", type=click.Choice(["pending", "succeeded", "failed"]))
 @click.option("--limit", type=click.IntRange(1, 1000), default=50)
 @pass_ctx
-def webhooks_deliveries(ctx: Context, box_office: str, status: str | None, limit: int) -> None:
+def webhooks_deliveries(ctx: Context, **options: Any) -> None:
     """List recent deliveries, newest first."""
-    ctx.emit(ctx.run(lambda c: operator.list_deliveries(c, box_office, status=status, limit=limit)))
+    ctx.call(operator.list_deliveries, ops.ListDeliveries, options)
 
 
 @webhooks.command("resend")
-@click.argument("delivery_id")
+@click.argument("delivery", metavar="DELIVERY_ID")
 @pass_ctx
-def webhooks_resend(ctx: Context, delivery_id: str) -> None:
+def webhooks_resend(ctx: Context, **options: Any) -> None:
     """Queue a failed or delivered delivery for one more attempt now."""
-    ctx.emit(ctx.run(lambda c: operator.resend_delivery(c, delivery_id)))
+    ctx.call(operator.resend_delivery, ops.ResendDelivery, options)
 
 
 # --- migration: record, import, replay (gateway/cli_migration.py) -----------------------------

@@ -22,7 +22,7 @@ from gateway.config import load_settings
 from gateway.migration.clients import http_client
 from gateway.runtime import Gateway
 
-PREFIX = {"ticketsmart": "/ticketsmart", "tickettailor": "/tickettailor", "equaticket": "/equaticket"}
+PREFIX = {name: registry.settings_class(name)().prefix for name in registry.NAMES}  # default mounts
 START = datetime(2031, 6, 1, 19, tzinfo=UTC)
 
 
