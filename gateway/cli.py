@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -34,6 +35,8 @@ R = TypeVar("R", bound=Input)
 DIALECT_CHOICE = click.Choice(registry.NAMES)
 MODE_CHOICE = click.Choice(get_args(Mode))
 PLAN_CHOICE = click.Choice(get_args(Plan))
+box_office_option = click.option("--box-office", required=True, help="Box office slug.")
+mode_option = click.option("--mode", type=MODE_CHOICE, default="live")
 
 
 class Context:
@@ -70,10 +73,7 @@ class Context:
             fail(f"database error: {exc}")
 
     def call(self, operation: ops.Operation[R], model: type[R], options: dict[str, Any]) -> None:
-        """Validate the command's options into the operation's request model, run it, print the result.
-
-        Options left out (None, or no repeat of a ``multiple`` option) take the model's defaults.
-        """
+        """Validate the options into the operation's request (left-out ones: its defaults), run it, print."""
         try:
             request = parse(model, {k: v for k, v in options.items() if v is not None and v != ()})
         except CoreError as exc:
@@ -180,42 +180,35 @@ def boxoffice() -> None:
     """Create and list box offices."""
 
 
-@boxoffice.command("create")
-@click.option("--name", required=True)
-@click.option("--slug")
-@click.option("--plan", type=PLAN_CHOICE, default="free")
-@click.option("--currency", default="USD")
-@click.option("--accept-api-terms", "api_terms_accepted", is_flag=True, help="Record that the API terms are accepted.")
-@click.option("--payments-connected", is_flag=True, help="Mark payments as connected.")
-@pass_ctx
-def boxoffice_create(ctx: Context, **options: Any) -> None:
-    ctx.call(operator.create_box_office, ops.CreateBoxOffice, options)
+def operation(group: click.Group, name: str, run: ops.Operation[R], model: type[R], doc: str | None,
+              *params: Callable[[Any], Any]) -> None:
+    """Add the command ``group name`` running ``run``: its options and arguments (``params``, in
+    the order of ``--help``) are named after ``model``'s fields, which they validate into."""
+
+    def command(ctx: Context, **options: Any) -> None:
+        ctx.call(run, model, options)
+
+    decorated = pass_ctx(command)
+    for param in reversed(params):
+        decorated = param(decorated)
+    group.command(name, help=doc)(decorated)
 
 
-@boxoffice.command("update")
-@click.argument("box_office", metavar="SLUG")
-@click.option("--name")
-@click.option("--plan", type=PLAN_CHOICE)
-@click.option("--currency")
-@click.option("--accept-api-terms/--no-accept-api-terms", "api_terms_accepted", default=None)
-@click.option("--payments-connected/--no-payments-connected", default=None)
-@pass_ctx
-def boxoffice_update(ctx: Context, **options: Any) -> None:
-    ctx.call(operator.update_box_office, ops.UpdateBoxOffice, options)
-
-
-@boxoffice.command("reset-test-data")
-@click.argument("box_office", metavar="SLUG")
-@pass_ctx
-def boxoffice_reset_test_data(ctx: Context, **options: Any) -> None:
-    """Delete the box office's test-mode data (events, orders, tickets, webhooks); live data stays."""
-    ctx.call(operator.reset_test_data, ops.ResetTestData, options)
-
-
-@boxoffice.command("list")
-@pass_ctx
-def boxoffice_list(ctx: Context) -> None:
-    ctx.call(operator.list_box_offices, ops.ListBoxOffices, {})
+operation(boxoffice, "create", operator.create_box_office, ops.CreateBoxOffice, None,
+          click.option("--name", required=True), click.option("--slug"),
+          click.option("--plan", type=PLAN_CHOICE, default="free"), click.option("--currency", default="USD"),
+          click.option("--accept-api-terms", "api_terms_accepted", is_flag=True,
+                       help="Record that the API terms are accepted."),
+          click.option("--payments-connected", is_flag=True, help="Mark payments as connected."))
+operation(boxoffice, "update", operator.update_box_office, ops.UpdateBoxOffice, None,
+          click.argument("box_office", metavar="SLUG"), click.option("--name"),
+          click.option("--plan", type=PLAN_CHOICE), click.option("--currency"),
+          click.option("--accept-api-terms/--no-accept-api-terms", "api_terms_accepted", default=None),
+          click.option("--payments-connected/--no-payments-connected", default=None))
+operation(boxoffice, "reset-test-data", operator.reset_test_data, ops.ResetTestData,
+          "Delete the box office's test-mode data (events, orders, tickets, webhooks); live data stays.",
+          click.argument("box_office", metavar="SLUG"))
+operation(boxoffice, "list", operator.list_box_offices, ops.ListBoxOffices, None)
 
 
 # --- keys -------------------------------------------------------------------------------------
@@ -225,31 +218,14 @@ def keys() -> None:
     """Issue, list and revoke API keys."""
 
 
-@keys.command("create")
-@click.option("--box-office", required=True, help="Box office slug.")
-@click.option("--dialect", type=DIALECT_CHOICE, required=True)
-@click.option("--scope", "scopes", multiple=True, help="A scope; repeat for several (default: all).")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@click.option("--name", default="")
-@pass_ctx
-def keys_create(ctx: Context, **options: Any) -> None:
-    """Create a key. The secret is printed once and never stored."""
-    ctx.call(operator.create_key, ops.CreateKey, options)
-
-
-@keys.command("list")
-@click.option("--box-office", required=True)
-@pass_ctx
-def keys_list(ctx: Context, **options: Any) -> None:
-    ctx.call(operator.list_keys, ops.ListKeys, options)
-
-
-@keys.command("revoke")
-@click.argument("key_id")
-@pass_ctx
-def keys_revoke(ctx: Context, **options: Any) -> None:
-    """Revoke a key; every running process refuses it from its next request."""
-    ctx.call(operator.revoke_key, ops.RevokeKey, options)
+operation(keys, "create", operator.create_key, ops.CreateKey,
+          "Create a key. The secret is printed once and never stored.",
+          box_office_option, click.option("--dialect", type=DIALECT_CHOICE, required=True),
+          click.option("--scope", "scopes", multiple=True, help="A scope; repeat for several (default: all)."),
+          mode_option, click.option("--name", default=""))
+operation(keys, "list", operator.list_keys, ops.ListKeys, None, box_office_option)
+operation(keys, "revoke", operator.revoke_key, ops.RevokeKey,
+          "Revoke a key; every running process refuses it from its next request.", click.argument("key_id"))
 
 
 # --- orders and tickets -------------------------------------------------------------------------
@@ -259,29 +235,17 @@ def orders() -> None:
     """Place and refund orders."""
 
 
-@orders.command("create")
-@click.option("--box-office", required=True)
-@click.option("--event", required=True, help="Event id (any dialect's form) or slug.")
-@click.option("--ticket-type", "tickets", multiple=True, required=True, help="TYPE or TYPE:QTY; repeat.")
-@click.option("--email", required=True)
-@click.option("--name", default="")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@click.option("--access-code")
-@pass_ctx
-def orders_create(ctx: Context, **options: Any) -> None:
-    """Place an order through checkout (sale window, limits, stock) and issue its tickets."""
-    ctx.call(operator.create_order, ops.PlaceOrder, options)
-
-
-@orders.command("refund")
-@click.option("--box-office", required=True)
-@click.argument("order", metavar="ORDER_ID")
-@click.option("--amount", type=click.IntRange(min=0), help="Minor units; default: all that is left.")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@pass_ctx
-def orders_refund(ctx: Context, **options: Any) -> None:
-    """Refund an order in full (voids its tickets) or in part."""
-    ctx.call(operator.refund_order, ops.Refund, options)
+operation(orders, "create", operator.create_order, ops.PlaceOrder,
+          "Place an order through checkout (sale window, limits, stock) and issue its tickets.",
+          box_office_option, click.option("--event", required=True, help="Event id (any dialect's form) or slug."),
+          click.option("--ticket-type", "tickets", multiple=True, required=True, help="TYPE or TYPE:QTY; repeat."),
+          click.option("--email", required=True), click.option("--name", default=""), mode_option,
+          click.option("--access-code"))
+operation(orders, "refund", operator.refund_order, ops.Refund,
+          "Refund an order in full (voids its tickets) or in part.",
+          box_office_option, click.argument("order", metavar="ORDER_ID"),
+          click.option("--amount", type=click.IntRange(min=0), help="Minor units; default: all that is left."),
+          mode_option)
 
 
 @main.group()
@@ -289,27 +253,14 @@ def tickets() -> None:
     """Void and check in issued tickets."""
 
 
-@tickets.command("void")
-@click.option("--box-office", required=True)
-@click.argument("ticket")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@pass_ctx
-def tickets_void(ctx: Context, **options: Any) -> None:
-    """Void a ticket (id in any form, or barcode) and return its seat to stock."""
-    ctx.call(operator.void_ticket, ops.VoidTicket, options)
-
-
-@tickets.command("checkin")
-@click.option("--box-office", required=True)
-@click.argument("ticket")
-@click.option("--nonce", help="Scanner-supplied id; the same nonce twice is one check-in.")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@pass_ctx
-def tickets_checkin(ctx: Context, **options: Any) -> None:
-    """Check a ticket in (id in any form, or barcode)."""
-    import secrets
-
-    ctx.call(operator.check_in, ops.CheckIn, {**options, "nonce": options["nonce"] or secrets.token_hex(8)})
+operation(tickets, "void", operator.void_ticket, ops.VoidTicket,
+          "Void a ticket (id in any form, or barcode) and return its seat to stock.",
+          box_office_option, click.argument("ticket"), mode_option)
+operation(tickets, "checkin", operator.check_in, ops.CheckIn, "Check a ticket in (id in any form, or barcode).",
+          box_office_option, click.argument("ticket"),
+          click.option("--nonce", default=lambda: secrets.token_hex(8),  # drawn afresh for each check-in
+                       help="Scanner-supplied id; the same nonce twice is one check-in."),
+          mode_option)
 
 
 # --- webhooks ----------------------------------------------------------------------------------
@@ -345,22 +296,12 @@ def webhooks() -> None:
     """Inspect and re-send webhook deliveries."""
 
 
-@webhooks.command("deliveries")
-@click.option("--box-office", required=True)
-@click.option("--status", type=click.Choice(["pending", "succeeded", "failed"]))
-@click.option("--limit", type=click.IntRange(1, 1000), default=50)
-@pass_ctx
-def webhooks_deliveries(ctx: Context, **options: Any) -> None:
-    """List recent deliveries, newest first."""
-    ctx.call(operator.list_deliveries, ops.ListDeliveries, options)
-
-
-@webhooks.command("resend")
-@click.argument("delivery", metavar="DELIVERY_ID")
-@pass_ctx
-def webhooks_resend(ctx: Context, **options: Any) -> None:
-    """Queue a failed or delivered delivery for one more attempt now."""
-    ctx.call(operator.resend_delivery, ops.ResendDelivery, options)
+operation(webhooks, "deliveries", operator.list_deliveries, ops.ListDeliveries, "List recent deliveries, newest first.",
+          box_office_option, click.option("--status", type=click.Choice(["pending", "succeeded", "failed"])),
+          click.option("--limit", type=click.IntRange(1, 1000), default=50))
+operation(webhooks, "resend", operator.resend_delivery, ops.ResendDelivery,
+          "Queue a failed or delivered delivery for one more attempt now.",
+          click.argument("delivery", metavar="DELIVERY_ID"))
 
 
 # --- migration: record, import, replay (gateway/cli_migration.py) -----------------------------
