@@ -18,7 +18,6 @@ from core import orders
 from core.clock import Clock
 from core.models import Scope
 from core.webhooks import CHANNEL, DeliveryEngine, Outbox, SendResult
-from gateway.maintenance import cancel
 
 
 class HttpxSender:
@@ -81,7 +80,10 @@ class Worker:
         self._task = asyncio.get_running_loop().create_task(self.engine.run_forever(self.poll_interval))
 
     async def stop(self) -> None:
-        await cancel(self._task)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()
