@@ -15,7 +15,7 @@ from dialects.tickettailor import auth, errors, openapi, routes
 from dialects.tickettailor.queries import Reads
 
 if TYPE_CHECKING:
-    from gateway.config import TicketTailorSettings
+    from dialects.tickettailor.settings import Settings as TicketTailorSettings
 
 RouteHandler = Callable[["TicketTailor", Request, Principal], Awaitable[Response]]
 
