@@ -150,6 +150,8 @@ class DeliveryEngine:
         self.clock = clock
         self.batch = batch
         self._wake = asyncio.Event()
+        self._stopping = False
+        self._leased: dict[int, int] = {}  # delivery id -> attempts when claimed, until recorded
 
     async def claim(self) -> list[Due]:
         """Take up to ``batch`` due deliveries and lease them to this worker."""
@@ -161,6 +163,7 @@ class DeliveryEngine:
                     "UPDATE webhook_deliveries SET next_attempt_at = $2 WHERE id = ANY($1::bigint[])",
                     [r["id"] for r in rows], now + LEASE,
                 )
+        self._leased.update((r["id"], r["attempts"]) for r in rows)
         return [Due(r["id"], r["attempts"], r["url"], r["secret"], r["subscription_id"], r["event_id"],
                     r["payload"]) for r in rows]
 
@@ -200,6 +203,7 @@ class DeliveryEngine:
                 " last_status_code = $5, last_error = $6, updated_at = $7 WHERE id = $1 AND attempts = $8",
                 due.delivery_id, attempts, status, next_at, result.status_code, result.error, now, due.attempts,
             )
+            self._leased.pop(due.delivery_id, None)
             if result.status_code == 410:
                 await conn.execute(
                     "UPDATE webhook_subscriptions SET enabled = false, updated_at = $2,"
@@ -210,9 +214,28 @@ class DeliveryEngine:
     def wake(self, *_: Any) -> None:
         self._wake.set()
 
+    def stop_claiming(self) -> None:
+        """Finish the attempts in flight, claim no more (``run_forever`` returns after them)."""
+        self._stopping = True
+        self._wake.set()
+
+    async def release(self) -> int:
+        """Hand back deliveries claimed but never recorded (their sends were cancelled), due now,
+        so another worker takes them at once instead of when the lease runs out."""
+        leased, self._leased = self._leased, {}
+        if not leased:
+            return 0
+        async with self.pool.acquire() as conn:
+            result = await conn.execute(
+                "UPDATE webhook_deliveries d SET next_attempt_at = $3 FROM unnest($1::bigint[], $2::int[])"
+                " AS l(id, attempts) WHERE d.id = l.id AND d.attempts = l.attempts AND d.status = 'pending'",
+                list(leased), list(leased.values()), self.clock.now(),
+            )
+        return int(result.split()[-1])
+
     async def run_forever(self, poll_interval: float = 1.0) -> None:
-        """Deliver until cancelled; woken at once by NOTIFY, else every ``poll_interval``."""
-        while True:
+        """Deliver until cancelled or stopped; woken at once by NOTIFY, else every ``poll_interval``."""
+        while not self._stopping:
             try:
                 sent = await self.run_once()
             except (OSError, asyncpg.PostgresError) as exc:

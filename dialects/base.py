@@ -1,18 +1,20 @@
 """The contract every dialect fulfils, and the request pipeline they share.
 
-A dialect declares, as data and small methods:
+A dialect is a class of tables and four small methods:
 
-- ``routes()``: its vendor's paths, each a thin handler ``(request, principal) -> Response``
-  wrapped by ``endpoint()`` with the scopes it needs;
-- ``authenticate(request)``: credentials to a ``Principal`` (or ``AuthFailed``);
-- ``rate_limit(principal)``: a ``RateLimitPolicy``, and ``limit_headers(state)`` for dialects
-  that report their limits on every response (``reports_limits``);
-- ``error_response(request, exc)``: any exception to the vendor's error body and status.
+- ``routes``: its route table, one ``Route(method, path, handler, scope)`` per operation; every
+  handler has one signature, ``async (dialect, request, principal) -> Response``;
+- ``errors``: its error table, ``{exception class: Rule(status, code, ...)}``, looked up along
+  the exception's MRO, and ``format_error``, the one function that writes the vendor's body;
+- ``keys``: its key rules (scopes, secret shape, limits), which core applies when creating keys;
+- ``credential(request)``: the secret from the vendor's header; ``rate_limit(principal)``: a
+  ``RateLimitPolicy``, with ``limit_headers(state)`` for dialects that report their limits on
+  every response (``reports_limits``).
 
-The pipeline (``endpoint``) is written once: authenticate, count against the rate limit,
-check scopes, run the handler, add the limit headers; every exception on the way,
-including an unexpected one, leaves as the dialect's own error format.
-Dialects never import each other; they import ``core`` and this module.
+The pipeline is written once, here: authenticate, count against the rate limit, check scopes,
+run the handler, add the limit headers; every exception on the way, including an unexpected
+one, leaves as the dialect's own error format. Dialects never import each other; they import
+``core`` and the ``dialects`` modules shared by all (this one, ``schema``, ``spec``).
 """
 
 from __future__ import annotations
@@ -28,17 +30,14 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Router
+from starlette.routing import Route as StarletteRoute
+from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.clock import Clock
-from core.errors import CoreError
 from core.keys import KeyRules, KeyStore, Principal
 
 log = logging.getLogger("ticketgate.dialects")
-
-Handler = Callable[[Request, Principal], Awaitable[Response]]
-PublicHandler = Callable[[Request], Awaitable[Response]]
 
 
 # --- errors raised by the pipeline (not domain errors: those are core.errors) ---------------
@@ -138,7 +137,7 @@ async def read_json(request: Request) -> Any:
 
 # --- the route table and the error table ------------------------------------------------------
 
-RouteHandler = Callable[[Any, Request, Any], Awaitable[Response]]
+Handler = Callable[[Any, Request, Any], Awaitable[Response]]
 """Every handler: ``async def name(d: TheDialect, request: Request, p: Principal) -> Response``
 (``p`` is None on a public route)."""
 
@@ -149,7 +148,7 @@ class Route:
 
     method: str
     path: str
-    handler: RouteHandler
+    handler: Handler
     scope: str | None  # the key scope the route needs; None: public, no key is read
 
     @property
@@ -194,7 +193,11 @@ def rule_for(table: ErrorTable, exc: BaseException) -> Rule:
 
 
 class Dialect(ABC):
+    """A vendor's API: its tables (routes, errors, key rules) and four small methods."""
+
     name: ClassVar[str]
+    routes: ClassVar[Sequence[Route]]  # the route table
+    errors: ClassVar[ErrorTable]  # exception class -> Rule, looked up along the MRO
     keys: ClassVar[KeyRules]  # scopes, secret shape and limits of the vendor's keys
     reports_limits: ClassVar[bool] = False  # limit headers on every response (limit_headers)
 
@@ -205,16 +208,15 @@ class Dialect(ABC):
     # --- what each dialect provides ---
 
     @abstractmethod
-    def routes(self) -> Sequence[BaseRoute]: ...
-
-    @abstractmethod
-    async def authenticate(self, request: Request) -> Principal: ...
+    def credential(self, request: Request) -> str:
+        """The secret the request presents (from the vendor's header), or AuthFailed."""
 
     @abstractmethod
     def rate_limit(self, principal: Principal) -> RateLimitPolicy: ...
 
     @abstractmethod
-    def error_response(self, request: Request, exc: Exception) -> Response: ...
+    def format_error(self, request: Request, exc: BaseException, rule: Rule) -> Response:
+        """The one function that writes the vendor's error body for ``rule``."""
 
     def limit_headers(self, state: LimitState) -> dict[str, str]:
         return {}
@@ -223,15 +225,23 @@ class Dialect(ABC):
         """Wrap the dialect's app (CORS, request ids); the default adds nothing."""
         return app
 
+    def wrap(self, route: Route, handler: Handler) -> Handler:
+        """A handler with the dialect's per-route behaviour around it (Equaticket: idempotent POSTs)."""
+        return handler
+
     # --- the shared pipeline ---
 
-    def endpoint(self, handler: Handler, *scopes: str) -> ASGIApp:
-        """An authenticated endpoint: the shared pipeline around ``handler``, as a raw ASGI app."""
-        return Endpoint(self, handler, scopes)
+    async def authenticate(self, request: Request) -> Principal:
+        principal = await self.services.keys.authenticate(self.credential(request), self.name)
+        if principal is None:
+            raise AuthFailed("Invalid API key")
+        return principal
 
-    def public(self, handler: PublicHandler) -> ASGIApp:
-        """An endpoint without authentication (still in the dialect's error format)."""
-        return PublicEndpoint(self, handler)
+    def error_response(self, request: Request, exc: BaseException) -> Response:
+        rule = rule_for(self.errors, exc)
+        if rule.unexpected:
+            log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return self.format_error(request, exc, rule)
 
     async def _count(self, principal: Principal) -> LimitState | None:
         limiter = self.services.limiter
@@ -243,14 +253,16 @@ class Dialect(ABC):
             raise RateLimited(state)
         return state
 
-    def _failure(self, request: Request, exc: Exception) -> Response:
-        if not isinstance(exc, DialectError | HTTPException | CoreError):
-            log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return self.error_response(request, exc)
+    def endpoint(self, route: Route) -> ASGIApp:
+        handler = self.wrap(route, route.handler)
+        if route.public:
+            return PublicEndpoint(self, handler)
+        return Endpoint(self, handler, (route.scope,) if route.scope else ())
 
     def app(self) -> ASGIApp:
         """The dialect as one ASGI app; unknown paths and methods answer in its format too."""
-        return self.middleware(DialectApp(self, Router(routes=list(self.routes()))))
+        table = [StarletteRoute(r.path, self.endpoint(r), methods=[r.method]) for r in self.routes]
+        return self.middleware(DialectApp(self, Router(routes=table)))
 
 
 # --- the pipeline as ASGI apps ----------------------------------------------------------------
@@ -265,7 +277,7 @@ class Endpoint:
 
     def __init__(self, dialect: Dialect, handler: Handler, scopes: tuple[str, ...]) -> None:
         self.dialect, self.handler, self.scopes = dialect, handler, scopes
-        self.__name__ = handler.__name__
+        self.__name__ = getattr(handler, "__name__", "endpoint")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         dialect = self.dialect
@@ -277,9 +289,9 @@ class Endpoint:
             missing = principal.missing(*self.scopes)
             if missing:
                 raise ScopeMissing(missing)
-            response = await self.handler(request, principal)
+            response = await self.handler(dialect, request, principal)
         except Exception as exc:  # every failure leaves in the vendor's format
-            response = dialect._failure(request, exc)
+            response = dialect.error_response(request, exc)
         if state is not None:  # appended as they are: no handler sets these itself
             response.raw_headers.extend(
                 (name.lower().encode("latin-1"), value.encode("latin-1"))
@@ -291,16 +303,16 @@ class Endpoint:
 class PublicEndpoint:
     __slots__ = ("dialect", "handler", "__name__")
 
-    def __init__(self, dialect: Dialect, handler: PublicHandler) -> None:
+    def __init__(self, dialect: Dialect, handler: Handler) -> None:
         self.dialect, self.handler = dialect, handler
-        self.__name__ = handler.__name__
+        self.__name__ = getattr(handler, "__name__", "endpoint")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
-            response = await self.handler(request)
+            response = await self.handler(self.dialect, request, None)
         except Exception as exc:
-            response = self.dialect._failure(request, exc)
+            response = self.dialect.error_response(request, exc)
         await response(scope, receive, send)
 
 
@@ -320,7 +332,9 @@ class DialectApp:
         try:
             await self.router(scope, receive, send)
         except HTTPException as exc:  # Route raises 405 (with Allow) when mounted in a Starlette app
-            await self.dialect.error_response(Request(scope, receive), exc)(scope, receive, send)
+            failure: DialectError = (MethodNotAllowed(exc.headers.get("Allow", "") if exc.headers else "")
+                                     if exc.status_code == 405 else RouteNotFound())
+            await self.dialect.error_response(Request(scope, receive), failure)(scope, receive, send)
 
     async def _not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.dialect.error_response(Request(scope, receive), HTTPException(404))(scope, receive, send)
+        await self.dialect.error_response(Request(scope, receive), RouteNotFound())(scope, receive, send)

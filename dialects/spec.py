@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -24,6 +25,21 @@ from core.projection import Projection, sql_case
 from dialects.schema import Schema, nullable, obj
 
 Parser = Callable[[Any], Any]
+
+
+def utc_seconds(value: Any) -> str | None:
+    """A ``Field.parse`` for wire times: any ISO-8601 text as core compares times, UTC to the
+    second with ``Z`` (a naive time is read as UTC); None stays None, a non-time is kept as sent
+    so a comparison shows it."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from gateway import demo, operator
 from gateway import operations as ops
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.runtime import resolve_dsn
-from gateway.webhook_worker import install_outbox
+from gateway.webhook_worker import install_outbox, payload_renderer
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Input)
@@ -53,14 +53,15 @@ class Context:
 
     def run(self, op: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """Run one operation on a connection to the configured database."""
-        dsn = resolve_dsn(self.settings())
+        settings = self.settings()
+        dsn = resolve_dsn(settings)
 
         async def main() -> T:
             conn = await asyncpg.connect(dsn)
             try:
                 await migrate(conn)
                 await init_connection(conn)
-                install_outbox(SystemClock())
+                install_outbox(SystemClock(), payload_renderer(settings.public_base_url))
                 return await op(conn)
             finally:
                 await conn.close()
@@ -278,7 +279,7 @@ def worker_command(ctx: Context) -> None:
     async def main() -> None:
         pool = await create_pool(dsn, min_size=1, max_size=4)
         worker = Worker(pool, dsn, SystemClock())
-        install_outbox(SystemClock())
+        install_outbox(SystemClock(), payload_renderer(settings.public_base_url))
         await worker.start()
         click.echo("webhook worker running; Ctrl-C to stop", err=True)
         try:

@@ -16,7 +16,7 @@ from dialects.base import Services
 from gateway import maintenance
 from gateway.config import Settings
 from gateway.ratelimit import RateLimiter
-from gateway.webhook_worker import Worker, install_outbox
+from gateway.webhook_worker import Worker, install_outbox, payload_renderer
 
 log = logging.getLogger("ticketgate")
 
@@ -53,7 +53,7 @@ class Gateway:
         await self.keys.start()
         if self.settings.rate_limits_enabled:
             self.limiter = RateLimiter(self.settings.rate_limit_storage)
-        install_outbox(self.clock)
+        install_outbox(self.clock, payload_renderer(self.settings.public_base_url))
         self._housekeeping = asyncio.get_running_loop().create_task(maintenance.run_forever(self.pool, self.clock))
         if self.settings.webhook_worker:
             self.worker = Worker(self.pool, self.dsn, self.clock)

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from typing import Any
-
 import asyncpg
 import httpx
 
 from core import orders
 from core.clock import Clock
-from core.models import Scope
-from core.webhooks import CHANNEL, DeliveryEngine, Outbox, SendResult
+from core.webhooks import CHANNEL, DeliveryEngine, Outbox, Renderer, SendResult
+
+log = logging.getLogger("ticketgate.webhooks")
 
 
 class HttpxSender:
@@ -49,18 +49,16 @@ def _ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
 
-async def render_equaticket(
-    conn: asyncpg.Connection, scope: Scope, kind: str, object_id: int
-) -> dict[str, Any]:
+def payload_renderer(public_base_url: str) -> Renderer:
     """Payload objects are in the Equaticket dialect's shape, as its GET endpoints return them."""
-    from dialects.equaticket.serializers import webhook_object
+    from dialects.equaticket.queries import WebhookPayloads
 
-    return await webhook_object(conn, scope, kind, object_id)
+    return WebhookPayloads(public_base_url)
 
 
-def install_outbox(clock: Clock) -> None:
+def install_outbox(clock: Clock, render: Renderer) -> None:
     """Make every order change in this process write webhook events (CLI, admin API, dialects)."""
-    orders.observe(Outbox(render_equaticket, clock))
+    orders.observe(Outbox(render, clock))
 
 
 class Worker:
@@ -79,11 +77,20 @@ class Worker:
         await self._listener.add_listener(CHANNEL, self.engine.wake)
         self._task = asyncio.get_running_loop().create_task(self.engine.run_forever(self.poll_interval))
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 0.0) -> None:
+        """Let the attempts in flight finish for up to ``timeout`` seconds, then cancel what is
+        left and hand its deliveries back (a cancelled send was maybe never made)."""
         if self._task is not None:
+            self.engine.stop_claiming()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), timeout)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            with contextlib.suppress(OSError, asyncpg.PostgresError):
+                released = await self.engine.release()
+                if released:
+                    log.info("webhook worker: %d claimed deliveries handed back", released)
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()

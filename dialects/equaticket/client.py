@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from dialects.client_base import ApiClient, NoEquivalent
+from dialects.equaticket.serializers import (
+    ATTENDEE,
+    EVENT,
+    LINE_ITEM,
+    ORDER,
+    ORDER_STATUS,
+    TICKET_TYPE,
+    wire_time,
+)
+from dialects.spec import WireObject
 
 DIALECT = "equaticket"
 PAGING = "cursor"
@@ -28,8 +37,6 @@ ID_PREFIX = {
     "issued_ticket": "att_",
     "webhook_subscription": "whsub_",
 }
-ORDER_STATUS = {"confirmed": "completed", "pending": "pending", "cancelled": "cancelled", "refunded": "refunded"}
-ORDER_STATUS_OUT = {core: wire for wire, core in ORDER_STATUS.items()}
 
 V1 = "/api/v1"
 ROUTES: tuple[tuple[str, str, str, str], ...] = (
@@ -64,143 +71,39 @@ def auth_headers(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def iso(value: Any) -> str | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+iso = wire_time  # the migration toolkit's name for it
+
+# --- vendor JSON -> neutral dicts: derived from the objects' tables (serializers.py) -------------------
+# Each parser names every core field of its object, None when the body lacks it; an event only
+# names the descriptive fields a body carries (the public listing sends fewer of them).
+EVENT_OPTIONAL = frozenset({"title", "slug", "description", "timezone", "venue_name", "address", "city",
+                            "postal_code", "country", "online", "category", "url", "image_header",
+                            "image_thumbnail", "call_to_action", "status", "visibility", "access_code"})
 
 
-def _enum(table: Mapping[str, str], value: Any) -> Any:
-    """A vendor enum value in core spelling; values the table does not know are kept as sent."""
-    return table.get(value, value) if isinstance(value, str) else value
-
-
-def _upper(value: Any) -> Any:
-    return value.upper() if isinstance(value, str) else value
-
-
-# --- vendor JSON -> neutral dicts ---------------------------------------------------------------
+def _parse(table: WireObject, data: Mapping[str, Any], optional: frozenset[str] = frozenset()) -> dict[str, Any]:
+    every = {f.core: None for f in table.fields if f.core is not None and f.core not in optional}
+    return {**every, **table.parse(data)}
 
 
 def parse_ticket_type(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "source_id": data.get("id"),
-        "event_id": data.get("event_id"),
-        "name": data.get("name"),
-        "description": data.get("description"),
-        "price": data.get("price"),
-        "booking_fee": data.get("booking_fee"),
-        "quantity": data.get("quantity_total"),
-        "sold": data.get("quantity_sold"),
-        "available": data.get("quantity_available"),
-        "min_per_order": data.get("min_per_order"),
-        "max_per_order": data.get("max_per_order"),
-        "sale_starts_at": iso(data.get("sale_starts_at")),
-        "sale_ends_at": iso(data.get("sale_ends_at")),
-        "hidden": data.get("hidden"),
-        "access_code": data.get("access_code"),
-        "status": data.get("status"),
-        "sort_order": data.get("sort_order"),
-        "created_at": iso(data.get("created_at")),
-        "updated_at": iso(data.get("updated_at")),
-    }
-
-
-EVENT_TEXT = (
-    "title",
-    "slug",
-    "description",
-    "timezone",
-    "venue_name",
-    "address",
-    "city",
-    "postal_code",
-    "country",
-    "online",
-    "category",
-    "url",
-    "image_header",
-    "image_thumbnail",
-    "call_to_action",
-    "status",
-    "visibility",
-    "access_code",
-)
+    return _parse(TICKET_TYPE, data)
 
 
 def parse_event(data: Mapping[str, Any]) -> dict[str, Any]:
-    event = {name: data.get(name) for name in EVENT_TEXT if name in data}
-    event.update(
-        {
-            "source_id": data.get("id"),
-            "currency": _upper(data.get("currency")),
-            "starts_at": iso(data.get("starts_at")),
-            "ends_at": iso(data.get("ends_at")),
-            "doors_open_at": iso(data.get("doors_open_at")),
-            "created_at": iso(data.get("created_at")),
-            "updated_at": iso(data.get("updated_at")),
-            "ticket_types": [parse_ticket_type(t) for t in data.get("ticket_types") or []],
-        }
-    )
+    event = _parse(EVENT, data, EVENT_OPTIONAL)
+    event["ticket_types"] = [parse_ticket_type(t) for t in data.get("ticket_types") or []]
     return event
 
 
-def _line_item(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "ticket_type_id": data.get("ticket_type_id"),
-        "description": data.get("name"),
-        "type": data.get("type"),
-        "quantity": data.get("quantity"),
-        "value": data.get("subtotal"),
-        "booking_fee": data.get("booking_fee"),
-        "total": data.get("total"),
-    }
-
-
 def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "source_id": data.get("id"),
-        "event_id": data.get("event_id"),
-        "status": _enum(ORDER_STATUS, data.get("status")),
-        "buyer_name": data.get("buyer_name"),
-        "buyer_email": data.get("buyer_email"),
-        "buyer_phone": data.get("buyer_phone"),
-        "currency": _upper(data.get("currency")),
-        "subtotal": data.get("subtotal"),
-        "booking_fee": data.get("booking_fee"),
-        "tax": data.get("tax"),
-        "total": data.get("total"),
-        "refund_amount": data.get("refunded_amount"),
-        "payment_method": data.get("payment_method"),
-        "created_at": iso(data.get("created_at")),
-        "updated_at": iso(data.get("updated_at")),
-        "line_items": [_line_item(i) for i in data.get("line_items") or []],
-    }
+    order = _parse(ORDER, data)
+    order["line_items"] = [_parse(LINE_ITEM, i) for i in data.get("line_items") or []]
+    return order
 
 
 def parse_ticket(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "source_id": data.get("id"),
-        "event_id": data.get("event_id"),
-        "order_id": data.get("order_id"),
-        "ticket_type_id": data.get("ticket_type_id"),
-        "description": data.get("ticket_type_name"),
-        "first_name": data.get("first_name"),
-        "last_name": data.get("last_name"),
-        "email": data.get("email"),
-        "barcode": data.get("barcode"),
-        "status": data.get("status"),
-        "checked_in": data.get("checked_in"),
-        "checked_in_at": iso(data.get("checked_in_at")),
-        "created_at": iso(data.get("created_at")),
-        "updated_at": iso(data.get("updated_at")),
-    }
+    return _parse(ATTENDEE, data)
 
 
 PARSERS = {
@@ -242,7 +145,7 @@ def describe(method: str, path: str, params: Sequence[tuple[str, str]]) -> dict[
 
 def _filter_in(resource: str, name: str, value: str) -> Any:
     if name == "status":
-        return [ORDER_STATUS.get(value, value)] if resource == "orders" else [value]
+        return [ORDER_STATUS.parse(value)] if resource == "orders" else [value]
     if name == "checked_in":
         return {"true": True, "false": False}.get(value, value)
     return value
@@ -270,7 +173,7 @@ def _filter_out(resource: str, name: str, value: Any) -> str:
     if name == "status":
         if not isinstance(value, list) or len(value) != 1:
             raise NoEquivalent("Equaticket filters on one status at a time")
-        return str(_enum(ORDER_STATUS_OUT, value[0]) if resource == "orders" else value[0])
+        return str(ORDER_STATUS.to_wire.get(value[0], value[0]) if resource == "orders" else value[0])
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

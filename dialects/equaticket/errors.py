@@ -1,14 +1,14 @@
 """Every failure as Equaticket's envelope: {"error": {code, message, request_id, param?, doc_url}}.
 
-The only place that chooses an HTTP status. Core field names are translated back to
-wire names (``quantity`` is ``quantity_total`` on the wire).
+``ERRORS`` is the only place that chooses an HTTP status (looked up along the exception's
+MRO); ``format_error`` the only one that writes the body. Core field names are translated
+back to wire names (``quantity`` is ``quantity_total`` on the wire).
 """
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,95 +22,80 @@ from core.errors import (
     Unprocessable,
     ValidationFailed,
 )
-from dialects.base import AuthFailed, BadRequest, RateLimited, ScopeMissing, json_response
+from dialects.base import (
+    AuthFailed,
+    BadRequest,
+    ErrorTable,
+    MethodNotAllowed,
+    RateLimited,
+    RouteNotFound,
+    Rule,
+    ScopeMissing,
+    json_response,
+)
 from dialects.equaticket.requestid import request_id_of
-
-log = logging.getLogger("ticketgate.equaticket")
 
 DOC_URL = "https://equaticket.com/help/organizers/public-api"
 RATE_LIMITED_MESSAGE = "Too many requests. Retry after the window resets."
-STATUS = {
-    "validation_error": 400,
-    "unauthorized": 401,
-    "forbidden": 403,
-    "api_terms_required": 403,
-    "not_found": 404,
-    "conflict": 409,
-    "unprocessable": 422,
-    "rate_limited": 429,
-    "internal_error": 500,
-}
+UNEXPECTED = "An unexpected error occurred."
 WIRE_FIELDS = {"quantity": "quantity_total"}
 
 
-class Failure:
-    """What one exception becomes: code, message, the failing field and extra headers."""
+class PerRequest(str):
+    """A message naming the request itself (the router's refusals), filled in by format_error."""
 
-    def __init__(
-        self, code: str, message: str, param: str | None = None, headers: dict[str, str] | None = None
-    ) -> None:
-        self.code, self.message, self.param, self.headers = code, message, param, headers or {}
+    __slots__ = ()
+
+    def render(self, request: Request) -> str:
+        return self.format(method=request.method, path=request.url.path)
+
+
+# like Stripe: an unknown method on a known path is an unknown URL too
+UNRECOGNIZED = PerRequest("Unrecognized request URL ({method}: {path})")
 
 
 def wire_field(field: str) -> str:
     return ".".join(WIRE_FIELDS.get(part, part) for part in field.split("."))
 
 
-def _validation(exc: ValidationFailed) -> Failure:
+def _validation_message(exc: ValidationFailed) -> str:
     if not exc.errors:
-        return Failure("validation_error", exc.message)
-    first = exc.errors[0]
-    param = wire_field(first.field)
-    return Failure("validation_error", f"{param}: {first.message}", param)
+        return exc.message
+    return f"{wire_field(exc.errors[0].field)}: {exc.errors[0].message}"
 
 
-def _http(request: Request, exc: HTTPException) -> Failure:
-    if exc.status_code in (404, 405):  # like Stripe: an unknown method on a path is an unknown URL
-        return Failure("not_found", f"Unrecognized request URL ({request.method}: {request.url.path})")
-    return Failure("validation_error", str(exc.detail))
+def _validation_param(exc: ValidationFailed) -> dict[str, Any]:
+    return {"param": wire_field(exc.errors[0].field)} if exc.errors else {}
 
 
-def _core(exc: CoreError) -> Failure:
-    if isinstance(exc, ValidationFailed):
-        return _validation(exc)
-    if isinstance(exc, TermsRequired):
-        return Failure("api_terms_required", exc.message)
-    if isinstance(exc, PlanRequired):
-        return Failure("forbidden", exc.message)
-    if isinstance(exc, NotFound):
-        return Failure("not_found", exc.message)
-    if isinstance(exc, Conflict | TicketTypeHasSales):  # a sold type: its state forbids deletion
-        return Failure("conflict", exc.message)
-    if isinstance(exc, Unprocessable):
-        return Failure("unprocessable", exc.message)
-    return Failure("internal_error", "An unexpected error occurred.")
+def _field_param(exc: BadRequest) -> dict[str, Any]:
+    return {"param": exc.field} if exc.field is not None else {}
 
 
-def classify(request: Request, exc: Exception) -> Failure:
-    if isinstance(exc, CoreError):
-        return _core(exc)
-    if isinstance(exc, BadRequest):
-        return Failure("validation_error", exc.message, exc.field)
-    if isinstance(exc, AuthFailed):
-        return Failure("unauthorized", str(exc) or "Invalid API key")
-    if isinstance(exc, ScopeMissing):
-        return Failure("forbidden", f"This API key lacks the required scope: {', '.join(exc.missing)}")
-    if isinstance(exc, RateLimited):
-        return Failure("rate_limited", RATE_LIMITED_MESSAGE, headers={"Retry-After": str(exc.state.reset_after)})
-    if isinstance(exc, HTTPException):
-        return _http(request, exc)
-    return Failure("internal_error", "An unexpected error occurred.")
+ERRORS: ErrorTable = {
+    ValidationFailed: Rule(400, "validation_error", _validation_message, _validation_param),
+    BadRequest: Rule(400, "validation_error", extra=_field_param),
+    AuthFailed: Rule(401, "unauthorized", lambda exc: str(exc) or "Invalid API key"),
+    ScopeMissing: Rule(403, "forbidden", lambda exc: f"This API key lacks the required scope: {exc}"),
+    TermsRequired: Rule(403, "api_terms_required"),
+    PlanRequired: Rule(403, "forbidden"),
+    NotFound: Rule(404, "not_found"),
+    RouteNotFound: Rule(404, "not_found", UNRECOGNIZED),
+    MethodNotAllowed: Rule(404, "not_found", UNRECOGNIZED),
+    Conflict: Rule(409, "conflict"),
+    TicketTypeHasSales: Rule(409, "conflict"),  # a sold type: its state forbids deletion
+    Unprocessable: Rule(422, "unprocessable"),
+    RateLimited: Rule(429, "rate_limited", RATE_LIMITED_MESSAGE,
+                      headers=lambda exc: {"Retry-After": str(exc.state.reset_after)}),
+    CoreError: Rule(500, "internal_error", UNEXPECTED, unexpected=True),  # a core error without a row
+    Exception: Rule(500, "internal_error", UNEXPECTED, unexpected=True),
+}
 
 
-def envelope(request_id: str, failure: Failure) -> dict[str, object]:
-    error: dict[str, object] = {"code": failure.code, "message": failure.message, "request_id": request_id}
-    if failure.param is not None:
-        error["param"] = failure.param
+def format_error(request: Request, exc: BaseException, rule: Rule) -> Response:
+    message = rule.message.render(request) if isinstance(rule.message, PerRequest) else rule.text(exc)
+    error: dict[str, Any] = {"code": rule.code, "message": message, "request_id": request_id_of(request.scope)}
+    if rule.extra is not None:
+        error.update(rule.extra(exc))
     error["doc_url"] = DOC_URL
-    return {"error": error}
-
-
-def error_response(request: Request, exc: Exception) -> Response:
-    failure = classify(request, exc)
-    body = envelope(request_id_of(request.scope), failure)
-    return json_response(body, STATUS[failure.code], failure.headers)
+    return json_response({"error": error}, rule.status, rule.headers(exc) if rule.headers else None)

@@ -10,7 +10,6 @@ still runs is 409 ``conflict``. Records live in PostgreSQL (core.idempotency).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -21,13 +20,12 @@ from starlette.responses import Response
 from core import idempotency as records
 from core.errors import Conflict, Unprocessable
 from core.keys import Principal
-from dialects.base import BadRequest
+from dialects.base import BadRequest, Handler
 from dialects.equaticket.requestid import request_id_of
 
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
 
-Handler = Callable[[Request, Principal], Awaitable[Response]]
 HEADER = "idempotency-key"
 REPLAYED = "Idempotent-Replayed"
 STALE_RUNNING = timedelta(minutes=5)  # a claim left running this long belongs to a dead request
@@ -69,11 +67,13 @@ def stored_form(response: Response) -> records.StoredResponse:
     return records.StoredResponse(response.status_code, headers, bytes(response.body))
 
 
-def idempotent(dialect: Equaticket, handler: Handler) -> Handler:
-    async def run(request: Request, principal: Principal) -> Response:
+def idempotent(handler: Handler) -> Handler:
+    """``handler`` run at most once per Idempotency-Key (a request without one just runs)."""
+
+    async def run(dialect: Equaticket, request: Request, principal: Principal) -> Response:
         key = idempotency_key(request)
         if key is None:
-            return await handler(request, principal)
+            return await handler(dialect, request, principal)
         claim = await _claim(dialect, principal, key, await fingerprint(request))
         if claim.outcome == "mismatch":
             raise Unprocessable("This Idempotency-Key was already used with different request parameters")
@@ -98,9 +98,9 @@ async def _run_once(
     dialect: Equaticket, handler: Handler, request: Request, principal: Principal, key: str
 ) -> Response:
     try:
-        response = await handler(request, principal)
+        response = await handler(dialect, request, principal)
     except Exception as exc:  # stored in the vendor's format like any other outcome
-        response = dialect.failure_response(request, exc)
+        response = dialect.error_response(request, exc)
     except BaseException:
         await _settle(dialect, principal, key, None)
         raise

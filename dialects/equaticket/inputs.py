@@ -1,4 +1,5 @@
-"""Equaticket request bodies to core inputs (wire names in, core models out).
+"""Equaticket requests to core inputs: bodies (wire names in, core models out), path ids and
+query parameters.
 
 Unknown fields are refused here by their wire name, so an error never names a core
 column the client has never heard of.
@@ -10,32 +11,27 @@ from typing import Any
 
 from starlette.requests import Request
 
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.events import EVENT_COLUMNS
+from core.ids import parse_id
 from core.models import EventCreate, EventUpdate, TicketTypeCreate, TicketTypeUpdate, parse
 from core.subscriptions import SubscriptionCreate, SubscriptionUpdate
 from dialects.base import BadRequest, read_json
+from dialects.equaticket.serializers import TICKET_TYPE
 
 MAX_BODY = 1_000_000
+MAX_PARAM = 1000
+NOT_FOUND = {
+    "event": "Event not found",
+    "ticket_type": "Ticket type not found",
+    "order": "Order not found",
+    "issued_ticket": "Attendee not found",
+    "webhook_subscription": "Webhook subscription not found",
+}
 EVENT_FIELDS = frozenset(EVENT_COLUMNS)  # the wire's event fields are core's columns, same names
-TICKET_TYPE_FIELDS = frozenset(
-    {
-        "name",
-        "description",
-        "price",
-        "booking_fee",
-        "currency",
-        "quantity_total",
-        "sale_starts_at",
-        "sale_ends_at",
-        "min_per_order",
-        "max_per_order",
-        "hidden",
-        "access_code",
-        "sort_order",
-        "status",
-    }
-)
+# what a client may write of a ticket type: its wire fields but the ones the server computes
+TICKET_TYPE_FIELDS = frozenset(TICKET_TYPE.names) - {
+    "id", "object", "livemode", "event_id", "quantity_sold", "quantity_available", "created_at", "updated_at"}
 SUBSCRIPTION_FIELDS = frozenset({"url", "event_types", "description", "enabled"})
 # JSON types are strict on the wire: "2500" is not a price and 17 is not a date-time
 TIMES = frozenset({"starts_at", "ends_at", "doors_open_at", "sale_starts_at", "sale_ends_at"})
@@ -43,21 +39,55 @@ INTEGERS = frozenset({"price", "booking_fee", "quantity_total", "min_per_order",
 BOOLEANS = frozenset({"online", "hidden", "enabled"})
 # columns that cannot be cleared: core's partial updates would hand None to PostgreSQL
 EVENT_REQUIRED = frozenset({"title", "slug", "starts_at", "timezone", "online", "currency", "visibility", "category"})
-TICKET_TYPE_REQUIRED = frozenset(
-    {
-        "name",
-        "price",
-        "booking_fee",
-        "quantity_total",
-        "min_per_order",
-        "max_per_order",
-        "hidden",
-        "sort_order",
-        "status",
-        "currency",
-    }
-)
+TICKET_TYPE_REQUIRED = frozenset({"name", "price", "booking_fee", "quantity_total", "min_per_order", "max_per_order",
+                                  "hidden", "sort_order", "status", "currency"})
 
+
+# --- path and query ---------------------------------------------------------------------------------
+
+def query_param(request: Request, name: str) -> str | None:
+    """A query parameter that is safe to hand to PostgreSQL (no NUL, bounded length)."""
+    value = request.query_params.get(name)
+    if value is not None and ("\x00" in value or len(value) > MAX_PARAM):
+        raise BadRequest(f"Invalid value for {name}", name)
+    return value
+
+
+def path_id(request: Request, name: str, kind: str) -> int:
+    """The core id behind a path segment; a malformed id is simply not found."""
+    number = parse_id(kind, request.path_params[name])
+    if number is None:
+        raise NotFound(kind, NOT_FOUND[kind])
+    return number
+
+
+def filter_id(request: Request, name: str, kind: str) -> int | None:
+    raw = query_param(request, name)
+    if raw is None:
+        return None
+    number = parse_id(kind, raw)
+    if number is None:
+        raise BadRequest(f"{name} must be an id such as evt_123", name)
+    return number
+
+
+def flag(request: Request, name: str) -> bool | None:
+    raw = query_param(request, name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise BadRequest(f"{name} must be true or false", name)
+    return raw == "true"
+
+
+def choice(request: Request, name: str, allowed: tuple[str, ...] | list[str]) -> str | None:
+    raw = query_param(request, name)
+    if raw is not None and raw not in allowed:
+        raise BadRequest(f"{name} must be one of: {', '.join(allowed)}", name)
+    return raw
+
+
+# --- bodies --------------------------------------------------------------------------------------------
 
 async def json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
     body = await request.body()

@@ -5,7 +5,21 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from dialects.equaticket.openapi_schemas import SCHEMAS, Schema, ref
+from dialects import schema as js
+from dialects.equaticket.serializers import OBJECTS, ORDER_STATUS
+from dialects.schema import (
+    BOOLEAN,
+    INTEGER,
+    NULL_STRING,
+    STRING,
+    Schema,
+    array,
+    enum,
+    json_content,
+    obj,
+    parameter,
+    ref,
+)
 
 ERROR_STATUSES = {
     "400": "validation_error",
@@ -28,15 +42,13 @@ PAGING = [
 
 
 def _param(name: str, where: str = "path", **schema: Any) -> Schema:
-    return {"name": name, "in": where, "required": where == "path", "schema": {"type": "string", **schema}}
+    return parameter(name, where, {**STRING, **schema})
 
 
 def _operation(summary: str, scope: str | None, status: str, schema: str | None, **extra: Any) -> Schema:
-    responses: dict[str, Any] = {status: {"description": summary}}
-    if schema:
-        responses[status]["content"] = {"application/json": {"schema": ref(schema)}}
+    responses: dict[str, Any] = {status: json_content(ref(schema), summary) if schema else {"description": summary}}
     for code, what in ERROR_STATUSES.items():
-        responses[code] = {"description": what, "content": {"application/json": {"schema": ref("Error")}}}
+        responses[code] = json_content(ref("Error"), what)
     op: Schema = {"summary": summary, "responses": responses, **extra}
     if scope is None:
         op["security"] = []
@@ -128,7 +140,7 @@ def _read_paths() -> dict[str, Any]:
                 "OrderList",
                 parameters=[
                     *PAGING,
-                    _param("status", "query", enum=["confirmed", "pending", "cancelled", "refunded"]),
+                    parameter("status", "query", ORDER_STATUS.schema()),
                     _param("buyer_email", "query"),
                     _param("event", "query"),
                 ],
@@ -189,7 +201,7 @@ def _public_paths() -> dict[str, Any]:
                 None,
                 "200",
                 "PublicEventList",
-                parameters=[{**_param("org_slug", "query"), "required": True}, *PAGING],
+                parameters=[parameter("org_slug", "query", STRING, required=True), *PAGING],
             )
         },
         "/openapi.json": {
@@ -211,18 +223,41 @@ def _all_paths() -> dict[str, Any]:
     return paths
 
 
+# the bodies that are not vendor objects: the error envelope, deletions, the reset's counts
+ERROR = obj({
+    "error": obj({
+        "code": enum("validation_error", "unauthorized", "forbidden", "not_found", "conflict", "unprocessable",
+                     "rate_limited", "internal_error", "api_terms_required"),
+        "message": STRING, "request_id": STRING, "param": STRING, "doc_url": STRING,
+    }, ["code", "message", "request_id", "doc_url"], closed=False),
+}, closed=False)
+DELETED = obj({"id": STRING, "object": STRING, "livemode": BOOLEAN, "deleted": {**BOOLEAN, "enum": [True]}},
+              closed=False)
+RESET = obj({"object": enum("test_data_reset"), "livemode": BOOLEAN,
+             "deleted": {"type": "object", "additionalProperties": INTEGER}}, closed=False)
+LISTED = ("Event", "TicketType", "Order", "Attendee", "WebhookSubscription", "WebhookDelivery", "PublicEvent")
+
+
+def list_of(name: str) -> Schema:
+    return obj({"livemode": BOOLEAN, "data": array(ref(name)), "has_more": BOOLEAN, "next_cursor": NULL_STRING},
+               closed=False)
+
+
+def schemas() -> dict[str, Schema]:
+    """Every component: the vendor objects from their tables (serializers.py), then the rest."""
+    return {
+        **{o.name: o.schema() for o in OBJECTS},
+        "Error": ERROR,
+        "Deleted": DELETED,
+        "TestDataReset": RESET,
+        **{f"{name}List": list_of(name) for name in LISTED},
+    }
+
+
 @cache
 def document() -> dict[str, Any]:
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Equaticket Public API (ticketgate)", "version": "1.0.0"},
-        "servers": [{"url": "/equaticket"}],
-        "security": [{"bearer": []}],
-        "paths": _all_paths(),
-        "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description": "sk_live_... or sk_test_..."}
-            },
-            "schemas": SCHEMAS,
-        },
-    }
+    return js.document(
+        "Equaticket Public API (ticketgate)", "1.0.0", _all_paths(), schemas(),
+        security={"bearer": {"type": "http", "scheme": "bearer", "description": "sk_live_... or sk_test_..."}},
+        servers=[{"url": "/equaticket"}],
+    )

@@ -18,19 +18,11 @@ from starlette.requests import Request
 from core.listing import Keyset, Page, PageQuery
 from core.models import Scope
 from dialects.base import BadRequest
+from dialects.equaticket.inputs import query_param
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 MAX_CURSOR = 1024
-MAX_PARAM = 1000
-
-
-def query_param(request: Request, name: str) -> str | None:
-    """A query parameter that is safe to hand to PostgreSQL (no NUL, bounded length)."""
-    value = request.query_params.get(name)
-    if value is not None and ("\x00" in value or len(value) > MAX_PARAM):
-        raise BadRequest(f"Invalid value for {name}", name)
-    return value
 
 
 def parse_limit(request: Request) -> int:

@@ -1,38 +1,43 @@
-"""Core rows to Equaticket JSON: snake_case, prefixed ids, ISO-8601 UTC, lowercase currency.
+"""Equaticket's wire objects, declared once: snake_case, prefixed ids, ISO-8601 UTC, lowercase currency.
 
-Events, ticket types, orders, line items and attendees are projections (core.projection):
-PostgreSQL renders each field, Python nests children and adds the events' public URLs.
-Webhook subscriptions and deliveries (rare reads) stay Python functions of core rows.
-``webhook_object`` gives the delivery engine exactly what the GET endpoints return.
+Each object is a ``WireObject`` table (dialects.spec): the projection PostgreSQL renders, the
+OpenAPI schema (openapi.py) and the client's parser (client.py) all come from it. Python only
+nests children and fills the events' public URLs (``url`` and ``ticket_types`` are NULL
+placeholders in the select list, so the fields keep the vendor's order). Webhook subscriptions
+and deliveries (rare reads of core rows) are rendered in Python, against the same tables.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
-from core import listing
-from core.events import available_sql, ticket_types_for
+from core.events import available_sql
 from core.listing import KEY_ID, keyset_columns
-from core.models import Scope
-from core.projection import Projection, sql_case, sql_iso, sql_prefixed
+from core.projection import sql_iso, sql_prefixed
+from dialects.schema import (
+    BOOLEAN,
+    INTEGER,
+    NULL_INTEGER,
+    NULL_STRING,
+    NULL_TIME,
+    STRING,
+    TIME,
+    Schema,
+    array,
+    enum,
+    prefixed,
+    ref,
+)
+from dialects.spec import Field, Parser, WireEnum, WireObject
 
-ORDER_STATUS = {
-    "completed": "confirmed",
-    "pending": "pending",
-    "cancelled": "cancelled",
-    "refunded": "refunded",
-}
-ORDER_STATUS_IN = {wire: core for core, wire in ORDER_STATUS.items()}
-_public_base_url = ""  # set by the dialect at start-up, for webhook_object callers without one
+F = Field  # the tables read better with a short name
 
-
-def configure(public_base_url: str) -> None:
-    global _public_base_url
-    _public_base_url = public_base_url.rstrip("/")
+ORDER_STATUS = WireEnum({"completed": "confirmed", "pending": "pending", "cancelled": "cancelled",
+                         "refunded": "refunded"})
+EVENT_STATUS = enum("draft", "published", "sold_out", "cancelled", "completed", "archived")
+CURRENCY: Schema = {"type": "string", "pattern": "^[a-z]{3}$"}
+WEBHOOK_EVENT_TYPES = enum("order.placed", "order.refunded", "event.sold_out", "ticket.scanned")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -41,177 +46,231 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def wire_time(value: Any) -> str | None:
+    """A time as the client reads it back: UTC, whole seconds, ``Z`` (vendors send other forms)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return iso(moment.replace(microsecond=0))
+
+
+def upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
 def events_base(public_base_url: str, box_office_slug: str) -> str:
     return f"{public_base_url}/events/{box_office_slug}"
 
 
-# --- projections ---------------------------------------------------------------------------------
+def same(name: str, sql: str, schema: Schema, parse: Parser | None = None) -> Field:
+    """A field the client reads back under its own name."""
+    return Field(name, sql, schema, name, parse)
 
-# ticket types are read with their event as "e" (core.events.ticket_types_for)
-TICKET_TYPE = Projection((
-    ("id", sql_prefixed("tkt_", "tt.id")),
-    ("object", "'ticket_type'"),
-    ("livemode", "e.livemode"),
-    ("event_id", sql_prefixed("evt_", "tt.event_id")),
-    ("name", "tt.name"),
-    ("description", "tt.description"),
-    ("price", "tt.price"),
-    ("booking_fee", "tt.booking_fee"),
-    ("currency", "lower(e.currency)"),
-    ("quantity_total", "tt.quantity"),
-    ("quantity_sold", "tt.sold"),
-    ("quantity_available", available_sql("tt")),
-    ("min_per_order", "tt.min_per_order"),
-    ("max_per_order", "tt.max_per_order"),
-    ("sale_starts_at", sql_iso("tt.sale_starts_at")),
-    ("sale_ends_at", sql_iso("tt.sale_ends_at")),
-    ("hidden", "tt.hidden"),
-    ("access_code", "tt.access_code"),
-    ("status", "tt.status"),
-    ("sort_order", "tt.sort_order"),
-    ("created_at", sql_iso("tt.created_at")),
-    ("updated_at", sql_iso("tt.updated_at")),
-), hidden=(
+
+def at(name: str, column: str, *, null: bool = False) -> Field:
+    """A time field: ISO-8601 UTC from PostgreSQL, normalised by the client."""
+    return Field(name, sql_iso(column), NULL_TIME if null else TIME, name, wire_time)
+
+
+def ident(name: str, prefix: str, column: str, core: str | None = None, *, null: bool = False) -> Field:
+    """A prefixed id (``evt_12``); the client keeps the vendor's id text."""
+    return Field(name, sql_prefixed(prefix, column), prefixed(prefix, null=null), core)
+
+
+def kind(name: str) -> Field:
+    return F("object", f"'{name}'", enum(name))
+
+
+# --- ticket types (read with their event as "e": core.events.ticket_types_for) -----------------------
+
+_TYPE_HIDDEN = (
     ("_event", "tt.event_id"),
     ("_public", "NOT tt.hidden AND coalesce(tt.access_code, '') = '' AND tt.status <> 'hidden'"),
-))
+)
+TICKET_TYPE = WireObject("TicketType", (
+    ident("id", "tkt_", "tt.id", "source_id"),
+    kind("ticket_type"),
+    F("livemode", "e.livemode", BOOLEAN),
+    ident("event_id", "evt_", "tt.event_id", "event_id"),
+    same("name", "tt.name", STRING),
+    same("description", "tt.description", NULL_STRING),
+    same("price", "tt.price", INTEGER),
+    same("booking_fee", "tt.booking_fee", INTEGER),
+    F("currency", "lower(e.currency)", CURRENCY),
+    F("quantity_total", "tt.quantity", INTEGER, "quantity"),
+    F("quantity_sold", "tt.sold", INTEGER, "sold"),
+    F("quantity_available", available_sql("tt"), INTEGER, "available"),
+    same("min_per_order", "tt.min_per_order", INTEGER),
+    same("max_per_order", "tt.max_per_order", INTEGER),
+    at("sale_starts_at", "tt.sale_starts_at", null=True),
+    at("sale_ends_at", "tt.sale_ends_at", null=True),
+    same("hidden", "tt.hidden", BOOLEAN),
+    same("access_code", "tt.access_code", NULL_STRING),
+    same("status", "tt.status", STRING),
+    same("sort_order", "tt.sort_order", INTEGER),
+    at("created_at", "tt.created_at"),
+    at("updated_at", "tt.updated_at"),
+), hidden=_TYPE_HIDDEN)
 
-# what anyone may see: no access codes, no stock counts (public_events keeps only _public types)
-PUBLIC_TICKET_TYPE = Projection((
-    ("id", sql_prefixed("tkt_", "tt.id")),
-    ("object", "'ticket_type'"),
-    ("name", "tt.name"),
-    ("description", "tt.description"),
-    ("price", "tt.price"),
-    ("booking_fee", "tt.booking_fee"),
-    ("currency", "lower(e.currency)"),
-    ("sold_out", f"{available_sql('tt')} = 0"),
-    ("status", "tt.status"),
-    ("sale_starts_at", sql_iso("tt.sale_starts_at")),
-    ("sale_ends_at", sql_iso("tt.sale_ends_at")),
-), hidden=TICKET_TYPE.hidden)
+# what anyone may see: no access codes, no stock counts (the listing keeps only _public types)
+PUBLIC_TICKET_TYPE = WireObject("PublicTicketType", (
+    TICKET_TYPE["id"], TICKET_TYPE["object"], TICKET_TYPE["name"], TICKET_TYPE["description"],
+    TICKET_TYPE["price"], TICKET_TYPE["booking_fee"],
+    F("currency", "lower(e.currency)", STRING),
+    F("sold_out", f"{available_sql('tt')} = 0", BOOLEAN),
+    TICKET_TYPE["status"], TICKET_TYPE["sale_starts_at"], TICKET_TYPE["sale_ends_at"],
+), hidden=_TYPE_HIDDEN)
 
-_EVENT_FIELDS = (
-    ("id", sql_prefixed("evt_", "e.id")),
-    ("object", "'event'"),
-    ("title", "e.title"),
-    ("slug", "e.slug"),
-    ("description", "e.description"),
-    ("starts_at", sql_iso("e.starts_at")),
-    ("ends_at", sql_iso("e.ends_at")),
-    ("doors_open_at", sql_iso("e.doors_open_at")),
-    ("timezone", "e.timezone"),
-    ("venue_name", "e.venue_name"),
-    ("address", "e.address"),
-    ("city", "e.city"),
-    ("postal_code", "e.postal_code"),
-    ("country", "e.country"),
-    ("online", "e.online"),
-    ("currency", "lower(e.currency)"),
-    ("category", "e.category"),
-    ("url", "NULL"),  # the box office's events page and the slug (events())
-    ("image_header", "e.image_header"),
-    ("image_thumbnail", "e.image_thumbnail"),
-    ("call_to_action", "e.call_to_action"),
+# --- events -----------------------------------------------------------------------------------------
+
+_EVENT_COMMON = (
+    ident("id", "evt_", "e.id", "source_id"),
+    kind("event"),
+    same("title", "e.title", STRING),
+    same("slug", "e.slug", STRING),
+    same("description", "e.description", NULL_STRING),
+    at("starts_at", "e.starts_at"),
+    at("ends_at", "e.ends_at", null=True),
+    at("doors_open_at", "e.doors_open_at", null=True),
+    same("timezone", "e.timezone", STRING),
+    same("venue_name", "e.venue_name", NULL_STRING),
+    same("address", "e.address", NULL_STRING),
+    same("city", "e.city", NULL_STRING),
+    same("postal_code", "e.postal_code", NULL_STRING),
+    same("country", "e.country", NULL_STRING),
+    same("online", "e.online", BOOLEAN),
+    F("currency", "lower(e.currency)", CURRENCY, "currency", upper),
+    same("category", "e.category", STRING),
+    same("url", "NULL", STRING),  # the box office's events page and the slug (nest_events)
+    same("image_header", "e.image_header", NULL_STRING),
+    same("image_thumbnail", "e.image_thumbnail", NULL_STRING),
+    same("call_to_action", "e.call_to_action", NULL_STRING),
 )
 _EVENT_HIDDEN = (*keyset_columns("e"), ("_slug", "e.slug"))
-EVENT = Projection((
-    *_EVENT_FIELDS,
-    ("livemode", "e.livemode"),
-    ("status", "e.status"),
-    ("visibility", "e.visibility"),
-    ("access_code", "e.access_code"),
-    ("ticket_types", "NULL"),
-    ("created_at", sql_iso("e.created_at")),
-    ("updated_at", sql_iso("e.updated_at")),
+_STATUS = same("status", "e.status", EVENT_STATUS)
+EVENT = WireObject("Event", (
+    *_EVENT_COMMON,
+    F("livemode", "e.livemode", BOOLEAN),
+    _STATUS,
+    same("visibility", "e.visibility", enum("public", "unlisted", "private")),
+    same("access_code", "e.access_code", NULL_STRING),
+    F("ticket_types", "NULL", array(ref("TicketType"))),  # nested (nest_events)
+    at("created_at", "e.created_at"),
+    at("updated_at", "e.updated_at"),
 ), hidden=_EVENT_HIDDEN)
-PUBLIC_EVENT = Projection((*_EVENT_FIELDS, ("status", "e.status"), ("ticket_types", "NULL")), hidden=_EVENT_HIDDEN)
+PUBLIC_EVENT = WireObject("PublicEvent", (
+    *_EVENT_COMMON, _STATUS, F("ticket_types", "NULL", array(ref("PublicTicketType"))),
+), hidden=_EVENT_HIDDEN)
 
-LINE_ITEM = Projection((
-    ("type", "li.type"),
-    ("ticket_type_id", sql_prefixed("tkt_", "li.ticket_type_id")),
-    ("name", "li.description"),
-    ("quantity", "li.quantity"),
-    ("subtotal", "li.value"),
-    ("booking_fee", "li.booking_fee"),
-    ("total", "li.total"),
+# --- orders and attendees ------------------------------------------------------------------------------
+
+LINE_ITEM = WireObject("LineItem", (
+    same("type", "li.type", STRING),
+    ident("ticket_type_id", "tkt_", "li.ticket_type_id", "ticket_type_id", null=True),
+    F("name", "li.description", STRING, "description"),
+    same("quantity", "li.quantity", INTEGER),
+    F("subtotal", "li.value", INTEGER, "value"),
+    same("booking_fee", "li.booking_fee", INTEGER),
+    same("total", "li.total", INTEGER),
 ), hidden=(("_order", "li.order_id"),))
 
-ORDER = Projection((
-    ("id", sql_prefixed("ord_", "o.id")),
-    ("object", "'order'"),
-    ("livemode", "o.livemode"),
-    ("is_test_data", "NOT o.livemode"),
-    ("event_id", sql_prefixed("evt_", "o.event_id")),
-    ("status", sql_case("o.status", ORDER_STATUS)),
-    ("buyer_name", "o.buyer_name"),
-    ("buyer_email", "o.buyer_email"),
-    ("buyer_phone", "o.buyer_phone"),
-    ("currency", "lower(o.currency)"),
-    ("subtotal", "o.subtotal"),
-    ("booking_fee", "o.booking_fee"),
-    ("tax", "o.tax"),
-    ("total", "o.total"),
-    ("refunded_amount", "o.refund_amount"),
-    ("payment_method", "o.payment_method"),
-    ("line_items", "NULL"),
-    ("created_at", sql_iso("o.created_at")),
-    ("updated_at", sql_iso("o.updated_at")),
+ORDER = WireObject("Order", (
+    ident("id", "ord_", "o.id", "source_id"),
+    kind("order"),
+    F("livemode", "o.livemode", BOOLEAN),
+    F("is_test_data", "NOT o.livemode", BOOLEAN),
+    ident("event_id", "evt_", "o.event_id", "event_id"),
+    F("status", ORDER_STATUS.sql("o.status"), ORDER_STATUS.schema(), "status", ORDER_STATUS.parse),
+    same("buyer_name", "o.buyer_name", STRING),
+    same("buyer_email", "o.buyer_email", STRING),
+    same("buyer_phone", "o.buyer_phone", NULL_STRING),
+    F("currency", "lower(o.currency)", STRING, "currency", upper),
+    same("subtotal", "o.subtotal", INTEGER),
+    same("booking_fee", "o.booking_fee", INTEGER),
+    same("tax", "o.tax", INTEGER),
+    same("total", "o.total", INTEGER),
+    F("refunded_amount", "o.refund_amount", INTEGER, "refund_amount"),
+    same("payment_method", "o.payment_method", STRING),
+    F("line_items", "NULL", array(ref("LineItem"))),  # nested (nest_orders)
+    at("created_at", "o.created_at"),
+    at("updated_at", "o.updated_at"),
 ), hidden=keyset_columns("o"))
 
-ATTENDEE = Projection((
-    ("id", sql_prefixed("att_", "t.id")),
-    ("object", "'attendee'"),
-    ("livemode", "t.livemode"),
-    ("is_test_data", "NOT t.livemode"),
-    ("event_id", sql_prefixed("evt_", "t.event_id")),
-    ("order_id", sql_prefixed("ord_", "t.order_id")),
-    ("ticket_type_id", sql_prefixed("tkt_", "t.ticket_type_id")),
-    ("ticket_type_name", "t.description"),
-    ("first_name", "t.first_name"),
-    ("last_name", "t.last_name"),
-    ("email", "t.email"),
-    ("barcode", "t.barcode"),
-    ("status", "t.status"),
-    ("checked_in", "t.checked_in_at IS NOT NULL"),
-    ("checked_in_at", sql_iso("t.checked_in_at")),
-    ("created_at", sql_iso("t.created_at")),
-    ("updated_at", sql_iso("t.updated_at")),
+ATTENDEE = WireObject("Attendee", (
+    ident("id", "att_", "t.id", "source_id"),
+    kind("attendee"),
+    F("livemode", "t.livemode", BOOLEAN),
+    F("is_test_data", "NOT t.livemode", BOOLEAN),
+    ident("event_id", "evt_", "t.event_id", "event_id"),
+    ident("order_id", "ord_", "t.order_id", "order_id"),
+    ident("ticket_type_id", "tkt_", "t.ticket_type_id", "ticket_type_id", null=True),
+    F("ticket_type_name", "t.description", STRING, "description"),
+    same("first_name", "t.first_name", NULL_STRING),
+    same("last_name", "t.last_name", NULL_STRING),
+    same("email", "t.email", NULL_STRING),
+    same("barcode", "t.barcode", STRING),
+    same("status", "t.status", enum("valid", "void")),
+    same("checked_in", "t.checked_in_at IS NOT NULL", BOOLEAN),
+    at("checked_in_at", "t.checked_in_at", null=True),
+    at("created_at", "t.created_at"),
+    at("updated_at", "t.updated_at"),
 ), hidden=keyset_columns("t"))
 
+# --- webhooks (rendered in Python from core rows: their SQL is None) ---------------------------------
 
-# --- nesting --------------------------------------------------------------------------------------
 
-async def events_json(
-    conn: asyncpg.Connection, rows: list[Any], base: str, *, public: bool = False
-) -> list[dict[str, Any]]:
-    """Events (rows of EVENT, or PUBLIC_EVENT when ``public``) with their ticket types nested."""
-    if not rows:
-        return []
-    kind, event = (PUBLIC_TICKET_TYPE, PUBLIC_EVENT) if public else (TICKET_TYPE, EVENT)
-    types = await ticket_types_for(conn, [row[KEY_ID] for row in rows], kind.columns)
+def py(name: str, schema: Schema) -> Field:
+    return F(name, None, schema)
+
+
+_SUBSCRIPTION = (
+    py("id", prefixed("whsub_")), kind("webhook_subscription"), py("livemode", BOOLEAN), py("url", STRING),
+    py("event_types", array(WEBHOOK_EVENT_TYPES)), py("description", NULL_STRING), py("enabled", BOOLEAN),
+    py("disabled_reason", NULL_STRING), py("created_at", TIME), py("updated_at", TIME),
+)
+WEBHOOK_SUBSCRIPTION = WireObject("WebhookSubscription", _SUBSCRIPTION)
+# shown once, in the create response
+WEBHOOK_SUBSCRIPTION_CREATED = WireObject("WebhookSubscriptionCreated",
+                                          (*_SUBSCRIPTION, py("secret", {"type": "string", "pattern": "^whsec_"})))
+WEBHOOK_ATTEMPT = WireObject("WebhookAttempt", (
+    py("attempted_at", TIME), py("status_code", NULL_INTEGER), py("duration_ms", INTEGER), py("error", NULL_STRING),
+))
+DELIVERY = WireObject("WebhookDelivery", (
+    py("id", prefixed("whdel_")), kind("webhook_delivery"), py("livemode", BOOLEAN),
+    py("subscription_id", prefixed("whsub_")), py("webhook_event_id", STRING), py("event_type", WEBHOOK_EVENT_TYPES),
+    py("payload", {}), py("status", enum("pending", "succeeded", "failed")), py("attempt_count", INTEGER),
+    py("next_attempt_at", NULL_TIME), py("last_status_code", NULL_INTEGER), py("last_error", NULL_STRING),
+    py("attempts", array(ref("WebhookAttempt"))), py("created_at", TIME), py("updated_at", TIME),
+))
+OBJECTS = (TICKET_TYPE, PUBLIC_TICKET_TYPE, EVENT, PUBLIC_EVENT, LINE_ITEM, ORDER, ATTENDEE,
+           WEBHOOK_SUBSCRIPTION, WEBHOOK_SUBSCRIPTION_CREATED, WEBHOOK_ATTEMPT, DELIVERY)
+
+
+# --- nesting -------------------------------------------------------------------------------------------
+
+def nest_events(rows: list[Any], types: list[Any], base: str, *, public: bool = False) -> list[dict[str, Any]]:
+    """Events (rows of EVENT, or PUBLIC_EVENT) with their ticket types and public URLs."""
+    child, parent = (PUBLIC_TICKET_TYPE, PUBLIC_EVENT) if public else (TICKET_TYPE, EVENT)
     if public:
         types = [t for t in types if t["_public"]]
-    types_by = kind.grouped(types, "_event")
-    out = event.objects(rows)
+    types_by = child.projection.grouped(types, "_event")
+    out = parent.objects(rows)
     for row, e in zip(rows, out, strict=True):
         e["url"] = f"{base}/{row['_slug']}"
         e["ticket_types"] = types_by.get(row[KEY_ID], [])
     return out
 
 
-async def ticket_types_json(conn: asyncpg.Connection, event_id: int) -> list[dict[str, Any]]:
-    return TICKET_TYPE.objects(await ticket_types_for(conn, [event_id], TICKET_TYPE.columns))
-
-
-async def orders_json(conn: asyncpg.Connection, rows: list[Any]) -> list[dict[str, Any]]:
-    if not rows:
-        return []
-    items = LINE_ITEM.grouped(await listing.line_items_for(conn, [row[KEY_ID] for row in rows], LINE_ITEM.columns),
-                              "_order")
+def nest_orders(rows: list[Any], items: list[Any]) -> list[dict[str, Any]]:
+    by_order = LINE_ITEM.projection.grouped(items, "_order")
     out = ORDER.objects(rows)
     for row, o in zip(rows, out, strict=True):
-        o["line_items"] = items.get(row[KEY_ID], [])
+        o["line_items"] = by_order.get(row[KEY_ID], [])
     return out
 
 
@@ -228,7 +287,7 @@ def subscription(row: Any, *, with_secret: bool = False) -> dict[str, Any]:
         "created_at": iso(row["created_at"]),
         "updated_at": iso(row["updated_at"]),
     }
-    if with_secret:  # shown once, in the create response
+    if with_secret:
         data["secret"] = row["secret"]
     return data
 
@@ -261,27 +320,3 @@ def delivery(row: Any, attempts: list[Any], livemode: bool) -> dict[str, Any]:
         "created_at": iso(row["created_at"]),
         "updated_at": iso(row["updated_at"]),
     }
-
-
-def group_by(rows: list[Any], key: str) -> dict[int, list[Any]]:
-    groups: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        groups[row[key]].append(row)
-    return groups
-
-
-async def webhook_object(
-    conn: asyncpg.Connection, scope: Scope, kind: str, object_id: int, *, public_base_url: str | None = None
-) -> dict[str, Any]:
-    """The JSON the GET endpoint returns for one order, event or attendee (for webhook payloads)."""
-    if kind == "order":
-        order = await listing.read_one(conn, ORDER.columns, listing.ORDERS, scope, object_id)
-        return (await orders_json(conn, [order]))[0]
-    if kind == "attendee":
-        return ATTENDEE.objects([await listing.read_one(conn, ATTENDEE.columns, listing.TICKETS, scope, object_id)])[0]
-    if kind == "event":
-        slug = await conn.fetchval("SELECT slug FROM box_offices WHERE id = $1", scope.box_office_id)
-        base = events_base(_public_base_url if public_base_url is None else public_base_url, slug)
-        row = await listing.read_one(conn, EVENT.columns, listing.EVENTS, scope, object_id)
-        return (await events_json(conn, [row], base))[0]
-    raise ValueError(f"unknown webhook object kind: {kind}")

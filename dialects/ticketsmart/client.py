@@ -12,29 +12,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from dialects.client_base import ApiClient, NoEquivalent
+from dialects.spec import WireObject
+from dialects.ticketsmart import routes
+from dialects.ticketsmart.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from dialects.ticketsmart.serializers import AVAILABILITY, EVENT, TICKET_TYPE
 
 DIALECT = "ticketsmart"
 PAGING = "page"  # page / limit numbers
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
 IMPORTS = ("events",)  # no order endpoints exist, so stock comes from the vendor's own counts
 RATE_LIMIT_HEADERS: tuple[str, str] | None = None  # only Retry-After (and retryAfter) on a 429
 ID_PREFIX = {"event": "evt_", "ticket_type": "tkt_"}
 
-API = "/api/v1"
-# (method, path pattern, resource, operation): every documented endpoint, as data
-ROUTES: tuple[tuple[str, str, str, str], ...] = (
-    ("GET", r"/api/v1/events", "events", "list"),
-    ("POST", r"/api/v1/events", "events", "create"),
-    ("GET", r"/api/v1/events/(?P<id>[^/]+)", "events", "get"),
-    ("PATCH", r"/api/v1/events/(?P<id>[^/]+)", "events", "update"),
-    ("GET", r"/api/v1/events/(?P<id>[^/]+)/ticket-types", "ticket_types", "list"),
-    ("GET", r"/api/v1/events/(?P<id>[^/]+)/availability", "availability", "get"),
-    ("GET", r"/api/v1/openapi.json", "openapi", "get"),
+API = routes.API
+# each operation of the dialect's route table as (resource, operation) in neutral terms
+OPERATIONS: dict[Any, tuple[str, str]] = {
+    routes.list_events: ("events", "list"), routes.create_event: ("events", "create"),
+    routes.get_event: ("events", "get"), routes.patch_event: ("events", "update"),
+    routes.ticket_types: ("ticket_types", "list"), routes.availability: ("availability", "get"),
+    routes.openapi: ("openapi", "get"),
+}
+# (method, path pattern, resource, operation): every documented endpoint, read off the route table
+ROUTES: tuple[tuple[str, str, str, str], ...] = tuple(
+    (r.method, re.sub(r"\{\w+\}", "(?P<id>[^/]+)", r.path), *OPERATIONS[r.handler]) for r in routes.ROUTES
 )
 # wire query parameter -> neutral filter name (events list only)
 FILTERS = {"status": "status", "search": "search", "dateFrom": "starts_from", "dateTo": "starts_to",
@@ -42,65 +44,37 @@ FILTERS = {"status": "status", "search": "search", "dateFrom": "starts_from", "d
 PAGE_PARAMS = ("page", "limit")
 
 
-
 def auth_headers(key: str) -> dict[str, str]:
     return {"x-api-key": key}
 
 
-def iso(value: Any) -> str | None:
-    """Any ISO-8601 text to UTC seconds with ``Z``; None stays None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value  # not a time: kept as sent, so a comparison shows it
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+# --- vendor JSON -> neutral dicts: each object's parser is its table's (serializers.py) ---------
+
+def _blank(obj: WireObject) -> dict[str, Any]:
+    return dict.fromkeys(f.core for f in obj.fields if f.core is not None)
 
 
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
+_BLANK = {obj.name: _blank(obj) for obj in (EVENT, TICKET_TYPE, AVAILABILITY)}
 
 
-# --- vendor JSON -> neutral dicts ---------------------------------------------------------------
+def _parse(obj: WireObject, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Every core field of ``obj``: a field the vendor left out reads as None."""
+    return _BLANK[obj.name] | obj.parse(data)
+
 
 def parse_ticket_type(data: Mapping[str, Any], event_id: str | None = None) -> dict[str, Any]:
-    return {
-        "source_id": data.get("id"), "event_id": event_id, "name": data.get("name"),
-        "description": data.get("description"), "price": data.get("price"),
-        "quantity": data.get("quantity"), "sold": data.get("sold"), "available": data.get("available"),
-        "min_per_order": data.get("minPerOrder"), "max_per_order": data.get("maxPerOrder"),
-        "hidden": data.get("hidden"), "sort_order": data.get("sortOrder"),
-        "sale_starts_at": iso(data.get("saleStartsAt")), "sale_ends_at": iso(data.get("saleEndsAt")),
-    }
+    return {**_parse(TICKET_TYPE, data), "event_id": event_id}
 
 
 def parse_event(data: Mapping[str, Any]) -> dict[str, Any]:
-    event_id = data.get("id")
-    return {
-        "source_id": event_id, "title": data.get("title"), "slug": data.get("slug"),
-        "description": data.get("description"), "status": _lower(data.get("status")),
-        "starts_at": iso(data.get("startsAt")), "ends_at": iso(data.get("endsAt")),
-        "doors_open_at": iso(data.get("doorsOpen")), "timezone": data.get("timezone"),
-        "venue_name": data.get("venueName"), "address": data.get("address"),
-        "postal_code": data.get("postalCode"), "city": data.get("city"), "country": data.get("country"),
-        "currency": data["currency"].upper() if isinstance(data.get("currency"), str) else None,
-        "visibility": _lower(data.get("visibility")), "category": _lower(data.get("category")),
-        "url": data.get("publicUrl"), "created_at": iso(data.get("createdAt")),
-        "updated_at": iso(data.get("updatedAt")),
-        "ticket_types": [parse_ticket_type(t, event_id) for t in data.get("ticketTypes") or []],
-    }
+    event = _parse(EVENT, data)
+    # children carry their parent's id, which their own object does not hold
+    event["ticket_types"] = [parse_ticket_type(t, event["source_id"]) for t in data.get("ticketTypes") or []]
+    return event
 
 
 def parse_availability(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "event_id": data.get("eventId"), "status": _lower(data.get("status")),
-        "currency": data.get("currency"), "on_sale": data.get("onSale"), "sold_out": data.get("soldOut"),
-        "total_quantity": data.get("totalQuantity"), "total_sold": data.get("totalSold"),
-        "total_available": data.get("totalAvailable"),
-    }
+    return _parse(AVAILABILITY, data)
 
 
 def parse_body(resource: str, op: str, body: Any) -> dict[str, Any]:

@@ -21,23 +21,24 @@ class CORSMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] == "OPTIONS":
-            await self._preflight(send)
-            return
+        http = scope["type"] == "http"
+        if http and scope["method"] == "OPTIONS":
+            await _preflight(send)
+        else:
+            await self.app(scope, receive, _with_cors(send) if http else send)
 
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in CORS_NAMES]
-                message["headers"] = [*kept, *CORS_HEADERS]
-            await send(message)
 
-        await self.app(scope, receive, send_with_cors)
+def _with_cors(send: Send) -> Send:
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in CORS_NAMES]
+            message["headers"] = [*kept, *CORS_HEADERS]
+        await send(message)
 
-    @staticmethod
-    async def _preflight(send: Send) -> None:
-        headers = [*CORS_HEADERS, PREFLIGHT_MAX_AGE, (b"content-length", b"0")]
-        await send({"type": "http.response.start", "status": 204, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
+    return send_with_cors
+
+
+async def _preflight(send: Send) -> None:
+    headers = [*CORS_HEADERS, PREFLIGHT_MAX_AGE, (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})

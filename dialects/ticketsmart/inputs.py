@@ -1,12 +1,14 @@
-"""TicketSmart request bodies to core inputs: wire names, JSON types and enums checked here.
+"""TicketSmart's wire input to core inputs: request bodies, and the events list's query.
 
 The vendor validates JSON types strictly (a string is not a number, ``"true"`` is not a
 boolean), so types are checked before core's validators, and every error is reported
-once, under the camelCase name the client sent.
+once, under the camelCase name the client sent. The JSON kind each field must have is read
+off its schema in the object tables (serializers.py), the enums are the tables' enums.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -15,28 +17,52 @@ from pydantic import ValidationError
 
 from core.errors import FieldError
 from core.ids import parse_id
+from core.listing import EventFilters
 from core.models import EventCreate, EventUpdate, Input, TicketTypeCreate, field_errors
-from dialects.ticketsmart.errors import StatusChangeRefused, WireValidationFailed, camel_words, wire_field
-from dialects.ticketsmart.serializers import EVENT_FIELDS, TICKET_TYPE_FIELDS
+from dialects.schema import Schema
+from dialects.spec import WireEnum, WireObject
+from dialects.ticketsmart.errors import (
+    InvalidFilters,
+    StatusChangeRefused,
+    WireValidationFailed,
+    camel_words,
+    wire_field,
+)
+from dialects.ticketsmart.pagination import PageRequest, page_request
+from dialects.ticketsmart.serializers import (
+    CATEGORY,
+    EVENT,
+    EVENT_FIELDS,
+    STATUS,
+    TICKET_TYPE,
+    TICKET_TYPE_FIELDS,
+    VISIBILITY,
+)
 
 M = TypeVar("M", bound=Input)
 
-VISIBILITIES = ("PUBLIC", "UNLISTED", "PRIVATE")
-CATEGORIES = ("COMEDY", "MUSIC", "CONFERENCE", "WORKSHOP", "THEATER", "SPORTS", "OTHER")
 STATUS_KEYS = frozenset({"status", "publish", "published", "cancel", "cancelled", "canceled", "archived"})
 NOT_NULL = ("title", "slug", "startsAt", "timezone", "currency", "visibility", "category")  # in a PATCH
 DEFAULT_CURRENCY = "USD"  # documented default, whatever the box office's own currency
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+MAX_SEARCH = 200
 
-# wire field -> JSON kind it must have (null is always allowed here; core decides if it may be)
-KINDS: dict[str, str] = {
-    **dict.fromkeys(EVENT_FIELDS, "string"),
-    **dict.fromkeys(TICKET_TYPE_FIELDS, "string"),
-    "startsAt": "datetime", "endsAt": "datetime", "doorsOpen": "datetime",
-    "saleStartsAt": "datetime", "saleEndsAt": "datetime",
-    "price": "integer", "quantity": "integer", "minPerOrder": "integer", "maxPerOrder": "integer",
-    "sortOrder": "integer", "hidden": "boolean",
-}
-ENUMS: dict[str, tuple[str, ...]] = {"visibility": VISIBILITIES, "category": CATEGORIES}
+
+def _kind(schema: Schema) -> str:
+    """The JSON kind a written value must have, from the field's schema (null is checked by core)."""
+    if schema.get("format") == "date-time":
+        return "datetime"
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return next((kind for kind in ("integer", "boolean") if kind in kinds), "string")
+
+
+def _kinds(obj: WireObject, fields: Mapping[str, str]) -> dict[str, str]:
+    return {name: _kind(obj[name].schema) for name in fields}
+
+
+KINDS: dict[str, str] = {**_kinds(EVENT, EVENT_FIELDS), **_kinds(TICKET_TYPE, TICKET_TYPE_FIELDS)}
+ENUMS: dict[str, WireEnum] = {"visibility": VISIBILITY, "category": CATEGORY}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +72,24 @@ class EventPatch:
     remove: int | None
 
 
-def storable_instant(text: str) -> bool:
-    """ISO-8601, and still a representable instant once moved to UTC (9999-12-31T23:00-05:00 is not)."""
+def instant(text: str) -> datetime | None:
+    """ISO-8601 text as a datetime, or None when it is not one or is no representable instant
+    once moved to UTC (9999-12-31T23:00-05:00 is not: it would overflow in the driver)."""
     try:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is not None:
             moment.astimezone(UTC)
     except (ValueError, OverflowError):
-        return False
-    return True
+        return None
+    return moment
+
+
+def storable_instant(text: str) -> bool:
+    return instant(text) is not None
+
+
+def _enum_error(enum: WireEnum) -> str:
+    return f"Invalid enum value. Expected {' | '.join(enum.values)}"
 
 
 def _kind_error(kind: str, value: Any) -> str | None:
@@ -72,10 +107,12 @@ def _kind_error(kind: str, value: Any) -> str | None:
 
 
 def _enum(name: str, value: Any) -> tuple[Any, str | None]:
-    allowed = ENUMS[name]
-    if value is None or value in allowed:
-        return (value.lower() if value else value), None
-    return None, f"Invalid enum value. Expected {' | '.join(allowed)}"
+    enum = ENUMS[name]
+    if value is None:
+        return None, None
+    if value in enum.reverse:
+        return enum.parse(value), None
+    return None, _enum_error(enum)
 
 
 def _object(value: Any, field: str) -> dict[str, Any]:
@@ -183,3 +220,62 @@ def event_patch(body: Any) -> EventPatch:
     if errors or update is None:
         raise WireValidationFailed(errors)
     return EventPatch(update, add, remove)
+
+
+# --- GET /events: filters (status, search, dateFrom, dateTo, liveOnly) and the page -------------
+
+def _statuses(raw: str | None, errors: list[FieldError]) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    wanted = [part.strip().upper() for part in raw.split(",") if part.strip()]
+    if any(s not in STATUS.reverse for s in wanted):
+        errors.append(FieldError("status", _enum_error(STATUS)))
+        return ()
+    return tuple(STATUS.parse(s) for s in wanted)
+
+
+def _instant(params: Mapping[str, str], name: str, errors: list[FieldError]) -> datetime | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    moment = instant(raw.strip())
+    if moment is None:
+        errors.append(FieldError(name, "Invalid datetime: must be ISO-8601, e.g. 2026-09-01T00:00:00Z"))
+        return None
+    # a bare date or a time without offset is read as UTC, as JavaScript reads a date
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _search(raw: str | None, errors: list[FieldError]) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    if "\x00" in raw or len(raw) > MAX_SEARCH:
+        errors.append(FieldError("search", f"Must be at most {MAX_SEARCH} characters, without NUL"))
+        return None
+    return raw.strip()
+
+
+def _live_only(raw: str | None, errors: list[FieldError]) -> bool:
+    if raw is None or raw == "":
+        return False
+    value = BOOLEANS.get(raw.strip().lower())
+    if value is None:
+        errors.append(FieldError("liveOnly", "Expected true or false"))
+        return False
+    return value
+
+
+def list_params(params: Mapping[str, str]) -> tuple[EventFilters, PageRequest]:
+    """Filters and page of GET /events; every bad parameter is reported in one 400."""
+    errors: list[FieldError] = []
+    filters = EventFilters(
+        statuses=_statuses(params.get("status"), errors),
+        search=_search(params.get("search"), errors),
+        starts_from=_instant(params, "dateFrom", errors),
+        starts_to=_instant(params, "dateTo", errors),
+        on_sale_only=_live_only(params.get("liveOnly"), errors),
+    )
+    request = page_request(params, errors)
+    if errors:
+        raise InvalidFilters(errors)
+    return filters, request

@@ -1,36 +1,157 @@
-"""Core rows to TicketSmart's camelCase JSON, and the field-name map between the two.
+"""TicketSmart's wire objects and enums, declared once (dialects.spec), and their nesting.
+
+Each object is one ``WireObject`` table: the SQL that renders a field (the projection), its
+JSON Schema (openapi.py) and the core field the client reads it into (client.py) sit on one
+row, so a field added here appears in all three. The wire<->core names of the fields a client
+may write (``EVENT_FIELDS``...) are read off the same rows.
 
 Ids: events ``evt_<n>``, ticket types ``tkt_<n>``. Times: UTC ISO-8601 with milliseconds and
 ``Z`` (what a JavaScript ``Date`` serialises to). Enums: uppercase. Money: integer cents.
-Events and ticket types are projections (core.projection): PostgreSQL renders each field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel
 
 from core.events import available_sql, on_sale_now_sql
 from core.ids import format_id
 from core.listing import KEY_ID, keyset_columns
-from core.projection import Projection, sql_iso, sql_prefixed
+from core.models import Category, EventStatus, EventUpdate, TicketTypeCreate, Visibility
+from core.projection import sql_iso, sql_prefixed
+from dialects.schema import BOOLEAN, INTEGER, NULL_STRING, NULL_TIME, STRING, TIME, Schema, array, prefixed, ref
+from dialects.spec import Field, Parser, WireEnum, WireObject, utc_seconds
 
 EVENT_PREFIX = "evt_"
 TICKET_TYPE_PREFIX = "tkt_"
 
-# wire name -> core column, for the fields a client may write
-EVENT_FIELDS: dict[str, str] = {
-    "title": "title", "slug": "slug", "description": "description", "startsAt": "starts_at",
-    "endsAt": "ends_at", "doorsOpen": "doors_open_at", "timezone": "timezone", "venueName": "venue_name",
-    "address": "address", "postalCode": "postal_code", "city": "city", "country": "country",
-    "currency": "currency", "visibility": "visibility", "category": "category",
-}
-TICKET_TYPE_FIELDS: dict[str, str] = {
-    "name": "name", "description": "description", "price": "price", "quantity": "quantity",
-    "saleStartsAt": "sale_starts_at", "saleEndsAt": "sale_ends_at", "minPerOrder": "min_per_order",
-    "maxPerOrder": "max_per_order", "hidden": "hidden", "sortOrder": "sort_order",
-}
+
+def _uppercase(values: Collection[str]) -> WireEnum:
+    return WireEnum({value: value.upper() for value in values})
+
+
+STATUS = _uppercase(get_args(EventStatus))
+VISIBILITY = _uppercase(get_args(Visibility))
+CATEGORY = _uppercase(get_args(Category))
+
+
+def _enum_sql(enum: WireEnum, column: str) -> str:
+    """The enum rendered by PostgreSQL: ``upper()`` while the map is upper-casing (cheaper per
+    row than the CASE it equals), the CASE of the map otherwise."""
+    if all(wire == core.upper() for core, wire in enum.to_wire.items()):
+        return f"upper({column})"
+    return enum.sql(column)
+
+
+def _enum_schema(enum: WireEnum) -> Schema:
+    return {"enum": enum.values}  # no "type": the document has always served it so
+
+
+def _upper(value: Any) -> str | None:
+    return value.upper() if isinstance(value, str) else None
+
+
+def _column(name: str, column: str, schema: Schema, parse: Parser | None = None) -> Field:
+    """A field that is one column as is (``tt.min_per_order``): the client reads it into the core
+    field of the column's name."""
+    return Field(name, column, schema, column.partition(".")[2], parse)
+
+
+def _time(name: str, column: str, schema: Schema = NULL_TIME) -> Field:
+    return Field(name, sql_iso(column, millis=True), schema, column.partition(".")[2], utc_seconds)
+
+
+def _enum(name: str, enum: WireEnum, column: str | None) -> Field:
+    return Field(name, None if column is None else _enum_sql(enum, column), _enum_schema(enum), name, enum.parse)
+
+
+def event_id(number: int) -> str:
+    return format_id(EVENT_PREFIX, number)
+
+
+# --- the objects: ticket types are read with their event as "e" (core.events.ticket_types_for),
+# $2 is the clock's now ------------------------------------------------------------------------
+
+_AVAILABLE = available_sql("tt")
+_ON_SALE = f"{_AVAILABLE} > 0 AND {on_sale_now_sql('tt', '$2')}"
+
+TICKET_TYPE = WireObject("TicketType", (
+    Field("id", sql_prefixed(TICKET_TYPE_PREFIX, "tt.id"), prefixed(TICKET_TYPE_PREFIX), "source_id"),
+    _column("name", "tt.name", STRING),
+    _column("description", "tt.description", NULL_STRING),
+    _column("price", "tt.price", {"type": "integer", "minimum": 0, "description": "cents"}),
+    _column("quantity", "tt.quantity", INTEGER),
+    _column("sold", "tt.sold", INTEGER),
+    Field("available", _AVAILABLE, INTEGER, "available"),
+    Field("soldOut", f"{_AVAILABLE} = 0", BOOLEAN),
+    Field("onSale", _ON_SALE, BOOLEAN),
+    _time("saleStartsAt", "tt.sale_starts_at"),
+    _time("saleEndsAt", "tt.sale_ends_at"),
+    _column("minPerOrder", "tt.min_per_order", INTEGER),
+    _column("maxPerOrder", "tt.max_per_order", INTEGER),
+    _column("hidden", "tt.hidden", BOOLEAN),
+    _column("sortOrder", "tt.sort_order", INTEGER),
+), hidden=(("_event", "tt.event_id"),))
+
+# the compact availability line: only types without an access code (hidden) are listed
+AVAILABILITY_LINE = WireObject("AvailabilityLine", (
+    Field("id", sql_prefixed(TICKET_TYPE_PREFIX, "tt.id"), STRING),
+    Field("name", "tt.name", STRING),
+    Field("price", "tt.price", INTEGER),
+    Field("available", _AVAILABLE, INTEGER),
+    Field("soldOut", f"{_AVAILABLE} = 0", BOOLEAN),
+), hidden=(("_hidden", "tt.hidden"), ("_quantity", "tt.quantity"), ("_sold", "tt.sold"),
+           ("_buyable", _ON_SALE)))
+
+EVENT = WireObject("Event", (
+    Field("id", sql_prefixed(EVENT_PREFIX, "e.id"), prefixed(EVENT_PREFIX), "source_id"),
+    _column("title", "e.title", STRING),
+    _column("slug", "e.slug", STRING),
+    _column("description", "e.description", NULL_STRING),
+    _enum("status", STATUS, "e.status"),
+    _time("startsAt", "e.starts_at", TIME),
+    _time("endsAt", "e.ends_at"),
+    _time("doorsOpen", "e.doors_open_at"),
+    _column("timezone", "e.timezone", STRING),
+    _column("venueName", "e.venue_name", NULL_STRING),
+    _column("address", "e.address", NULL_STRING),
+    _column("postalCode", "e.postal_code", NULL_STRING),
+    _column("city", "e.city", NULL_STRING),
+    _column("country", "e.country", NULL_STRING),
+    _column("currency", "e.currency", {"type": "string", "pattern": "^[A-Z]{3}$"}, _upper),
+    _enum("visibility", VISIBILITY, "e.visibility"),
+    _enum("category", CATEGORY, "e.category"),
+    # NULL placeholders keep the vendor's field order in the row; events() fills them
+    Field("publicUrl", "NULL", STRING, "url"),
+    Field("ticketTypes", "NULL", array(ref(TICKET_TYPE.name)), "ticket_types"),
+    _time("createdAt", "e.created_at", TIME),
+    _time("updatedAt", "e.updated_at", TIME),
+), hidden=(*keyset_columns("e"), ("_slug", "e.slug"), ("_status", "e.status"), ("_starts", "e.starts_at")))
+
+# built in Python from the event and its lines (totals over the visible lines): no SQL column
+AVAILABILITY = WireObject("Availability", (
+    Field("eventId", None, STRING, "event_id"),
+    _enum("status", STATUS, None),
+    Field("currency", None, STRING, "currency"),
+    Field("onSale", None, BOOLEAN, "on_sale"),
+    Field("soldOut", None, BOOLEAN, "sold_out"),
+    Field("totalQuantity", None, INTEGER, "total_quantity"),
+    Field("totalSold", None, INTEGER, "total_sold"),
+    Field("totalAvailable", None, INTEGER, "total_available"),
+    Field("ticketTypes", None, array(AVAILABILITY_LINE.schema())),
+))
+
+
+def writable(obj: WireObject, model: type[BaseModel]) -> dict[str, str]:
+    """Wire name -> core field of the fields a client may write: those ``model`` takes as input."""
+    return {f.name: f.core for f in obj.fields if f.core is not None and f.core in model.model_fields}
+
+
+EVENT_FIELDS = writable(EVENT, EventUpdate)
+TICKET_TYPE_FIELDS = writable(TICKET_TYPE, TicketTypeCreate)
 CORE_TO_WIRE: dict[str, str] = {
     **{core: wire for wire, core in TICKET_TYPE_FIELDS.items()},
     **{core: wire for wire, core in EVENT_FIELDS.items()},
@@ -38,70 +159,11 @@ CORE_TO_WIRE: dict[str, str] = {
 }
 
 
-def event_id(number: int) -> str:
-    return format_id(EVENT_PREFIX, number)
-
-
-# --- projections (core.projection): PostgreSQL renders every field ---------------------------------
-
-_AVAILABLE = available_sql("tt")
-# ticket types are read with their event as "e" (core.events.ticket_types_for); $2 is the clock's now
-TICKET_TYPE = Projection((
-    ("id", sql_prefixed(TICKET_TYPE_PREFIX, "tt.id")),
-    ("name", "tt.name"),
-    ("description", "tt.description"),
-    ("price", "tt.price"),
-    ("quantity", "tt.quantity"),
-    ("sold", "tt.sold"),
-    ("available", _AVAILABLE),
-    ("soldOut", f"{_AVAILABLE} = 0"),
-    ("onSale", f"{_AVAILABLE} > 0 AND {on_sale_now_sql('tt', '$2')}"),
-    ("saleStartsAt", sql_iso("tt.sale_starts_at", millis=True)),
-    ("saleEndsAt", sql_iso("tt.sale_ends_at", millis=True)),
-    ("minPerOrder", "tt.min_per_order"),
-    ("maxPerOrder", "tt.max_per_order"),
-    ("hidden", "tt.hidden"),
-    ("sortOrder", "tt.sort_order"),
-), hidden=(("_event", "tt.event_id"),))
-
-# the compact availability line: only types without an access code (hidden) are listed
-AVAILABILITY_LINE = Projection((
-    ("id", sql_prefixed(TICKET_TYPE_PREFIX, "tt.id")),
-    ("name", "tt.name"),
-    ("price", "tt.price"),
-    ("available", _AVAILABLE),
-    ("soldOut", f"{_AVAILABLE} = 0"),
-), hidden=(("_hidden", "tt.hidden"), ("_quantity", "tt.quantity"), ("_sold", "tt.sold"),
-           ("_buyable", f"{_AVAILABLE} > 0 AND {on_sale_now_sql('tt', '$2')}")))
-
-EVENT = Projection((
-    ("id", sql_prefixed(EVENT_PREFIX, "e.id")),
-    ("title", "e.title"),
-    ("slug", "e.slug"),
-    ("description", "e.description"),
-    ("status", "upper(e.status)"),
-    ("startsAt", sql_iso("e.starts_at", millis=True)),
-    ("endsAt", sql_iso("e.ends_at", millis=True)),
-    ("doorsOpen", sql_iso("e.doors_open_at", millis=True)),
-    ("timezone", "e.timezone"),
-    ("venueName", "e.venue_name"),
-    ("address", "e.address"),
-    ("postalCode", "e.postal_code"),
-    ("city", "e.city"),
-    ("country", "e.country"),
-    ("currency", "e.currency"),
-    ("visibility", "upper(e.visibility)"),
-    ("category", "upper(e.category)"),
-    ("publicUrl", "NULL"),  # the box office's events page and the slug (events())
-    ("ticketTypes", "NULL"),
-    ("createdAt", sql_iso("e.created_at", millis=True)),
-    ("updatedAt", sql_iso("e.updated_at", millis=True)),
-), hidden=(*keyset_columns("e"), ("_slug", "e.slug"), ("_status", "e.status"), ("_starts", "e.starts_at")))
-
+# --- nesting -----------------------------------------------------------------------------------
 
 def events(rows: Sequence[Any], types: Sequence[Any], events_page: str) -> list[dict[str, Any]]:
     """Events with their ticket types; ``events_page`` is the box office's public events URL."""
-    types_by = TICKET_TYPE.grouped(types, "_event")
+    types_by = TICKET_TYPE.projection.grouped(types, "_event")
     out = EVENT.objects(rows)
     for row, e in zip(rows, out, strict=True):
         e["publicUrl"] = f"{events_page}/{row['_slug']}"

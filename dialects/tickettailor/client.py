@@ -3,8 +3,14 @@
 The migration toolkit uses it to import (``pages``) and to replay (``describe``, ``render``,
 ``parse_body``). Callers only see *neutral* dicts: core field names, ISO-8601 UTC seconds,
 core enum spellings, uppercase currency, booleans (not the strings "true"/"false") and the
-vendor's own id strings. Where the vendor's wire form loses information, the choice made
-when reading it back is written next to the mapping.
+vendor's own id strings.
+
+Nothing about the wire is typed here again: the objects' fields, their core names and the
+enum readings come from the serializers' tables (``read``), the routes from the dialect's
+route table, the limits and header names from pagination.py and errors.py. Where the
+vendor's wire form loses information, the choice made when reading it back is written next
+to the table (``from_wire`` and the ``parse`` of a field); this module only puts back what
+no single field says (refunds, line items' ticket types, the slug).
 """
 
 from __future__ import annotations
@@ -12,39 +18,42 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from dialects.client_base import ApiClient, NoEquivalent
+from dialects.spec import WireObject
+from dialects.tickettailor import serializers as wire
+from dialects.tickettailor.errors import REMAINING, RESET
+from dialects.tickettailor.inputs import TIME_FILTERS as WIRE_TIME_FILTERS
+from dialects.tickettailor.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from dialects.tickettailor.routes import ROUTES as TABLE
+from dialects.tickettailor.serializers import from_unix
 
 DIALECT = "tickettailor"
 PAGING = "id"  # starting_after / ending_before object ids
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 100
 IMPORTS = ("events", "orders", "tickets")
-RATE_LIMIT_HEADERS: tuple[str, str] | None = ("X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
+RATE_LIMIT_HEADERS: tuple[str, str] | None = (REMAINING, RESET)
 ID_PREFIX = {"event": "ev_", "ticket_type": "tt_", "order": "or_", "issued_ticket": "it_", "ticket_group": "tg_"}
 
-# Ticket Tailor status -> core status. "close_sales" covers cancelled, completed and archived:
-# read back as "cancelled" (the event no longer sells); "off_sale_temporarily" is published.
-EVENT_STATUS = {"draft": "draft", "published": "published", "close_sales": "cancelled",
-                "off_sale_temporarily": "published"}
-# "hidden" is on sale behind a flag; "sold_out" is derived from stock by the vendor
-TICKET_TYPE_STATUS = {"on_sale": "on_sale", "unavailable": "off_sale", "sold_out": "on_sale",
-                      "hidden": "on_sale", "admin_only": "admin_only", "locked": "locked"}
-ORDER_STATUS = {"pending": "pending", "completed": "completed", "cancelled": "cancelled"}
+SERVED = tuple(route for route in TABLE if not route.public)
+# the neutral resource each path's first segment serves
+RESOURCES = {"ping": "ping", "events": "events", "orders": "orders", "issued_tickets": "tickets"}
 
-ROUTES: tuple[tuple[str, str, str, str], ...] = (
-    ("GET", r"/v1/ping", "ping", "get"),
-    ("GET", r"/v1/events", "events", "list"),
-    ("GET", r"/v1/events/(?P<id>[^/]+)", "events", "get"),
-    ("GET", r"/v1/orders", "orders", "list"),
-    ("GET", r"/v1/orders/(?P<id>[^/]+)", "orders", "get"),
-    ("GET", r"/v1/issued_tickets", "tickets", "list"),
-    ("GET", r"/v1/issued_tickets/(?P<id>[^/]+)", "tickets", "get"),
-)
-LIST_PATHS = {"events": "/v1/events", "orders": "/v1/orders", "tickets": "/v1/issued_tickets"}
-TIME_FILTERS = ("created_at", "created_at.gt", "created_at.gte", "created_at.lt", "created_at.lte")
+
+def _routes() -> tuple[tuple[str, str, str, str], ...]:
+    """(method, path pattern, resource, op) of each route the dialect's table serves with a key."""
+    rows = []
+    for route in SERVED:
+        segment = route.path.split("/")[2]
+        op = "get" if "{" in route.path or segment == "ping" else "list"
+        rows.append((route.method, re.sub(r"\{\w+\}", "(?P<id>[^/]+)", route.path), RESOURCES[segment], op))
+    return tuple(rows)
+
+
+ROUTES = _routes()
+LIST_PATHS = {resource: path for _, path, resource, op in ROUTES if op == "list"}
+TIME_FILTERS = tuple(WIRE_TIME_FILTERS)
 # neutral filters each list accepts (wire name = neutral name for this dialect)
 FILTERS: dict[str, tuple[str, ...]] = {
     "events": (),
@@ -52,17 +61,11 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "tickets": ("event_id", "order_id", "barcode", "status", "email", *TIME_FILTERS),
 }
 PAGE_PARAMS = ("limit", "starting_after", "ending_before")
-
+TICKET = wire.issued_ticket("")  # read for its fields: the URLs it would render are not parsed
 
 
 def auth_headers(key: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
-
-
-def from_unix(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
 
 
 def to_unix(value: str) -> str:
@@ -72,101 +75,61 @@ def to_unix(value: str) -> str:
         return value
 
 
-def _enum(table: Mapping[str, str], value: Any) -> Any:
-    """A vendor enum value in core spelling; values the table does not know are kept as sent."""
-    return table.get(value, value) if isinstance(value, str) else value
-
-
-def _flag(value: Any) -> bool | None:
-    return {"true": True, "false": False}.get(value) if isinstance(value, str) else None
-
-
-def _date(value: Any) -> str | None:
-    return from_unix(value.get("unix")) if isinstance(value, dict) else None
-
-
 def _slug(url: Any) -> str | None:
     return url.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) and "/" in url else None
+
+
+def read(obj: WireObject, data: Any) -> dict[str, Any]:
+    """Every core field ``obj`` declares, from one wire object (None where the data lacks it)."""
+    out: dict[str, Any] = {f.core: None for f in obj.fields if f.core is not None}
+    if isinstance(data, Mapping):
+        out.update(obj.parse(data))
+    return out
 
 
 # --- vendor JSON -> neutral dicts ---------------------------------------------------------------
 
 def parse_ticket_type(data: Mapping[str, Any], event_id: str | None) -> dict[str, Any]:
-    status = data.get("status")
-    return {
-        "source_id": data.get("id"), "event_id": event_id, "name": data.get("name"),
-        "description": data.get("description"), "price": data.get("price"),
-        "booking_fee": data.get("booking_fee"), "available": data.get("quantity"),  # remaining stock
-        "min_per_order": data.get("min_per_order"), "max_per_order": data.get("max_per_order"),
-        "hidden": status == "hidden", "access_code": data.get("access_code"),
-        "sort_order": data.get("sort_order"), "status": _enum(TICKET_TYPE_STATUS, status),
-        "group_id": data.get("group_id"),
-    }
+    return {**read(wire.TICKET_TYPE, data), "event_id": event_id, "hidden": data.get("status") == "hidden"}
 
 
 def parse_event(data: Mapping[str, Any]) -> dict[str, Any]:
-    event_id = data.get("id")
-    venue = data.get("venue") or {}
-    images = data.get("images") or {}
-    private = _flag(data.get("private"))
-    code = (data.get("currency") or "").upper() if isinstance(data.get("currency"), str) else None
-    return {
-        "source_id": event_id, "title": data.get("name"), "slug": _slug(data.get("url")),
-        "description": data.get("description"), "status": _enum(EVENT_STATUS, data.get("status")),
-        "starts_at": _date(data.get("start")), "ends_at": _date(data.get("end")),
-        "timezone": data.get("timezone"), "venue_name": venue.get("name"), "postal_code": venue.get("postal_code"),
-        "online": _flag(data.get("online_event")), "currency": code or None,
-        # "private" cannot tell unlisted from private: read back as unlisted (reachable by link)
-        "visibility": None if private is None else ("unlisted" if private else "public"),
-        "access_code": data.get("access_code"), "call_to_action": data.get("call_to_action"),
-        "image_header": images.get("header"), "image_thumbnail": images.get("thumbnail"),
-        "url": data.get("url"), "created_at": from_unix(data.get("created_at")),
-        "ticket_types": [parse_ticket_type(t, event_id) for t in data.get("ticket_types") or []],
-    }
+    event = {**read(wire.EVENT, data), **read(wire.VENUE, data.get("venue")), **read(wire.IMAGES, data.get("images"))}
+    event["slug"] = _slug(data.get("url"))
+    event["ticket_types"] = [parse_ticket_type(t, event["source_id"]) for t in data.get("ticket_types") or []]
+    return event
 
 
 def parse_ticket(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "source_id": data.get("id"), "event_id": data.get("event_id"), "order_id": data.get("order_id"),
-        "ticket_type_id": data.get("ticket_type_id"), "barcode": data.get("barcode"),
-        "reference": data.get("reference"), "description": data.get("description"),
-        "status": data.get("status"), "first_name": data.get("first_name"), "last_name": data.get("last_name"),
-        "email": data.get("email"), "checked_in": _flag(data.get("checked_in")),
-        "custom_questions": data.get("custom_questions") or [],
-        "created_at": from_unix(data.get("created_at")), "updated_at": from_unix(data.get("updated_at")),
-        "voided_at": from_unix(data.get("voided_at")),
-    }
+    ticket = read(TICKET, data)
+    ticket["custom_questions"] = ticket["custom_questions"] or []
+    return ticket
 
 
 def _line_item(data: Mapping[str, Any], types_by_name: Mapping[str, str]) -> dict[str, Any]:
     # line items carry no ticket type id: the order's issued tickets name it by description
-    return {"ticket_type_id": types_by_name.get(data.get("description") or ""),
-            "description": data.get("description"), "type": data.get("type"), "quantity": data.get("quantity"),
-            "value": data.get("value"), "booking_fee": data.get("booking_fee"), "total": data.get("total")}
+    return {"ticket_type_id": types_by_name.get(data.get("description") or ""), **read(wire.LINE_ITEM, data)}
+
+
+def _order_parts(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The order's own fields and those of its fixed sub-objects, in core names."""
+    return {**read(wire.ORDER, data), **read(wire.BUYER_DETAILS, data.get("buyer_details")),
+            **read(wire.CURRENCY, data.get("currency")), **read(wire.EVENT_SUMMARY, data.get("event_summary")),
+            **read(wire.PAYMENT_METHOD, data.get("payment_method"))}
 
 
 def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
-    buyer = data.get("buyer_details") or {}
+    order = _order_parts(data)
     tickets = [parse_ticket(t) for t in data.get("issued_tickets") or []]
     names = {t["description"] or "": t["ticket_type_id"] for t in tickets if t["ticket_type_id"]}
     items = [_line_item(i, names) for i in data.get("line_items") or []]
-    status = _enum(ORDER_STATUS, data.get("status"))
-    if status == "cancelled" and data.get("status_message") == "Refunded":
-        status = "refunded"  # the vendor has no refunded status; its message says so
-    currency = data.get("currency") or {}
+    if order["status"] == "cancelled" and data.get("status_message") == "Refunded":
+        order["status"] = "refunded"  # the vendor has no refunded status; its message says so
     tickets_only = [i for i in items if i["type"] == "ticket"]
-    return {
-        "source_id": data.get("id"), "event_id": (data.get("event_summary") or {}).get("id"),
-        "status": status, "buyer_name": buyer.get("name"), "buyer_email": buyer.get("email"),
-        "buyer_phone": buyer.get("phone"), "buyer_address": buyer.get("address") or {},
-        "custom_questions": buyer.get("custom_questions") or [],
-        "currency": currency.get("code", "").upper() or None,
-        "subtotal": sum(i["value"] or 0 for i in tickets_only),
-        "booking_fee": sum(i["booking_fee"] or 0 for i in tickets_only),
-        "tax": data.get("tax"), "total": data.get("total"), "refund_amount": data.get("refund_amount"),
-        "payment_method": (data.get("payment_method") or {}).get("type"), "txn_id": data.get("txn_id"),
-        "created_at": from_unix(data.get("created_at")), "line_items": items,
-    }
+    order.update(buyer_address=order["buyer_address"] or {}, custom_questions=order["custom_questions"] or [],
+                 subtotal=sum(i["value"] or 0 for i in tickets_only),
+                 booking_fee=sum(i["booking_fee"] or 0 for i in tickets_only), line_items=items)
+    return order
 
 
 PARSERS = {"events": parse_event, "orders": parse_order, "tickets": parse_ticket}

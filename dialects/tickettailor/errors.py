@@ -1,12 +1,17 @@
 """Every failure as Ticket Tailor's error body: ``{status, error_code, message[, errors]}``.
 
-The ``error_code`` values are the "Error code" column of the vendor's error table
-("Bad Request", "Unauthorized", ...); ``errors`` appears only for validation failures.
+One table maps each exception class to its status (looked up along the class's MRO), and
+``format_error`` writes the body. The ``error_code`` values are the "Error code" column of
+the vendor's error table ("Bad Request", "Unauthorized", ...); a rule without a message of
+its own says the exception's, or the vendor's default text for the status; ``errors``
+appears only for validation failures.
 """
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
+from collections.abc import Callable
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -19,7 +24,18 @@ from core.errors import (
     Unprocessable,
     ValidationFailed,
 )
-from dialects.base import AuthFailed, BadRequest, LimitState, RateLimited, ScopeMissing, json_response
+from dialects.base import (
+    AuthFailed,
+    BadRequest,
+    ErrorTable,
+    LimitState,
+    MethodNotAllowed,
+    RateLimited,
+    RouteNotFound,
+    Rule,
+    ScopeMissing,
+    json_response,
+)
 
 ERROR_CODES: dict[int, str] = {
     400: "Bad Request",
@@ -43,70 +59,60 @@ DEFAULT_MESSAGES: dict[int, str] = {
 }
 # Basic auth challenges let clients that wait for one (CURLAUTH_ANY, .NET credentials) retry
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Ticket Tailor API"'}
+LIMIT_HEADERS = LIMIT, REMAINING, RESET = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
 
 
 def rate_headers(state: LimitState) -> dict[str, str]:
-    return {
-        "X-Rate-Limit-Limit": str(state.limit),
-        "X-Rate-Limit-Remaining": str(state.remaining),
-        "X-Rate-Limit-Reset": str(state.reset_after),
-    }
+    # on every authenticated response: a literal, not a zip over the names
+    return {LIMIT: str(state.limit), REMAINING: str(state.remaining), RESET: str(state.reset_after)}
 
 
-def body(status: int, message: str | None = None) -> dict[str, object]:
-    return {"status": status, "error_code": ERROR_CODES.get(status, "Error"),
-            "message": message or DEFAULT_MESSAGES.get(status, "Error")}
-
-
-def _status_of(exc: Exception) -> int:
-    if isinstance(exc, BadRequest | Conflict):
-        return 400
-    if isinstance(exc, AuthFailed):
-        return 401
-    if isinstance(exc, ScopeMissing | TermsRequired | PlanRequired):
-        return 403
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, ValidationFailed | Unprocessable):
-        return 422
-    if isinstance(exc, RateLimited):
-        return 429
-    return 500
-
-
-def _message(exc: Exception, status: int) -> str | None:
-    if isinstance(exc, BadRequest | CoreError):
-        return exc.message
-    if isinstance(exc, ScopeMissing):
-        return f"The API key is missing the scope: {exc}"
-    if isinstance(exc, AuthFailed):
-        return str(exc) or None
-    return None
-
-
-def _validation(exc: ValidationFailed) -> list[dict[str, object]]:
+def _validation(exc: ValidationFailed) -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
         fields.setdefault(err.field, []).append(err.message)
-    return [{"field": field, "messages": messages} for field, messages in fields.items()]
+    return {"errors": [{"field": field, "messages": messages} for field, messages in fields.items()]}
 
 
-def error_response(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, HTTPException):
-        return _http_error(exc)
-    status = _status_of(exc)
-    content = body(status, _message(exc, status))
-    headers: dict[str, str] = {}
-    if isinstance(exc, ValidationFailed):
-        content["errors"] = _validation(exc)
-    if isinstance(exc, RateLimited):
-        headers = {**rate_headers(exc.state), "Retry-After": str(exc.state.reset_after)}
-    elif isinstance(exc, AuthFailed):
-        headers = dict(CHALLENGE)
-    return json_response(content, status, headers)
+def _limited(exc: RateLimited) -> dict[str, str]:
+    return {**rate_headers(exc.state), "Retry-After": str(exc.state.reset_after)}
 
 
-def _http_error(exc: HTTPException) -> Response:
-    # unknown routes (404) and wrong methods (405) from the router, in the vendor's format
-    status = exc.status_code if exc.status_code in ERROR_CODES and exc.status_code != 500 else 400
-    return json_response(body(status), status, dict(exc.headers or {}))
+def _allow(exc: MethodNotAllowed) -> dict[str, str]:
+    return {"Allow": exc.allow} if exc.allow else {}
+
+
+def _rule(status: int, message: str | Callable[[Any], str] | None = None, **options: Any) -> Rule:
+    return Rule(status, ERROR_CODES[status], message, **options)
+
+
+def _default(status: int, **options: Any) -> Rule:
+    """A rule that always says the vendor's default text for ``status``."""
+    return _rule(status, DEFAULT_MESSAGES[status], **options)
+
+
+ERRORS: ErrorTable = {
+    BadRequest: _rule(400),
+    Conflict: _rule(400),
+    AuthFailed: _rule(401, headers=lambda exc: dict(CHALLENGE)),
+    ScopeMissing: _rule(403, lambda exc: f"The API key is missing the scope: {exc}"),
+    TermsRequired: _rule(403),
+    PlanRequired: _rule(403),
+    NotFound: _rule(404),
+    RouteNotFound: _default(404),
+    MethodNotAllowed: _default(405, headers=_allow),
+    ValidationFailed: _rule(422, extra=_validation),
+    Unprocessable: _rule(422),
+    RateLimited: _default(429, headers=_limited),
+    CoreError: _rule(500),  # a domain refusal without a row of its own still says its message
+    Exception: _default(500, unexpected=True),
+}
+
+
+def format_error(request: Request | None, exc: BaseException, rule: Rule) -> Response:
+    """The vendor's error body for ``rule``: the one place it is written."""
+    content: dict[str, Any] = {"status": rule.status, "error_code": rule.code,
+                               "message": rule.text(exc) or DEFAULT_MESSAGES.get(rule.status, "Error")}
+    if rule.extra is not None:
+        content.update(rule.extra(exc))
+    return json_response(content, rule.status, rule.headers(exc) if rule.headers is not None else None)

@@ -20,7 +20,7 @@ from core.ids import parse_id
 from core.listing import PageQuery, Where
 from core.models import Scope
 from dialects.base import BadRequest
-from dialects.tickettailor.params import text
+from dialects.tickettailor.inputs import text
 
 DEFAULT_LIMIT = 100  # the vendor's own default
 MAX_LIMIT = 100
@@ -34,6 +34,11 @@ class Listing:
     kind: str  # core.ids kind of the cursor ids
     prefix: str  # the id prefix this dialect prints
     source: listing.Source
+
+
+EVENTS = Listing("event", "ev_", listing.EVENTS)
+ORDERS = Listing("order", "or_", listing.ORDERS)
+TICKETS = Listing("issued_ticket", "it_", listing.TICKETS)
 
 
 def parse_limit(request: Request) -> int:

@@ -1,7 +1,9 @@
 """Reads on the hot path, straight on asyncpg: rows of one page and their children.
 
-Rows are read through the projections of serializers.py; children are batch-loaded with
-``= ANY($1)`` so a page costs a constant number of queries whatever its length.
+Rows are read through the projections of the serializers' tables; children are batch-loaded
+with ``= ANY($1)`` so a page costs a constant number of queries whatever its length. The
+issued ticket's projection depends on the public base URL, so the reads are one object the
+dialect builds from its services (no module holds a URL).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from core import events as core_events
 from core import listing
 from core.listing import KEY_ID
 from core.models import Scope
-from core.projection import Projection
+from dialects.spec import WireObject
 from dialects.tickettailor import serializers
-from dialects.tickettailor.serializers import EVENT, ORDER, TICKET_GROUP, TICKET_TYPE, Context
+from dialects.tickettailor.serializers import EVENT, LINE_ITEM, ORDER, TICKET_GROUP, TICKET_TYPE, Context
 
 Objects = list[dict[str, Any]]
 
@@ -30,10 +32,10 @@ async def payments_connected(conn: asyncpg.Connection, scope: Scope) -> bool:
 
 
 class Reads:
-    """The dialect's reads, with the projections its settings complete (the public base URL)."""
+    """The dialect's reads, with the issued ticket object its public base URL completes."""
 
     def __init__(self, public_base_url: str) -> None:
-        self.ticket: Projection = serializers.issued_ticket_projection(public_base_url)
+        self.ticket: WireObject = serializers.issued_ticket(public_base_url)
 
     async def events(self, conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], ctx: Context) -> Objects:
         ids = [row[KEY_ID] for row in rows]
@@ -47,7 +49,7 @@ class Reads:
         ids = [row[KEY_ID] for row in rows]
         if not ids:
             return []
-        items = await listing.line_items_for(conn, ids, serializers.LINE_ITEM.columns)
+        items = await listing.line_items_for(conn, ids, LINE_ITEM.columns)
         tickets = await listing.tickets_for_orders(conn, ids, self.ticket.columns)
         return serializers.orders(rows, items, tickets, self.ticket)
 

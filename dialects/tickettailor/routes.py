@@ -1,6 +1,6 @@
-"""Thin endpoints: parse the query, call core (or a batch read), serialize.
+"""The route table and its thin handlers: parse the query, read through core, serialize.
 
-Every handler receives the dialect (its services and settings), the request and the
+Every handler receives the dialect (its services, settings and reads), the request and the
 authenticated principal; errors are raised and leave through errors.py.
 """
 
@@ -18,10 +18,10 @@ from core.errors import NotFound
 from core.ids import parse_id
 from core.keys import Principal
 from core.listing import EventFilters, OrderFilters, Where
-from dialects.base import json_response
-from dialects.tickettailor import pagination, queries
-from dialects.tickettailor.pagination import Listing
-from dialects.tickettailor.params import created_range, ticket_filters
+from dialects.base import Route, json_response
+from dialects.tickettailor import openapi, pagination, queries
+from dialects.tickettailor.inputs import created_range, ticket_filters
+from dialects.tickettailor.pagination import EVENTS, ORDERS, TICKETS, Listing
 from dialects.tickettailor.serializers import EVENT, ORDER, Context
 
 if TYPE_CHECKING:
@@ -29,17 +29,12 @@ if TYPE_CHECKING:
 
 Render = Callable[[asyncpg.Connection, Sequence[asyncpg.Record], Context], Awaitable[list[dict[str, Any]]]]
 
-EVENTS = Listing("event", "ev_", listing.EVENTS)
-ORDERS = Listing("order", "or_", listing.ORDERS)
-TICKETS = Listing("issued_ticket", "it_", listing.TICKETS)
 
-
-async def context(d: TicketTailor, conn: asyncpg.Connection, principal: Principal, *,
-                  payments: bool = False) -> Context:
+async def context(d: TicketTailor, conn: asyncpg.Connection, p: Principal, *, payments: bool = False) -> Context:
     # payment methods only appear on events; other objects skip the box office read
-    connected = await queries.payments_connected(conn, principal.scope) if payments else False
-    return Context(d.services.public_base_url, principal.box_office_id, principal.box_office_slug,
-                   connected, d.services.clock.now())
+    connected = await queries.payments_connected(conn, p.scope) if payments else False
+    return Context(d.services.public_base_url, p.box_office_id, p.box_office_slug, connected,
+                   d.services.clock.now())
 
 
 def path_id(request: Request, param: str, kind: str) -> int:
@@ -49,69 +44,73 @@ def path_id(request: Request, param: str, kind: str) -> int:
     return number
 
 
-async def ping(d: TicketTailor, request: Request, principal: Principal) -> Response:
+async def ping(d: TicketTailor, request: Request, p: Principal) -> Response:
     return json_response({"version": "pong"})
 
 
-async def _list(d: TicketTailor, request: Request, principal: Principal, spec: Listing, where: Where,
-                columns: str, render: Render) -> Response:
+async def openapi_document(d: TicketTailor, request: Request, p: None) -> Response:
+    return json_response(openapi.document(request.scope.get("root_path", "")))
+
+
+async def _list(d: TicketTailor, request: Request, p: Principal, spec: Listing, where: Where, columns: str,
+                render: Render) -> Response:
     async with d.services.pool.acquire() as conn:
-        page, has_next, has_previous = await pagination.read_page(conn, request, principal.scope, spec, where,
-                                                                  columns)
-        ctx = await context(d, conn, principal, payments=spec is EVENTS)
+        page, has_next, has_previous = await pagination.read_page(conn, request, p.scope, spec, where, columns)
+        ctx = await context(d, conn, p, payments=spec is EVENTS)
         data = await render(conn, page.rows, ctx)
     links = pagination.links(request, d.settings.links, spec, page, has_next, has_previous)
     return json_response({"data": data, "links": links})
 
 
-async def list_events(d: TicketTailor, request: Request, principal: Principal) -> Response:
+async def list_events(d: TicketTailor, request: Request, p: Principal) -> Response:
     pagination.parse_limit(request)  # validate everything before touching the database
-    where = listing.event_where(principal.scope, EventFilters())
-    return await _list(d, request, principal, EVENTS, where, EVENT.columns, d.reads.events)
+    where = listing.event_where(p.scope, EventFilters())
+    return await _list(d, request, p, EVENTS, where, EVENT.columns, d.reads.events)
 
 
-async def list_orders(d: TicketTailor, request: Request, principal: Principal) -> Response:
+async def list_orders(d: TicketTailor, request: Request, p: Principal) -> Response:
     pagination.parse_limit(request)
-    where = listing.order_where(principal.scope, OrderFilters(created=created_range(request.query_params)))
-    return await _list(d, request, principal, ORDERS, where, ORDER.columns, d.reads.orders)
+    where = listing.order_where(p.scope, OrderFilters(created=created_range(request.query_params)))
+    return await _list(d, request, p, ORDERS, where, ORDER.columns, d.reads.orders)
 
 
-async def list_issued_tickets(d: TicketTailor, request: Request, principal: Principal) -> Response:
+async def list_issued_tickets(d: TicketTailor, request: Request, p: Principal) -> Response:
     pagination.parse_limit(request)
-    where = listing.ticket_where(principal.scope, ticket_filters(request.query_params))
-    return await _list(d, request, principal, TICKETS, where, d.reads.ticket.columns, d.reads.tickets)
+    where = listing.ticket_where(p.scope, ticket_filters(request.query_params))
+    return await _list(d, request, p, TICKETS, where, d.reads.ticket.columns, d.reads.tickets)
 
 
-async def get_event_detail(d: TicketTailor, request: Request, principal: Principal) -> Response:
+async def get_event(d: TicketTailor, request: Request, p: Principal) -> Response:
     event_id = path_id(request, "event_id", "event")
     async with d.services.pool.acquire() as conn:
-        row = await d.reads.event(conn, principal.scope, event_id)
-        ctx = await context(d, conn, principal, payments=True)
+        row = await d.reads.event(conn, p.scope, event_id)
+        ctx = await context(d, conn, p, payments=True)
         (body,) = await d.reads.events(conn, [row], ctx)
     return json_response(body)
 
 
-async def get_order_detail(d: TicketTailor, request: Request, principal: Principal) -> Response:
+async def get_order(d: TicketTailor, request: Request, p: Principal) -> Response:
     order_id = path_id(request, "order_id", "order")
     async with d.services.pool.acquire() as conn:
-        row = await d.reads.order(conn, principal.scope, order_id)
-        (body,) = await d.reads.orders(conn, [row], await context(d, conn, principal))
+        row = await d.reads.order(conn, p.scope, order_id)
+        (body,) = await d.reads.orders(conn, [row], await context(d, conn, p))
     return json_response(body)
 
 
-async def get_issued_ticket(d: TicketTailor, request: Request, principal: Principal) -> Response:
+async def get_issued_ticket(d: TicketTailor, request: Request, p: Principal) -> Response:
     ticket_id = path_id(request, "issued_ticket_id", "issued_ticket")
     async with d.services.pool.acquire() as conn:
-        row = await d.reads.ticket_row(conn, principal.scope, ticket_id)
+        row = await d.reads.ticket_row(conn, p.scope, ticket_id)
     return json_response(d.reads.ticket.objects([row])[0])
 
 
-ENDPOINTS = (
-    ("/v1/ping", ping),
-    ("/v1/events", list_events),
-    ("/v1/events/{event_id}", get_event_detail),
-    ("/v1/orders", list_orders),
-    ("/v1/orders/{order_id}", get_order_detail),
-    ("/v1/issued_tickets", list_issued_tickets),
-    ("/v1/issued_tickets/{issued_ticket_id}", get_issued_ticket),
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/v1/ping", ping, "read"),
+    Route("GET", "/v1/events", list_events, "read"),
+    Route("GET", "/v1/events/{event_id}", get_event, "read"),
+    Route("GET", "/v1/orders", list_orders, "read"),
+    Route("GET", "/v1/orders/{order_id}", get_order, "read"),
+    Route("GET", "/v1/issued_tickets", list_issued_tickets, "read"),
+    Route("GET", "/v1/issued_tickets/{issued_ticket_id}", get_issued_ticket, "read"),
+    Route("GET", "/v1/openapi.json", openapi_document, None),  # public: no key is read
 )

@@ -127,7 +127,7 @@ async def test_keys_expire_after_24_hours(client, live_key, box_office, conn, cl
 
 
 async def test_failed_requests_release_the_key(client, live_key, box_office, conn, monkeypatch):
-    from dialects.equaticket import routes_events
+    from dialects.equaticket.routes import events as routes_events
 
     async def boom(*args, **kwargs):
         raise RuntimeError("database on fire")

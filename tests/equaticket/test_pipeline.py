@@ -221,25 +221,26 @@ async def test_bad_query_input_never_500(client, live_key, path):
     assert response.json()["error"]["request_id"] == response.headers["x-request-id"]
 
 
-async def test_terms_required_maps_to_403(client):
+async def test_terms_required_maps_to_403(gateway):
     from starlette.requests import Request
 
     from core.errors import TermsRequired
-    from dialects.equaticket.errors import error_response
+    from dialects.equaticket import Equaticket
 
     request = Request({"type": "http", "method": "POST", "path": "/", "headers": [], "query_string": b""})
-    response = error_response(request, TermsRequired())
+    dialect = Equaticket(gateway.services(), gateway.settings.dialects.equaticket)
+    response = dialect.error_response(request, TermsRequired())
     assert response.status_code == 403
     assert b'"code":"api_terms_required"' in response.body
 
 
 async def test_unexpected_error_is_internal_error_envelope(client, live_key, monkeypatch):
-    from dialects.equaticket import routes_events
+    from dialects.equaticket import queries
 
     async def boom(*args, **kwargs):
         raise RuntimeError("secret details")
 
-    monkeypatch.setattr(routes_events, "list_events", boom)
+    monkeypatch.setattr(queries.listing, "list_events", boom)
     response = await client.get(f"{API}/events", headers=bearer(live_key))
     error = _error(response, 500, "internal_error")
     assert "secret" not in error["message"]

@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 from core.ids import parse_id
 from core.models import Scope
 from dialects.equaticket.openapi import document
-from dialects.equaticket.serializers import webhook_object
+from dialects.equaticket.queries import WebhookPayloads
 from tests.equaticket.helpers import API, TICKET_TYPE, bearer, create_event, create_type, event_with_type, seed_order
 
 RESET = "/equaticket/api/settings/api-keys/reset-test-data"
@@ -106,7 +106,8 @@ async def test_reset_needs_events_write(client, box_office, make_key):
     assert (await client.post(RESET)).status_code == 401
 
 
-async def test_webhook_object_matches_get(client, live_key, box_office, conn, clock):
+async def test_webhook_object_matches_get(client, live_key, box_office, conn, clock, gateway):
+    webhook_object = WebhookPayloads(gateway.settings.public_base_url)
     event_id, type_id = await event_with_type(client, live_key)
     order = await seed_order(conn, box_office, True, event_id, type_id, clock)
     scope = Scope(box_office["id"], True)

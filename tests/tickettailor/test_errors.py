@@ -1,18 +1,28 @@
-"""errors.py alone: every exception the pipeline or core can raise, in the vendor's shape."""
+"""errors.py alone: every exception the pipeline or core can raise, in the vendor's shape,
+through the error table and its one formatter (as the pipeline renders them)."""
 
 from __future__ import annotations
 
 import orjson
 import pytest
-from starlette.exceptions import HTTPException
 
-from core.errors import Conflict, FieldError, NotFound, PlanRequired, SoldOut, ValidationFailed
-from dialects.base import AuthFailed, BadRequest, LimitState, RateLimited, ScopeMissing
-from dialects.tickettailor.errors import error_response
+from core import errors as core_errors
+from core.errors import Conflict, CoreError, FieldError, NotFound, PlanRequired, SoldOut, ValidationFailed
+from dialects.base import (
+    AuthFailed,
+    BadRequest,
+    LimitState,
+    MethodNotAllowed,
+    RateLimited,
+    RouteNotFound,
+    ScopeMissing,
+    rule_for,
+)
+from dialects.tickettailor.errors import ERRORS, format_error
 
 
 def render(exc: Exception) -> tuple[int, dict, dict]:
-    response = error_response(None, exc)  # type: ignore[arg-type]
+    response = format_error(None, exc, rule_for(ERRORS, exc))
     return response.status_code, orjson.loads(response.body), dict(response.headers)
 
 
@@ -24,10 +34,11 @@ def render(exc: Exception) -> tuple[int, dict, dict]:
     (PlanRequired("Upgrade"), 403, "Forbidden", "Upgrade"),
     (NotFound("order", "Order not found"), 404, "Not Found", "Order not found"),
     (SoldOut("GA is sold out"), 422, "Validation error", "GA is sold out"),
-    (HTTPException(404), 404, "Not Found", "The requested resource does not exist."),
-    (HTTPException(405), 405, "Method Not Allowed", "The method is not allowed for the requested resource."),
-    (HTTPException(413), 400, "Bad Request",
-     "The request was invalid, often due to a missing a required parameter."),
+    (RouteNotFound(), 404, "Not Found", "The requested resource does not exist."),
+    (MethodNotAllowed("GET, HEAD"), 405, "Method Not Allowed",
+     "The method is not allowed for the requested resource."),
+    (BadRequest(""), 400, "Bad Request", "The request was invalid, often due to a missing a required parameter."),
+    (CoreError("Refused"), 500, "Internal Server Error", "Refused"),
     (RuntimeError("bug"), 500, "Internal Server Error", "An error occurred on Ticket Tailor's end with our API."),
 ])
 def test_status_code_and_message(exc, status, code, message):
@@ -50,3 +61,21 @@ def test_rate_limited_carries_limit_headers_and_retry_after():
     assert status == 429
     assert headers["x-rate-limit-limit"] == "2000" and headers["x-rate-limit-remaining"] == "0"
     assert headers["x-rate-limit-reset"] == "1234" and headers["retry-after"] == "1234"
+
+
+def test_auth_failures_carry_the_basic_challenge():
+    _, _, headers = render(AuthFailed("Invalid API key"))
+    assert headers["www-authenticate"] == 'Basic realm="Ticket Tailor API"'
+
+
+def test_method_not_allowed_says_which_methods_are():
+    _, _, headers = render(MethodNotAllowed("GET, HEAD"))
+    assert headers["allow"] == "GET, HEAD"
+
+
+def test_every_core_error_has_a_row_of_its_own_or_a_parents():
+    classes = [c for c in vars(core_errors).values() if isinstance(c, type) and issubclass(c, CoreError)]
+    for cls in classes:
+        assert rule_for(ERRORS, cls.__new__(cls)) is not ERRORS[Exception], cls  # none falls to the 500 bug row
+    assert ERRORS[Exception].unexpected and ERRORS[Exception].status == 500
+    assert not any(rule.unexpected for cls, rule in ERRORS.items() if cls is not Exception)

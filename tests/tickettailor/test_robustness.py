@@ -8,29 +8,19 @@ from tests.tickettailor.conftest import BASE, basic
 
 ERROR_KEYS = {"status", "error_code", "message"}
 
+NOT_FOUND = ["/orders/or_%00", "/orders/99999999999999999999999", "/orders/or_0", "/orders/ev_1", "/orders/%FF%FE",
+             "/events/ev_-1", "/events/ev_999999999999999999", "/events/" + "9" * 5000, "/issued_tickets/it_1e5",
+             "/issued_tickets/%20", "/nope", "/orders/1/extra"]
+BAD_REQUEST = ["/orders?limit=%FF", "/orders?starting_after=%FF%FE", "/orders?created_at=1&created_at=x",
+               "/issued_tickets?barcode=%00&event_id=1"]
+SERVED = ["/issued_tickets?email=%FF&event_id=1", "/events?limit=1&limit=2&starting_after[]=x",
+          "/orders?" + "x=1&" * 2000]
+WRONG_METHOD = [("POST", "/orders"), ("DELETE", "/events/ev_1"), ("PUT", "/ping")]
 AUTHENTICATED = [
-    ("GET", "/orders/or_%00", 404),
-    ("GET", "/orders/99999999999999999999999", 404),
-    ("GET", "/orders/or_0", 404),
-    ("GET", "/orders/ev_1", 404),
-    ("GET", "/orders/%FF%FE", 404),
-    ("GET", "/events/ev_-1", 404),
-    ("GET", "/events/ev_999999999999999999", 404),
-    ("GET", "/events/" + "9" * 5000, 404),
-    ("GET", "/issued_tickets/it_1e5", 404),
-    ("GET", "/issued_tickets/%20", 404),
-    ("GET", "/orders?limit=%FF", 400),
-    ("GET", "/orders?starting_after=%FF%FE", 400),
-    ("GET", "/orders?created_at=1&created_at=x", 400),
-    ("GET", "/issued_tickets?email=%FF&event_id=1", 200),
-    ("GET", "/issued_tickets?barcode=%00&event_id=1", 400),
-    ("GET", "/events?limit=1&limit=2&starting_after[]=x", 200),
-    ("GET", "/orders?" + "x=1&" * 2000, 200),
-    ("POST", "/orders", 405),
-    ("DELETE", "/events/ev_1", 405),
-    ("PUT", "/ping", 405),
-    ("GET", "/nope", 404),
-    ("GET", "/orders/1/extra", 404),
+    *(("GET", path, 404) for path in NOT_FOUND),
+    *(("GET", path, 400) for path in BAD_REQUEST),
+    *(("GET", path, 200) for path in SERVED),
+    *((method, path, 405) for method, path in WRONG_METHOD),
 ]
 
 

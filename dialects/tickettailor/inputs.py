@@ -1,7 +1,9 @@
-"""Query-string filters: parse strictly, so a malformed filter is a 400, never a 500.
+"""Wire input: query-string values and filters to core's types, parsed strictly, so a
+malformed value is a 400, never a 500.
 
 Every value is checked before it reaches SQL: integers in range, no NUL characters
-(PostgreSQL text cannot hold them), bounded lengths.
+(PostgreSQL text cannot hold them), bounded lengths. (The dialect serves reads only: there
+are no request bodies to read.)
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from starlette.datastructures import QueryParams
 from core.ids import parse_id
 from core.listing import TicketFilters, TimeRange
 from dialects.base import BadRequest
+from dialects.tickettailor.serializers import TICKET_STATUS
 
 MAX_UNIX = 253_402_300_799  # 9999-12-31T23:59:59Z, the last instant PostgreSQL and Python share
 MAX_TEXT = 320
 TIME_FILTERS = {"created_at": "eq", "created_at.gt": "gt", "created_at.gte": "gte",
                 "created_at.lt": "lt", "created_at.lte": "lte"}
-TICKET_STATUSES = ("valid", "void")
+TICKET_STATUSES = tuple(TICKET_STATUS.values)
 
 
 def text(params: QueryParams, name: str) -> str | None:
@@ -75,7 +78,7 @@ def ticket_filters(params: QueryParams) -> TicketFilters:
         raise BadRequest("barcode filter requires event_id to be specified", "barcode")
     status = text(params, "status")
     if status is not None and status not in TICKET_STATUSES:
-        raise BadRequest("status must be one of: valid, void", "status")
+        raise BadRequest(f"status must be one of: {', '.join(TICKET_STATUSES)}", "status")
     return TicketFilters(
         event_id=event_id, order_id=object_id(params, "order_id", "order"), barcode=barcode,
         status=status, email=text(params, "email"), created=created_range(params),

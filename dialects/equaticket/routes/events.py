@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -10,36 +11,33 @@ from starlette.responses import Response
 
 from core import events as core_events
 from core.errors import NotFound
-from core.events import ticket_type_by_id
 from core.keys import Principal
-from core.listing import EVENTS, EventFilters, list_events, read_one
-from core.models import EventStatus
+from core.listing import EventFilters
+from core.models import EventStatus, Scope
 from dialects.base import json_response
-from dialects.equaticket import inputs
-from dialects.equaticket import serializers as ser
-from dialects.equaticket.common import base_url, choice, path_id
+from dialects.equaticket import inputs, queries
+from dialects.equaticket.inputs import choice, path_id
 
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
 
+Transition = Callable[[asyncpg.Connection, Scope, int], Awaitable[Any]]
 EVENT_STATUSES: tuple[str, ...] = EventStatus.__args__  # type: ignore[attr-defined]
 
 
 async def _event_json(d: Equaticket, p: Principal, event_id: int, status: int = 200) -> Response:
     """The event as GET returns it (after a write: read back through the projection)."""
     async with d.services.pool.acquire() as conn:
-        row = await read_one(conn, ser.EVENT.columns, EVENTS, p.scope, event_id)
-        data = await ser.events_json(conn, [row], base_url(d, p))
-    return json_response(data[0], status)
+        data = await queries.event(conn, p.scope, event_id, d.events_base(p))
+    return json_response(data, status)
 
 
-async def list_events_(d: Equaticket, request: Request, p: Principal) -> Response:
+async def list_events(d: Equaticket, request: Request, p: Principal) -> Response:
     status = choice(request, "status", EVENT_STATUSES)
     query = d.cursors.page_query(request, p.scope, "events")
     filters = EventFilters(statuses=(status,) if status else ())
     async with d.services.pool.acquire() as conn:
-        page = await list_events(conn, ser.EVENT.columns, p.scope, filters, query)
-        data = await ser.events_json(conn, page.rows, base_url(d, p))
+        page, data = await queries.event_page(conn, p.scope, filters, query, d.events_base(p))
     return json_response(d.cursors.envelope(p.scope, "events", page, data))
 
 
@@ -62,20 +60,21 @@ async def update_event(d: Equaticket, request: Request, p: Principal) -> Respons
     return await _event_json(d, p, event_id)
 
 
-async def publish_event(d: Equaticket, request: Request, p: Principal) -> Response:
+async def _transition(d: Equaticket, request: Request, p: Principal, change: Transition) -> Response:
+    """Publish or cancel: an optional empty body, the core rule, the event as GET returns it."""
     event_id = path_id(request, "event_id", "event")
     await inputs.json_object(request, optional=True)
     async with d.services.pool.acquire() as conn:
-        await core_events.publish_event(conn, p.scope, event_id)
+        await change(conn, p.scope, event_id)
     return await _event_json(d, p, event_id)
+
+
+async def publish_event(d: Equaticket, request: Request, p: Principal) -> Response:
+    return await _transition(d, request, p, core_events.publish_event)
 
 
 async def cancel_event(d: Equaticket, request: Request, p: Principal) -> Response:
-    event_id = path_id(request, "event_id", "event")
-    await inputs.json_object(request, optional=True)
-    async with d.services.pool.acquire() as conn:
-        await core_events.cancel_event(conn, p.scope, event_id)
-    return await _event_json(d, p, event_id)
+    return await _transition(d, request, p, core_events.cancel_event)
 
 
 async def list_ticket_types(d: Equaticket, request: Request, p: Principal) -> Response:
@@ -83,7 +82,7 @@ async def list_ticket_types(d: Equaticket, request: Request, p: Principal) -> Re
     event_id = path_id(request, "event_id", "event")
     async with d.services.pool.acquire() as conn:
         await core_events.get_event(conn, p.scope, event_id)
-        data = await ser.ticket_types_json(conn, event_id)
+        data = await queries.ticket_types(conn, event_id)
     return json_response({"livemode": p.livemode, "data": data, "has_more": False, "next_cursor": None})
 
 
@@ -95,15 +94,11 @@ async def create_ticket_type(d: Equaticket, request: Request, p: Principal) -> R
         row = await core_events.add_ticket_type(
             conn, p.scope, event_id, inputs.ticket_type_create(body, event["currency"])
         )
-        data = await _ticket_type(conn, row["id"])
+        data = await queries.ticket_type(conn, row["id"])
     return json_response(data, 201)
 
 
-async def _ticket_type(conn: asyncpg.Connection, type_id: int) -> dict[str, Any]:
-    return ser.TICKET_TYPE.objects([await ticket_type_by_id(conn, type_id, ser.TICKET_TYPE.columns)])[0]
-
-
-async def _owned_type(d: Equaticket, request: Request, p: Principal) -> tuple[int, object]:
+async def _owned_type(d: Equaticket, request: Request, p: Principal) -> tuple[int, Any]:
     """The path's ticket type id, after checking it belongs to the path's event."""
     event_id = path_id(request, "event_id", "event")
     type_id = path_id(request, "ticket_type_id", "ticket_type")
@@ -117,10 +112,10 @@ async def _owned_type(d: Equaticket, request: Request, p: Principal) -> tuple[in
 
 async def update_ticket_type(d: Equaticket, request: Request, p: Principal) -> Response:
     type_id, event = await _owned_type(d, request, p)
-    data = inputs.ticket_type_update(await inputs.json_object(request), event["currency"])  # type: ignore[index]
+    data = inputs.ticket_type_update(await inputs.json_object(request), event["currency"])
     async with d.services.pool.acquire() as conn:
         await core_events.update_ticket_type(conn, p.scope, type_id, data)
-        body = await _ticket_type(conn, type_id)
+        body = await queries.ticket_type(conn, type_id)
     return json_response(body)
 
 

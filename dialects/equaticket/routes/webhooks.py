@@ -10,9 +10,9 @@ from starlette.responses import Response
 from core import subscriptions as subs
 from core.keys import Principal
 from dialects.base import json_response
-from dialects.equaticket import inputs
+from dialects.equaticket import inputs, queries
 from dialects.equaticket import serializers as ser
-from dialects.equaticket.common import path_id
+from dialects.equaticket.inputs import path_id
 
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
@@ -56,12 +56,7 @@ async def delete_subscription(d: Equaticket, request: Request, p: Principal) -> 
     async with d.services.pool.acquire() as conn:
         await subs.delete_subscription(conn, p.scope, subscription_id)
     return json_response(
-        {
-            "id": f"whsub_{subscription_id}",
-            "object": "webhook_subscription",
-            "livemode": p.livemode,
-            "deleted": True,
-        }
+        {"id": f"whsub_{subscription_id}", "object": "webhook_subscription", "livemode": p.livemode, "deleted": True}
     )
 
 
@@ -70,7 +65,5 @@ async def list_deliveries(d: Equaticket, request: Request, p: Principal) -> Resp
     kind = f"webhook_deliveries.{subscription_id}"  # a cursor is only good for its subscription
     query = d.cursors.page_query(request, p.scope, kind)
     async with d.services.pool.acquire() as conn:
-        page = await subs.list_deliveries(conn, p.scope, subscription_id, query)
-        attempts = ser.group_by(await subs.attempts_for(conn, [r["id"] for r in page.rows]), "delivery_id")
-    data = [ser.delivery(row, attempts.get(row["id"], []), p.livemode) for row in page.rows]
+        page, data = await queries.deliveries(conn, p.scope, subscription_id, query)
     return json_response(d.cursors.envelope(p.scope, kind, page, data))

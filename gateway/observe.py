@@ -1,0 +1,124 @@
+"""The outermost layer: a request id, metrics and one access log line for every request.
+
+Written once for every dialect, the operator API and the health checks. The route template
+comes from the route Starlette matched (``scope["route"]``: the innermost one, since mounts
+extend the same scope), the dialect from the app that took it (``AREA_KEY``), the box office and key
+from the principal the pipeline authenticated (``PRINCIPAL_KEY``).
+
+Request ids: an incoming ``X-Request-Id`` is kept when it is a sane token (letters, digits and
+``_.:-``, at most 128), else a new ``req_`` id is drawn; either way it is in the scope before
+any dialect runs (Equaticket quotes it in its error bodies) and on the response.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+import secrets
+import time
+from collections.abc import MutableMapping
+from typing import Any
+
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.logs import ACCESS
+from gateway.metrics import UNMATCHED, Metrics, RouteMetrics
+
+REQUEST_ID_KEY = "ticketgate.request_id"
+PRINCIPAL_KEY = "ticketgate.principal"
+AREA_KEY = "ticketgate.area"  # the dialect (or "admin") whose app took the request
+HEADER = b"x-request-id"
+_SAFE = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+access_log = logging.getLogger(ACCESS)
+
+
+class RequestIds:
+    """``req_`` and 24 hex digits: a random 12 per process, then a counter. Ids only need to be
+    unique, so one random draw per process is enough (a draw per request was a system call)."""
+
+    def __init__(self) -> None:
+        self._draw()
+        os.register_at_fork(after_in_child=self._draw)  # forked workers must not repeat their parent's
+
+    def _draw(self) -> None:
+        self._process = secrets.token_hex(6)
+        self._serial = itertools.count(int.from_bytes(secrets.token_bytes(4)))
+
+    def new(self) -> str:
+        return f"req_{self._process}{next(self._serial) & 0xFFFFFFFFFFFF:012x}"
+
+    def of(self, scope: Scope) -> str:
+        for name, value in scope.get("headers", ()):
+            if name == HEADER:  # ASGI header names are lowercase
+                text = value.decode("latin-1")
+                if _SAFE.fullmatch(text):
+                    return text
+                break
+        return self.new()
+
+
+def request_id_of(scope: MutableMapping[str, Any]) -> str | None:
+    value = scope.get(REQUEST_ID_KEY)
+    return str(value) if value is not None else None
+
+
+class Observe:
+    """Pure ASGI, so it also sees responses routers make (404s, 405s) and streaming ones."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics | None, ids: RequestIds | None = None) -> None:
+        self.app, self.metrics = app, metrics
+        self.ids = ids or RequestIds()
+        self._routes: dict[tuple[int, str], RouteMetrics] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        rid = scope[REQUEST_ID_KEY] = self.ids.of(scope)
+        header = (HEADER, rid.encode("latin-1"))
+        status = 500  # what the client sees when the app fails before it starts a response
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*(h for h in message.get("headers", ()) if h[0].lower() != HEADER), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._done(scope, status, time.perf_counter() - started, rid)
+
+    def _done(self, scope: Scope, status: int, seconds: float, rid: str) -> None:
+        dialect, route = _labels(scope)
+        if self.metrics is not None:
+            self._route(dialect, route, scope["method"]).observe(status, seconds)
+        if access_log.isEnabledFor(logging.INFO):
+            principal = scope.get(PRINCIPAL_KEY)
+            access_log.info("request", extra={
+                "request_id": rid, "dialect": dialect, "route": route, "method": scope["method"],
+                "status": status, "duration_ms": round(seconds * 1000, 3),
+                "box_office_id": getattr(principal, "box_office_id", None),
+                "key_id": getattr(principal, "key_id", None)})
+
+    def _route(self, dialect: str, route: str, method: str) -> RouteMetrics:
+        key = (hash((dialect, route)), method)
+        bound = self._routes.get(key)
+        if bound is None:
+            assert self.metrics is not None
+            bound = self._routes[key] = self.metrics.route(dialect, route, method)
+        return bound
+
+
+def _labels(scope: Scope) -> tuple[str, str]:
+    """(dialect, route template) of a request; ``unmatched`` when no route took it."""
+    route = scope.get("route")
+    dialect = scope.get(AREA_KEY, "gateway")
+    if route is None or isinstance(route, Mount):
+        return dialect, UNMATCHED
+    return dialect, getattr(route, "path", UNMATCHED)
