@@ -10,12 +10,14 @@ import asyncio
 import contextlib
 import logging
 import time
+
 import asyncpg
 import httpx
 
 from core import orders
 from core.clock import Clock
 from core.webhooks import CHANNEL, DeliveryEngine, Outbox, Renderer, SendResult
+from gateway.maintenance import cancel
 
 log = logging.getLogger("ticketgate.webhooks")
 
@@ -84,9 +86,7 @@ class Worker:
             self.engine.stop_claiming()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._task), timeout)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel(self._task)
             with contextlib.suppress(OSError, asyncpg.PostgresError):
                 released = await self.engine.release()
                 if released:
