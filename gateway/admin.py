@@ -1,130 +1,152 @@
 """The operator HTTP API under /admin/v1: the CLI's operations over HTTP.
 
 Authenticated by ``Authorization: Bearer <admin_token>`` from the config; mounted only
-when a token is configured. Errors: ``{"error": {"code", "message", "fields"}}``.
+when a token is configured. ``ROUTES`` is the whole surface: each row names the request model
+(``gateway.operations``) that the path parameters and the JSON body validate into, and the
+operation that runs it. A POST answers 201, a GET 200, both ``{"data": result}``.
+Errors, by ``ADMIN_ERRORS``: ``{"error": {"code", "message", "fields"}}``.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.errors import (
-    Conflict,
-    CoreError,
-    FieldError,
-    NotFound,
-    PlanRequired,
-    TermsRequired,
-    Unprocessable,
-    ValidationFailed,
+from core.errors import Conflict, CoreError, NotFound, PlanRequired, TermsRequired, ValidationFailed
+from core.models import Input, parse
+from dialects.base import (
+    AuthFailed,
+    BadRequest,
+    ErrorTable,
+    MethodNotAllowed,
+    RouteNotFound,
+    Rule,
+    json_response,
+    read_json,
+    rule_for,
 )
-from dialects.base import BadRequest, json_response, read_json
 from gateway import operator
+from gateway.operations import (
+    CheckIn,
+    CreateBoxOffice,
+    CreateKey,
+    ListBoxOffices,
+    ListKeys,
+    Operation,
+    PlaceOrder,
+    Refund,
+    ResetTestData,
+    RevokeKey,
+    UpdateBoxOffice,
+    VoidTicket,
+)
 
 if TYPE_CHECKING:
     from gateway.runtime import Gateway
 
-Op = Callable[[Request, asyncpg.Connection, dict[str, Any]], Awaitable[Any]]
-
-STATUS = ((ValidationFailed, 400), (NotFound, 404), (Conflict, 409), (TermsRequired, 403),
-          (PlanRequired, 403), (Unprocessable, 422))
+log = logging.getLogger("ticketgate.admin")
 
 
-def error(status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> Response:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return json_response({"error": body}, status)
+@dataclass(frozen=True, slots=True)
+class AdminRoute:
+    method: str
+    path: str
+    model: type[Input]  # what the path parameters and the body validate into
+    operation: Operation[Any]
 
 
-def render(exc: Exception) -> Response:
-    if isinstance(exc, BadRequest):
-        return error(400, "bad_request", exc.message)
-    if isinstance(exc, CoreError):
-        status = next((s for cls, s in STATUS if isinstance(exc, cls)), 422)
-        fields = [{"field": e.field, "message": e.message} for e in getattr(exc, "errors", [])]
-        return error(status, exc.code, exc.message, fields)
-    if isinstance(exc, HTTPException):
-        return error(exc.status_code, "not_found" if exc.status_code == 404 else "http_error", str(exc.detail))
-    return error(500, "internal_error", "Unexpected server error")
+ROUTES: tuple[AdminRoute, ...] = (
+    AdminRoute("GET", "/box-offices", ListBoxOffices, operator.list_box_offices),
+    AdminRoute("POST", "/box-offices", CreateBoxOffice, operator.create_box_office),
+    AdminRoute("POST", "/box-offices/{box_office}", UpdateBoxOffice, operator.update_box_office),
+    AdminRoute("GET", "/box-offices/{box_office}/keys", ListKeys, operator.list_keys),
+    AdminRoute("POST", "/box-offices/{box_office}/keys", CreateKey, operator.create_key),
+    AdminRoute("POST", "/box-offices/{box_office}/reset-test-data", ResetTestData, operator.reset_test_data),
+    AdminRoute("POST", "/keys/{key_id}/revoke", RevokeKey, operator.revoke_key),
+    AdminRoute("POST", "/box-offices/{box_office}/orders", PlaceOrder, operator.create_order),
+    AdminRoute("POST", "/box-offices/{box_office}/orders/{order}/refund", Refund, operator.refund_order),
+    AdminRoute("POST", "/box-offices/{box_office}/tickets/{ticket}/void", VoidTicket, operator.void_ticket),
+    AdminRoute("POST", "/box-offices/{box_office}/tickets/{ticket}/checkin", CheckIn, operator.check_in),
+)
+
+
+def _fields(exc: ValidationFailed) -> dict[str, Any]:
+    return {"fields": [{"field": e.field, "message": e.message} for e in exc.errors]} if exc.errors else {}
+
+
+# A rule without a code answers with the CoreError's own code.
+ADMIN_ERRORS: ErrorTable = {
+    AuthFailed: Rule(401, "unauthorized", "Send the admin token as a Bearer token"),
+    BadRequest: Rule(400, "bad_request"),
+    RouteNotFound: Rule(404, "not_found", "Not Found"),
+    MethodNotAllowed: Rule(405, "http_error", "Method Not Allowed"),
+    ValidationFailed: Rule(400, extra=_fields),
+    NotFound: Rule(404),
+    Conflict: Rule(409),
+    TermsRequired: Rule(403),
+    PlanRequired: Rule(403),
+    CoreError: Rule(422),  # Unprocessable and any other refusal of a domain rule
+    Exception: Rule(500, "internal_error", "Unexpected server error", unexpected=True),
+}
+
+
+def error_response(request: Request, exc: BaseException) -> Response:
+    """The one function that writes the operator API's error body."""
+    rule = rule_for(ADMIN_ERRORS, exc)
+    if rule.unexpected:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = {"code": rule.code or getattr(exc, "code", ""), "message": rule.text(exc)}
+    return json_response({"error": {**body, **(rule.extra(exc) if rule.extra else {})}}, rule.status)
+
+
+async def read_request(request: Request, model: type[Input]) -> Input:
+    """The path parameters and the JSON body (POST) as the route's request model."""
+    body = await read_json(request) if request.method == "POST" else {}
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object")
+    taken = sorted(body.keys() & request.path_params.keys())
+    if taken:  # a path parameter is not a body field
+        raise ValidationFailed.single(taken[0], "unknown field")
+    return parse(model, {**body, **request.path_params})
 
 
 def admin_app(gateway: Gateway) -> Starlette:
     token = (gateway.settings.admin_token or "").encode()
+    checkout = gateway.services().checkout
 
-    def op(fn: Op) -> Callable[[Request], Awaitable[Response]]:
+    def authorize(request: Request) -> None:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
+        if not token or not hmac.compare_digest(given, token):
+            raise AuthFailed("admin token")
+
+    def endpoint(route: AdminRoute) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
-            given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
-            if not token or not hmac.compare_digest(given, token):
-                return error(401, "unauthorized", "Send the admin token as a Bearer token")
             try:
-                body = await read_json(request) if request.method == "POST" else {}
-                if not isinstance(body, dict):
-                    raise BadRequest("The body must be a JSON object")
+                authorize(request)
+                data = await read_request(request, route.model)
                 assert gateway.pool is not None
                 async with gateway.pool.acquire() as conn:
-                    result = await fn(request, conn, body)
+                    result = await route.operation(conn, checkout, data)
             except Exception as exc:
-                return render(exc)
+                return error_response(request, exc)
             return json_response({"data": result}, 201 if request.method == "POST" else 200)
 
         return run
 
-    checkout = gateway.services().checkout
-    p = "box_office"
+    async def unrouted(request: Request, exc: Exception) -> Response:
+        # the router's own refusals: no route for the path, or not with this method
+        if isinstance(exc, HTTPException) and exc.status_code == 405:
+            return error_response(request, MethodNotAllowed((exc.headers or {}).get("Allow", "")))
+        return error_response(request, RouteNotFound())
 
-    routes = [
-        Route("/box-offices", op(lambda r, c, b: operator.list_box_offices(c)), methods=["GET"]),
-        Route("/box-offices", op(lambda r, c, b: operator.create_box_office(c, b)), methods=["POST"]),
-        Route("/box-offices/{box_office}", op(
-            lambda r, c, b: operator.update_box_office(c, r.path_params[p], b)), methods=["POST"]),
-        Route("/box-offices/{box_office}/keys", op(
-            lambda r, c, b: operator.list_keys(c, r.path_params[p])), methods=["GET"]),
-        Route("/box-offices/{box_office}/reset-test-data", op(
-            lambda r, c, b: operator.reset_test_data(c, r.path_params[p])), methods=["POST"]),
-        Route("/box-offices/{box_office}/keys", op(
-            lambda r, c, b: operator.create_key(c, r.path_params[p], **_fields(
-                b, "dialect", "scopes", "mode", "name", required=("dialect",)))),
-              methods=["POST"]),
-        Route("/keys/{key_id}/revoke", op(
-            lambda r, c, b: operator.revoke_key(c, r.path_params["key_id"])), methods=["POST"]),
-        Route("/box-offices/{box_office}/orders", op(
-            lambda r, c, b: operator.create_order(c, checkout, r.path_params[p], **_fields(
-                b, "event", "tickets", "email", "name", "mode", "phone", "access_code",
-                required=("event", "tickets", "email")))),
-              methods=["POST"]),
-        Route("/box-offices/{box_office}/orders/{order}/refund", op(
-            lambda r, c, b: operator.refund_order(c, checkout, r.path_params[p], r.path_params["order"],
-                                                  **_fields(b, "amount", "mode"))), methods=["POST"]),
-        Route("/box-offices/{box_office}/tickets/{ticket}/void", op(
-            lambda r, c, b: operator.void_ticket(c, r.path_params[p], r.path_params["ticket"],
-                                                 **_fields(b, "mode"))), methods=["POST"]),
-        Route("/box-offices/{box_office}/tickets/{ticket}/checkin", op(
-            lambda r, c, b: operator.check_in(c, checkout, r.path_params[p], r.path_params["ticket"],
-                                              **_fields(b, "nonce", "mode", required=("nonce",)))),
-              methods=["POST"]),
-    ]
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        return render(exc)
-
-    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
-
-
-def _fields(body: dict[str, Any], *allowed: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise ValidationFailed.single(unknown[0], "unknown field")
-    missing = [name for name in required if body.get(name) is None]
-    if missing:
-        raise ValidationFailed([FieldError(name, "is required") for name in missing])
-    return {k: v for k, v in body.items() if v is not None}
+    routes = [Route(r.path, endpoint(r), methods=[r.method]) for r in ROUTES]
+    return Starlette(routes=routes, exception_handlers={HTTPException: unrouted})

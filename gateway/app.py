@@ -3,13 +3,12 @@
 Routing order, written once here: each dialect's mount prefix first (the hot paths: every
 route tried before the match costs a regular expression), then health and admin paths, then
 each dialect's host names (vendor bare paths, for requests that match nothing else).
-Prefixes cannot take the health or admin paths (gateway.config refuses them).
+Prefixes cannot take the health or admin paths (dialects.settings refuses them).
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -19,20 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Host, Mount, Route
 
+from dialects import registry
 from dialects.base import Dialect, json_response
 from gateway.admin import admin_app
 from gateway.config import Settings, load_settings
 from gateway.runtime import Gateway
 
 log = logging.getLogger("ticketgate")
-
-DIALECT_NAMES = ("ticketsmart", "tickettailor", "equaticket")
-
-
-def dialect_class(name: str) -> type[Dialect]:
-    cls: type[Dialect] = importlib.import_module(f"dialects.{name}").DIALECT
-    return cls
-
 
 def health_routes(gateway: Gateway) -> list[BaseRoute]:
     async def healthz(request: Request) -> Response:
@@ -53,11 +45,11 @@ def dialect_routes(
     services = gateway.services()
     hosts: list[BaseRoute] = []
     mounts: list[BaseRoute] = []
-    for name in DIALECT_NAMES:
+    for name in registry.NAMES:
         settings = gateway.settings.dialect(name)
         if not settings.enabled:
             continue
-        cls = classes[name] if classes is not None else dialect_class(name)
+        cls = classes[name] if classes is not None else registry.dialect(name)
         app = cls(services, settings).app()
         hosts += [Host(host, app=app) for host in settings.hosts]
         mounts.append(Mount(settings.prefix, app=app))

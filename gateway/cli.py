@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar, get_args
 
 import asyncpg
 import click
@@ -22,13 +23,20 @@ from core.checkout import Checkout
 from core.clock import SystemClock
 from core.db import init_connection, migrate
 from core.errors import CoreError
+from core.models import Input, Mode, Plan, parse
+from dialects import registry
 from gateway import demo, operator
+from gateway import operations as ops
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.runtime import build_checkout, resolve_dsn
 
 T = TypeVar("T")
-DIALECT_CHOICE = click.Choice(["ticketsmart", "tickettailor", "equaticket"])
-MODE_CHOICE = click.Choice(["live", "test"])
+R = TypeVar("R", bound=Input)
+DIALECT_CHOICE = click.Choice(registry.NAMES)
+MODE_CHOICE = click.Choice(get_args(Mode))
+PLAN_CHOICE = click.Choice(get_args(Plan))
+box_office_option = click.option("--box-office", required=True, help="Box office slug.")
+mode_option = click.option("--mode", type=MODE_CHOICE, default="live")
 
 
 class Context:
@@ -42,7 +50,6 @@ class Context:
             return load_settings(self.config, data_dir=self.data_dir, **overrides)
         except ConfigError as exc:
             fail(str(exc))
-            raise  # unreachable: fail exits
 
     def run(self, op: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """Run one operation on a connection to the configured database."""
@@ -64,7 +71,14 @@ class Context:
             fail(exc.message)
         except (OSError, asyncpg.PostgresError) as exc:
             fail(f"database error: {exc}")
-        raise AssertionError("unreachable")
+
+    def call(self, operation: ops.Operation[R], model: type[R], options: dict[str, Any]) -> None:
+        """Validate the options into the operation's request (left-out ones: its defaults), run it, print."""
+        try:
+            request = parse(model, {k: v for k, v in options.items() if v is not None and v != ()})
+        except CoreError as exc:
+            fail(exc.message)
+        self.emit(self.run(lambda conn: operation(conn, self.checkout(), request)))
 
     def checkout(self) -> Checkout:
         """This command's checkout: its order changes write webhook events, as the server's do."""
@@ -78,7 +92,7 @@ class Context:
             click.echo(human(result) if human else _human(result))
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"error: {message.splitlines()[0] if message else 'failed'}", err=True)
     sys.exit(2)
 
@@ -106,7 +120,6 @@ def main(ctx: click.Context, config: Path | None, as_json: bool, data_dir: Path 
     Without DATABASE_URL every command uses the embedded PostgreSQL in the data folder.
     """
     ctx.obj = Context(config, as_json, data_dir)
-
 
 
 @main.command()
@@ -171,50 +184,35 @@ def boxoffice() -> None:
     """Create and list box offices."""
 
 
-@boxoffice.command("create")
-@click.option("--name", required=True)
-@click.option("--slug")
-@click.option("--plan", type=click.Choice(["free", "starter", "growth", "pro"]), default="free")
-@click.option("--currency", default="USD")
-@click.option("--accept-api-terms", is_flag=True, help="Record that the API terms are accepted.")
-@click.option("--payments-connected", is_flag=True, help="Mark payments as connected.")
-@pass_ctx
-def boxoffice_create(ctx: Context, name: str, slug: str | None, plan: str, currency: str,
-                     accept_api_terms: bool, payments_connected: bool) -> None:
-    fields = {"name": name, "slug": slug, "plan": plan, "currency": currency,
-              "api_terms_accepted": accept_api_terms, "payments_connected": payments_connected}
-    ctx.emit(ctx.run(lambda c: operator.create_box_office(c, {k: v for k, v in fields.items()
-                                                              if v is not None})))
+def operation(group: click.Group, name: str, run: ops.Operation[R], model: type[R], doc: str | None,
+              *params: Callable[[Any], Any]) -> None:
+    """Add the command ``group name`` running ``run``: its options and arguments (``params``, in
+    the order of ``--help``) are named after ``model``'s fields, which they validate into."""
+
+    def command(ctx: Context, **options: Any) -> None:
+        ctx.call(run, model, options)
+
+    decorated = pass_ctx(command)
+    for param in reversed(params):
+        decorated = param(decorated)
+    group.command(name, help=doc)(decorated)
 
 
-@boxoffice.command("update")
-@click.argument("slug")
-@click.option("--name")
-@click.option("--plan", type=click.Choice(["free", "starter", "growth", "pro"]))
-@click.option("--currency")
-@click.option("--accept-api-terms/--no-accept-api-terms", default=None)
-@click.option("--payments-connected/--no-payments-connected", default=None)
-@pass_ctx
-def boxoffice_update(ctx: Context, slug: str, name: str | None, plan: str | None, currency: str | None,
-                     accept_api_terms: bool | None, payments_connected: bool | None) -> None:
-    fields = {"name": name, "plan": plan, "currency": currency,
-              "api_terms_accepted": accept_api_terms, "payments_connected": payments_connected}
-    ctx.emit(ctx.run(lambda c: operator.update_box_office(
-        c, slug, {k: v for k, v in fields.items() if v is not None})))
-
-
-@boxoffice.command("reset-test-data")
-@click.argument("slug")
-@pass_ctx
-def boxoffice_reset_test_data(ctx: Context, slug: str) -> None:
-    """Delete the box office's test-mode data (events, orders, tickets, webhooks); live data stays."""
-    ctx.emit(ctx.run(lambda c: operator.reset_test_data(c, slug)))
-
-
-@boxoffice.command("list")
-@pass_ctx
-def boxoffice_list(ctx: Context) -> None:
-    ctx.emit(ctx.run(operator.list_box_offices))
+operation(boxoffice, "create", operator.create_box_office, ops.CreateBoxOffice, None,
+          click.option("--name", required=True), click.option("--slug"),
+          click.option("--plan", type=PLAN_CHOICE, default="free"), click.option("--currency", default="USD"),
+          click.option("--accept-api-terms", "api_terms_accepted", is_flag=True,
+                       help="Record that the API terms are accepted."),
+          click.option("--payments-connected", is_flag=True, help="Mark payments as connected."))
+operation(boxoffice, "update", operator.update_box_office, ops.UpdateBoxOffice, None,
+          click.argument("box_office", metavar="SLUG"), click.option("--name"),
+          click.option("--plan", type=PLAN_CHOICE), click.option("--currency"),
+          click.option("--accept-api-terms/--no-accept-api-terms", "api_terms_accepted", default=None),
+          click.option("--payments-connected/--no-payments-connected", default=None))
+operation(boxoffice, "reset-test-data", operator.reset_test_data, ops.ResetTestData,
+          "Delete the box office's test-mode data (events, orders, tickets, webhooks); live data stays.",
+          click.argument("box_office", metavar="SLUG"))
+operation(boxoffice, "list", operator.list_box_offices, ops.ListBoxOffices, None)
 
 
 # --- keys -------------------------------------------------------------------------------------
@@ -224,33 +222,14 @@ def keys() -> None:
     """Issue, list and revoke API keys."""
 
 
-@keys.command("create")
-@click.option("--box-office", required=True, help="Box office slug.")
-@click.option("--dialect", type=DIALECT_CHOICE, required=True)
-@click.option("--scope", "scopes", multiple=True, help="A scope; repeat for several (default: all).")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@click.option("--name", default="")
-@pass_ctx
-def keys_create(ctx: Context, box_office: str, dialect: str, scopes: tuple[str, ...], mode: str,
-                name: str) -> None:
-    """Create a key. The secret is printed once and never stored."""
-    ctx.emit(ctx.run(lambda c: operator.create_key(c, box_office, dialect, scopes=list(scopes) or None,
-                                                   mode=mode, name=name)))
-
-
-@keys.command("list")
-@click.option("--box-office", required=True)
-@pass_ctx
-def keys_list(ctx: Context, box_office: str) -> None:
-    ctx.emit(ctx.run(lambda c: operator.list_keys(c, box_office)))
-
-
-@keys.command("revoke")
-@click.argument("key_id")
-@pass_ctx
-def keys_revoke(ctx: Context, key_id: str) -> None:
-    """Revoke a key; every running process refuses it from its next request."""
-    ctx.emit(ctx.run(lambda c: operator.revoke_key(c, key_id)))
+operation(keys, "create", operator.create_key, ops.CreateKey,
+          "Create a key. The secret is printed once and never stored.",
+          box_office_option, click.option("--dialect", type=DIALECT_CHOICE, required=True),
+          click.option("--scope", "scopes", multiple=True, help="A scope; repeat for several (default: all)."),
+          mode_option, click.option("--name", default=""))
+operation(keys, "list", operator.list_keys, ops.ListKeys, None, box_office_option)
+operation(keys, "revoke", operator.revoke_key, ops.RevokeKey,
+          "Revoke a key; every running process refuses it from its next request.", click.argument("key_id"))
 
 
 # --- orders and tickets -------------------------------------------------------------------------
@@ -260,33 +239,17 @@ def orders() -> None:
     """Place and refund orders."""
 
 
-@orders.command("create")
-@click.option("--box-office", required=True)
-@click.option("--event", required=True, help="Event id (any dialect's form) or slug.")
-@click.option("--ticket-type", "tickets", multiple=True, required=True, help="TYPE or TYPE:QTY; repeat.")
-@click.option("--email", required=True)
-@click.option("--name", default="")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@click.option("--access-code")
-@pass_ctx
-def orders_create(ctx: Context, box_office: str, event: str, tickets: tuple[str, ...], email: str,
-                  name: str, mode: str, access_code: str | None) -> None:
-    """Place an order through checkout (sale window, limits, stock) and issue its tickets."""
-    ctx.emit(ctx.run(lambda c: operator.create_order(
-        c, ctx.checkout(), box_office, event=event, tickets=list(tickets), email=email, name=name,
-        mode=mode, access_code=access_code)))
-
-
-@orders.command("refund")
-@click.option("--box-office", required=True)
-@click.argument("order_id")
-@click.option("--amount", type=click.IntRange(min=0), help="Minor units; default: all that is left.")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@pass_ctx
-def orders_refund(ctx: Context, box_office: str, order_id: str, amount: int | None, mode: str) -> None:
-    """Refund an order in full (voids its tickets) or in part."""
-    ctx.emit(ctx.run(lambda c: operator.refund_order(
-        c, ctx.checkout(), box_office, order_id, amount=amount, mode=mode)))
+operation(orders, "create", operator.create_order, ops.PlaceOrder,
+          "Place an order through checkout (sale window, limits, stock) and issue its tickets.",
+          box_office_option, click.option("--event", required=True, help="Event id (any dialect's form) or slug."),
+          click.option("--ticket-type", "tickets", multiple=True, required=True, help="TYPE or TYPE:QTY; repeat."),
+          click.option("--email", required=True), click.option("--name", default=""), mode_option,
+          click.option("--access-code"))
+operation(orders, "refund", operator.refund_order, ops.Refund,
+          "Refund an order in full (voids its tickets) or in part.",
+          box_office_option, click.argument("order", metavar="ORDER_ID"),
+          click.option("--amount", type=click.IntRange(min=0), help="Minor units; default: all that is left."),
+          mode_option)
 
 
 @main.group()
@@ -294,28 +257,14 @@ def tickets() -> None:
     """Void and check in issued tickets."""
 
 
-@tickets.command("void")
-@click.option("--box-office", required=True)
-@click.argument("ticket")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@pass_ctx
-def tickets_void(ctx: Context, box_office: str, ticket: str, mode: str) -> None:
-    """Void a ticket (id in any form, or barcode) and return its seat to stock."""
-    ctx.emit(ctx.run(lambda c: operator.void_ticket(c, box_office, ticket, mode=mode)))
-
-
-@tickets.command("checkin")
-@click.option("--box-office", required=True)
-@click.argument("ticket")
-@click.option("--nonce", help="Scanner-supplied id; the same nonce twice is one check-in.")
-@click.option("--mode", type=MODE_CHOICE, default="live")
-@pass_ctx
-def tickets_checkin(ctx: Context, box_office: str, ticket: str, nonce: str | None, mode: str) -> None:
-    """Check a ticket in (id in any form, or barcode)."""
-    import secrets
-
-    ctx.emit(ctx.run(lambda c: operator.check_in(
-        c, ctx.checkout(), box_office, ticket, nonce=nonce or secrets.token_hex(8), mode=mode)))
+operation(tickets, "void", operator.void_ticket, ops.VoidTicket,
+          "Void a ticket (id in any form, or barcode) and return its seat to stock.",
+          box_office_option, click.argument("ticket"), mode_option)
+operation(tickets, "checkin", operator.check_in, ops.CheckIn, "Check a ticket in (id in any form, or barcode).",
+          box_office_option, click.argument("ticket"),
+          click.option("--nonce", default=lambda: secrets.token_hex(8),  # drawn afresh for each check-in
+                       help="Scanner-supplied id; the same nonce twice is one check-in."),
+          mode_option)
 
 
 # --- webhooks ----------------------------------------------------------------------------------
@@ -350,22 +299,12 @@ def webhooks() -> None:
     """Inspect and re-send webhook deliveries."""
 
 
-@webhooks.command("deliveries")
-@click.option("--box-office", required=True)
-@click.option("--status", type=click.Choice(["pending", "succeeded", "failed"]))
-@click.option("--limit", type=click.IntRange(1, 1000), default=50)
-@pass_ctx
-def webhooks_deliveries(ctx: Context, box_office: str, status: str | None, limit: int) -> None:
-    """List recent deliveries, newest first."""
-    ctx.emit(ctx.run(lambda c: operator.list_deliveries(c, box_office, status=status, limit=limit)))
-
-
-@webhooks.command("resend")
-@click.argument("delivery_id")
-@pass_ctx
-def webhooks_resend(ctx: Context, delivery_id: str) -> None:
-    """Queue a failed or delivered delivery for one more attempt now."""
-    ctx.emit(ctx.run(lambda c: operator.resend_delivery(c, delivery_id)))
+operation(webhooks, "deliveries", operator.list_deliveries, ops.ListDeliveries, "List recent deliveries, newest first.",
+          box_office_option, click.option("--status", type=click.Choice(["pending", "succeeded", "failed"])),
+          click.option("--limit", type=click.IntRange(1, 1000), default=50))
+operation(webhooks, "resend", operator.resend_delivery, ops.ResendDelivery,
+          "Queue a failed or delivered delivery for one more attempt now.",
+          click.argument("delivery", metavar="DELIVERY_ID"))
 
 
 # --- migration: record, import, replay (gateway/cli_migration.py) -----------------------------

@@ -16,12 +16,12 @@ import asyncpg
 import click
 import httpx
 
-from gateway.migration.clients import DIALECTS
+from dialects import registry
 from gateway.migration.importer import ImportFailed
 from gateway.migration.record import check_url
 from gateway.migration.run import id_map, import_box_office, replay_capture
 
-DIALECT = click.Choice(DIALECTS)
+DIALECT = click.Choice(registry.NAMES)
 MODE = click.Choice(["live", "test"])
 SECRET_HELP = ("Secret for the HMAC pseudonyms of personal data. Give replay the same one to compare personal "
                "fields; without it replay compares only their presence. Default: random, never stored.")

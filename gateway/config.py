@@ -8,6 +8,9 @@ Nothing else in ticketgate reads ``os.environ``. Overrides:
   ``TICKETGATE_ADMIN_TOKEN``, ``TICKETGATE_RATE_LIMIT_STORAGE``
 - ``TICKETGATE_<SECTION>__<FIELD>`` for nested ones, e.g.
   ``TICKETGATE_DIALECTS__TICKETTAILOR__ENABLED=false``
+
+Each ``[dialects.<name>]`` section is that dialect's own ``Settings`` class
+(``dialects/<name>/settings.py``), one per name in ``dialects.registry``.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+
+from dialects import registry
+from dialects.settings import DialectSettings
 
 ENV_PREFIX = "TICKETGATE_"
-RESERVED_PATHS = ("healthz", "readyz", "admin")  # gateway.app routes these itself
 URL_FORBIDDEN = frozenset("\\'\" \t\r\n")
 SETTINGS_ENV = "TICKETGATE_SETTINGS_JSON"  # complete settings handed to worker processes
 
@@ -30,46 +35,14 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class DialectSettings(Section):
-    enabled: bool = True
-    prefix: str
-    hosts: tuple[str, ...] = ()  # Host names that serve the vendor's bare paths
-
-    @field_validator("prefix")
-    @classmethod
-    def _prefix(cls, value: str) -> str:
-        if not value.startswith("/") or value.endswith("/") or len(value) < 2:
-            raise ValueError("must start with / and not end with / (for example /ticketsmart)")
-        if value.split("/")[1] in RESERVED_PATHS:
-            raise ValueError(f"/{value.split('/')[1]} belongs to the gateway; choose another prefix")
-        return value
-
-
-class TicketSmartSettings(DialectSettings):
-    prefix: str = "/ticketsmart"
-    requests_per_minute: int = Field(60, ge=1)
-
-
-class TicketTailorSettings(DialectSettings):
-    prefix: str = "/tickettailor"
-    requests_per_hour: int = Field(2000, ge=1)
-    # "api": links.next is relative to the API base (/orders?...), what real clients append
-    # to their base URL; "host": the documented host-relative form with the mount prefix.
-    links: Literal["api", "host"] = "api"
-
-
-class EquaticketSettings(DialectSettings):
-    prefix: str = "/equaticket"
-    plan_requests_per_minute: dict[str, int] = Field(
-        default_factory=lambda: {"free": 60, "starter": 100, "growth": 300, "pro": 600}
+if TYPE_CHECKING:  # the fields are the registry's names, so they exist only at run time
+    Dialects = Section
+else:
+    # ``[dialects.<name>]``: one field per registered dialect, of the dialect's own settings class
+    Dialects = create_model(
+        "Dialects", __base__=Section,
+        **{name: (registry.settings_class(name), registry.settings_class(name)()) for name in registry.NAMES},
     )
-    idempotency_ttl_hours: float = Field(24, gt=0)
-
-
-class Dialects(Section):
-    ticketsmart: TicketSmartSettings = TicketSmartSettings()
-    tickettailor: TicketTailorSettings = TicketTailorSettings()
-    equaticket: EquaticketSettings = EquaticketSettings()
 
 
 class Settings(Section):

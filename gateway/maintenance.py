@@ -21,6 +21,14 @@ async def run_once(pool: asyncpg.Pool, clock: Clock) -> int:
         return await idempotency.purge_expired(conn, clock.now())
 
 
+async def cancel(task: asyncio.Task[None] | None) -> None:
+    """Stop a background loop and wait until it has (its CancelledError is the expected end)."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def run_forever(pool: asyncpg.Pool, clock: Clock, every: float = EVERY_SECONDS) -> None:
     while True:
         with contextlib.suppress(OSError, asyncpg.PostgresError):

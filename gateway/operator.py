@@ -1,7 +1,9 @@
 """Operator use cases shared by the CLI and the admin API.
 
-Inputs arrive as text (any dialect's id form, slugs, ``TYPE:QTY``); outputs are plain
-JSON-ready dicts. Errors stay ``CoreError``s; each surface renders them its own way.
+Each takes ``(conn, checkout, request)``: the process's checkout (which holds its clock) and one
+of ``gateway.operations``' models,
+already validated; ids inside it are still text (any dialect's id form, slugs, ``TYPE:QTY``).
+Outputs are plain JSON-ready dicts. Errors stay ``CoreError``s; each surface renders them its own way.
 """
 
 from __future__ import annotations
@@ -14,11 +16,25 @@ import asyncpg
 from core import boxoffices, events, keys, testdata, webhooks
 from core import tickets as core_tickets
 from core.checkout import Checkout
-from core.clock import SystemClock
 from core.errors import NotFound, ValidationFailed
 from core.ids import format_id, parse_id
-from core.models import BoxOfficeCreate, BoxOfficeUpdate, OrderCreate, Scope, parse
+from core.models import OrderCreate, Scope, parse
 from dialects import registry
+from gateway.operations import (
+    CheckIn,
+    CreateBoxOffice,
+    CreateKey,
+    ListBoxOffices,
+    ListDeliveries,
+    ListKeys,
+    PlaceOrder,
+    Refund,
+    ResendDelivery,
+    ResetTestData,
+    RevokeKey,
+    UpdateBoxOffice,
+    VoidTicket,
+)
 
 
 def plain(row: Any) -> dict[str, Any]:
@@ -32,9 +48,7 @@ def plain(row: Any) -> dict[str, Any]:
 
 
 def mode_of(mode: str) -> bool:
-    if mode not in ("live", "test"):
-        raise ValidationFailed.single("mode", "must be live or test")
-    return mode == "live"
+    return mode == "live"  # the request models accept only live or test
 
 
 def require_id(kind: str, text: str) -> int:
@@ -45,38 +59,27 @@ def require_id(kind: str, text: str) -> int:
 
 
 async def _scope(conn: asyncpg.Connection, box_office: str, mode: str) -> Scope:
-    if not isinstance(box_office, str):
-        raise ValidationFailed.single("box_office", "must be a slug")
     office = await boxoffices.get_box_office(conn, box_office)
     return Scope(office["id"], mode_of(mode))
 
 
-async def create_box_office(conn: asyncpg.Connection, fields: dict[str, Any]) -> dict[str, Any]:
-    return plain(await boxoffices.create_box_office(conn, parse(BoxOfficeCreate, fields)))
+async def create_box_office(conn: asyncpg.Connection, checkout: Checkout, req: CreateBoxOffice) -> dict[str, Any]:
+    return plain(await boxoffices.create_box_office(conn, req))
 
 
-async def update_box_office(conn: asyncpg.Connection, slug: str, fields: dict[str, Any]) -> dict[str, Any]:
-    return plain(await boxoffices.update_box_office(conn, slug, parse(BoxOfficeUpdate, fields)))
+async def update_box_office(conn: asyncpg.Connection, checkout: Checkout, req: UpdateBoxOffice) -> dict[str, Any]:
+    return plain(await boxoffices.update_box_office(conn, req.box_office, req.changes()))
 
 
-async def list_box_offices(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+async def list_box_offices(conn: asyncpg.Connection, checkout: Checkout, req: ListBoxOffices) -> list[dict[str, Any]]:
     return [plain(r) for r in await boxoffices.list_box_offices(conn)]
 
 
-async def create_key(
-    conn: asyncpg.Connection, box_office: str, dialect: str, *, scopes: list[str] | None = None,
-    mode: str = "live", name: str = "",
-) -> dict[str, Any]:
-    for field, value in (("dialect", dialect), ("name", name)):
-        if not isinstance(value, str):
-            raise ValidationFailed.single(field, "must be a string")
-    if scopes is not None and not (isinstance(scopes, list) and all(isinstance(s, str) for s in scopes)):
-        raise ValidationFailed.single("scopes", "must be a list of strings")
-    if dialect not in registry.NAMES:
-        raise ValidationFailed.single("dialect", f"must be one of {', '.join(registry.NAMES)}")
-    office = await boxoffices.get_box_office(conn, box_office)
+async def create_key(conn: asyncpg.Connection, checkout: Checkout, req: CreateKey) -> dict[str, Any]:
+    office = await boxoffices.get_box_office(conn, req.box_office)
     row, secret = await keys.create_key(
-        conn, office["id"], registry.key_rules(dialect), livemode=mode_of(mode), scopes=scopes, name=name
+        conn, office["id"], registry.key_rules(req.dialect), livemode=mode_of(req.mode), scopes=req.scopes,
+        name=req.name,
     )
     return {**_key(row), "secret": secret}
 
@@ -88,43 +91,34 @@ def _key(row: Any) -> dict[str, Any]:
     return out
 
 
-async def list_keys(conn: asyncpg.Connection, box_office: str) -> list[dict[str, Any]]:
-    office = await boxoffices.get_box_office(conn, box_office)
+async def list_keys(conn: asyncpg.Connection, checkout: Checkout, req: ListKeys) -> list[dict[str, Any]]:
+    office = await boxoffices.get_box_office(conn, req.box_office)
     return [_key(r) for r in await keys.list_keys(conn, office["id"])]
 
 
-async def revoke_key(conn: asyncpg.Connection, key_id: str) -> dict[str, Any]:
-    return _key(await keys.revoke_key(conn, require_id("api_key", key_id)))
+async def revoke_key(conn: asyncpg.Connection, checkout: Checkout, req: RevokeKey) -> dict[str, Any]:
+    return _key(await keys.revoke_key(conn, require_id("api_key", req.key_id)))
 
 
 def parse_ticket_spec(spec: str) -> tuple[str, int]:
-    if not isinstance(spec, str):
-        raise ValidationFailed.single("tickets", "each ticket must be a string TYPE or TYPE:QUANTITY")
     ref, _, qty = spec.partition(":")
     if not ref or (qty and not qty.isdigit()):
         raise ValidationFailed.single("ticket_type", f"{spec!r} is not TYPE or TYPE:QUANTITY")
     return ref, int(qty) if qty else 1
 
 
-async def create_order(
-    conn: asyncpg.Connection, checkout: Checkout, box_office: str, *, event: str, tickets: list[str],
-    email: str, name: str = "", mode: str = "live", phone: str | None = None,
-    access_code: str | None = None,
-) -> dict[str, Any]:
-    if not isinstance(box_office, str):
-        raise ValidationFailed.single("box_office", "must be a slug")
-    event_id = parse_id("event", str(event))  # an id goes straight to checkout, which checks it
+async def create_order(conn: asyncpg.Connection, checkout: Checkout, req: PlaceOrder) -> dict[str, Any]:
+    box_office, mode, event = req.box_office, req.mode, str(req.event)
+    event_id = parse_id("event", event)  # an id goes straight to checkout, which checks it
     if event_id is None:
-        event_id = (await events.resolve_event(conn, await _scope(conn, box_office, mode), str(event), "e.id"))["id"]
-    if not tickets or not isinstance(tickets, list):
-        raise ValidationFailed.single("tickets", "name at least one ticket type, as a list")
+        event_id = (await events.resolve_event(conn, await _scope(conn, box_office, mode), event, "e.id"))["id"]
     lines = []
-    for spec in tickets:
+    for spec in req.tickets:
         ref, quantity = parse_ticket_spec(spec)
         lines.append({"ticket_type_id": require_id("ticket_type", ref), "quantity": quantity,
-                      "access_code": access_code})
+                      "access_code": req.access_code})
     data = parse(OrderCreate, {"event_id": event_id, "lines": lines,
-                               "buyer": {"email": email, "name": name, "phone": phone}})
+                               "buyer": {"email": req.email, "name": req.name, "phone": req.phone}})
     # the box office is read with the event, the ticket types and the stock, in one query
     return plain(await checkout.place_in(conn, box_office, mode_of(mode), data))
 
@@ -137,38 +131,28 @@ async def order_detail(conn: asyncpg.Connection, order: Any) -> dict[str, Any]:
     return {**plain(order), "tickets": [plain(t) for t in tickets]}
 
 
-async def refund_order(
-    conn: asyncpg.Connection, checkout: Checkout, box_office: str, order: str, *, amount: int | None = None,
-    mode: str = "live",
-) -> dict[str, Any]:
-    if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
-        raise ValidationFailed.single("amount", "must be an integer amount in minor units")
-    scope = await _scope(conn, box_office, mode)
+async def refund_order(conn: asyncpg.Connection, checkout: Checkout, req: Refund) -> dict[str, Any]:
+    order, amount = req.order, req.amount
+    scope = await _scope(conn, req.box_office, req.mode)
     row = await checkout.refund(conn, scope, require_id("order", order), amount)
     return await order_detail(conn, row)
 
 
-async def void_ticket(
-    conn: asyncpg.Connection, box_office: str, ticket: str, *, mode: str = "live"
-) -> dict[str, Any]:
-    scope = await _scope(conn, box_office, mode)
+async def void_ticket(conn: asyncpg.Connection, checkout: Checkout, req: VoidTicket) -> dict[str, Any]:
+    ticket = req.ticket
+    scope = await _scope(conn, req.box_office, req.mode)
     return plain(await core_tickets.void_ticket(conn, scope, await _ticket_id(conn, scope, ticket)))
 
 
-async def check_in(
-    conn: asyncpg.Connection, checkout: Checkout, box_office: str, ticket: str, *, nonce: str,
-    mode: str = "live",
-) -> dict[str, Any]:
-    if not isinstance(nonce, str) or not 1 <= len(nonce) <= 200:
-        raise ValidationFailed.single("nonce", "must be a string of 1 to 200 characters")
-    scope = await _scope(conn, box_office, mode)
+async def check_in(conn: asyncpg.Connection, checkout: Checkout, req: CheckIn) -> dict[str, Any]:
+    ticket, nonce = req.ticket, req.nonce
+    scope = await _scope(conn, req.box_office, req.mode)
     row, new = await checkout.check_in(conn, scope, await _ticket_id(conn, scope, ticket), nonce)
     return {**plain(row), "new_check_in": new}
 
 
 async def _ticket_id(conn: asyncpg.Connection, scope: Scope, ref: str) -> int:
     """A ticket by any id form, or by its barcode."""
-    ref = str(ref)
     number = parse_id("issued_ticket", ref)
     if number is not None:
         return number
@@ -178,22 +162,24 @@ async def _ticket_id(conn: asyncpg.Connection, scope: Scope, ref: str) -> int:
         raise NotFound("issued_ticket", f"No ticket with id or barcode {ref!r}") from None
 
 
-async def list_deliveries(
-    conn: asyncpg.Connection, box_office: str, *, status: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
-    office = await boxoffices.get_box_office(conn, box_office)
-    rows = await webhooks.list_deliveries(conn, office["id"], status=status, limit=limit)
-    return [{**plain(r), "id": format_id("whdel_", r["id"])} for r in rows]
+async def list_deliveries(conn: asyncpg.Connection, checkout: Checkout, req: ListDeliveries) -> list[dict[str, Any]]:
+    office = await boxoffices.get_box_office(conn, req.box_office)
+    rows = await webhooks.list_deliveries(conn, office["id"], status=req.status, limit=req.limit)
+    return [_delivery(r) for r in rows]
 
 
-async def resend_delivery(conn: asyncpg.Connection, delivery: str) -> dict[str, Any]:
-    row = await webhooks.resend(conn, require_id("webhook_delivery", delivery), SystemClock().now())
+async def resend_delivery(conn: asyncpg.Connection, checkout: Checkout, req: ResendDelivery) -> dict[str, Any]:
+    row = await webhooks.resend(conn, require_id("webhook_delivery", req.delivery), checkout.clock.now())
     if row is None:
-        raise NotFound("webhook_delivery", f"No finished delivery {delivery!r} (pending ones are already queued)")
+        raise NotFound("webhook_delivery", f"No finished delivery {req.delivery!r} (pending ones are already queued)")
+    return _delivery(row)
+
+
+def _delivery(row: Any) -> dict[str, Any]:
     return {**plain(row), "id": format_id("whdel_", row["id"])}
 
 
-async def reset_test_data(conn: asyncpg.Connection, box_office: str) -> dict[str, Any]:
+async def reset_test_data(conn: asyncpg.Connection, checkout: Checkout, req: ResetTestData) -> dict[str, Any]:
     """Delete the box office's test-mode data (livemode false); live data is untouched."""
-    office = await boxoffices.get_box_office(conn, box_office)
+    office = await boxoffices.get_box_office(conn, req.box_office)
     return {"box_office": office["slug"], "deleted": await testdata.reset_test_data(conn, office["id"])}

@@ -69,10 +69,7 @@ class Gateway:
             await self.worker.start()
 
     async def stop(self) -> None:
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
+        await maintenance.cancel(self._housekeeping)
         if self.worker is not None:
             await self.worker.stop()
         if self.keys is not None:

@@ -16,6 +16,7 @@ import httpx
 
 from core.clock import Clock
 from core.webhooks import CHANNEL, DeliveryEngine, Renderer, SendResult
+from gateway.maintenance import cancel
 
 log = logging.getLogger("ticketgate.webhooks")
 
@@ -79,9 +80,7 @@ class Worker:
             self.engine.stop_claiming()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._task), timeout)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel(self._task)
             with contextlib.suppress(OSError, asyncpg.PostgresError):
                 released = await self.engine.release()
                 if released:

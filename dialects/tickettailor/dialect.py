@@ -15,7 +15,7 @@ from dialects.tickettailor.queries import Reads
 from dialects.tickettailor.routes import ROUTES
 
 if TYPE_CHECKING:
-    from gateway.config import TicketTailorSettings
+    from dialects.tickettailor.settings import Settings as TicketTailorSettings
 
 
 class TicketTailor(Dialect):

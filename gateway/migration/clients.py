@@ -8,18 +8,18 @@ from types import ModuleType
 
 import httpx
 
+from dialects import registry
 from gateway.migration.ratelimit import RateLimitTransport, Sleep
 
-DIALECTS = ("ticketsmart", "tickettailor", "equaticket")
 Transport = Callable[[], httpx.AsyncBaseTransport]  # a fresh inner transport: the network, an ASGI app, a mock
 
 
 def client_module(dialect: str) -> ModuleType:
-    if dialect not in DIALECTS:
-        raise ValueError(f"unknown dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
-    import importlib
-
-    return importlib.import_module(f"dialects.{dialect}.client")
+    """The registry's client module; an unknown name (a capture's header) is a ValueError the CLI reports."""
+    try:
+        return registry.client_module(dialect)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
 
 
 def network() -> httpx.AsyncBaseTransport:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from fnmatch import fnmatchcase
 from typing import Any
 
 from core.ids import parse_id
 from gateway.migration.redact import Redactor, is_pseudonym
+from gateway.migration.values import when
 
 IdLookup = Callable[[str, str], int | None]  # (kind, source id text) -> core id in the target
 
@@ -61,13 +62,9 @@ MAPS: dict[str, dict[Any, Any]] = {
 
 
 def second(value: Any) -> Any:
-    if not isinstance(value, str):
+    moment = when(value)
+    if moment is None:
         return value
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 

@@ -19,6 +19,7 @@ import asyncpg
 from core.events import EVENT_COLUMNS
 from core.models import SLUG_RE, Scope
 from core.slugs import slugify
+from gateway.migration.values import choose, count, when
 
 EVENT_ENUMS = {
     "status": (("draft", "published", "sold_out", "cancelled", "completed", "archived"), "draft"),
@@ -32,24 +33,6 @@ LINE_ITEM_TYPES = ("ticket", "transaction_charge", "void", "tax", "gift_card", "
 NOT_NULL_EVENT = ("title", "slug", "starts_at", "timezone", "online", "currency", "visibility", "category")
 TIME_FIELDS = ("starts_at", "ends_at", "doors_open_at", "sale_starts_at", "sale_ends_at", "created_at",
                "checked_in_at", "voided_at")
-
-
-def when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def count(value: Any, default: int = 0) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
-
-
-def choose(value: Any, allowed: tuple[str, ...], default: str) -> str:
-    return value if value in allowed else default
 
 
 @dataclass
@@ -85,8 +68,13 @@ class Store:
             self.scope.box_office_id, self.scope.livemode, self.dialect, kind, str(source_id), core_id,
             stock or {})
 
-    async def _upsert(self, table: str, kind: str, source_id: Any, values: dict[str, Any],
-                      stock: dict | None = None) -> int:
+    def _owner(self) -> dict[str, Any]:
+        return {"box_office_id": self.scope.box_office_id, "livemode": self.scope.livemode}
+
+    async def _upsert(self, table: str, kind: str, source_id: Any, values: dict[str, Any], *,
+                      new: dict[str, Any] | None = None, stock: dict | None = None) -> int:
+        """Update the row ``source_id`` became, or insert one from ``values`` and ``new`` (what only a
+        new row is given: its owner, its slug or barcode, its first counts)."""
         core_id = await self.lookup(kind, source_id)
         if core_id is not None:
             sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(values, start=2))
@@ -96,12 +84,19 @@ class Store:
                 self.tally.updated += 1
                 await self.remember(kind, source_id, core_id, stock)
                 return core_id
-        columns = list(values)
-        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+        row = {**values, **(new or {})}
+        placeholders = ", ".join(f"${i}" for i in range(1, len(row) + 1))
         core_id = await self.conn.fetchval(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) RETURNING id", *values.values())
+            f"INSERT INTO {table} ({', '.join(row)}) VALUES ({placeholders}) RETURNING id", *row.values())
         self.tally.created += 1
         await self.remember(kind, source_id, core_id, stock)
+        return core_id
+
+    async def _parent(self, kind: str, source_id: Any) -> int:
+        """The core id of the object this one belongs to; without it, this object cannot be written."""
+        core_id = await self.lookup(kind, source_id)
+        if core_id is None:
+            raise ValueError(f"its {kind} {source_id} was not imported")
         return core_id
 
     async def guarded(self, label: str, write: Any) -> Any:
@@ -141,14 +136,12 @@ class Store:
         if values.get("starts_at") is None:
             raise ValueError("no start time")
         values.setdefault("title", "Untitled event")
-        existing = await self.lookup("event", data.get("source_id"))
-        if existing is None:
-            values["slug"] = await self._free_slug(data.get("slug"), values["title"])
+        new: dict[str, Any] = {}
+        if await self.lookup("event", data.get("source_id")) is None:  # the slug is chosen once, when new
+            new = {**self._owner(), "slug": await self._free_slug(data.get("slug"), values["title"])}
             if created := when(data.get("created_at")):
-                values["created_at"] = created
-        return await self._upsert("events", "event", data.get("source_id"),
-                                  {"box_office_id": self.scope.box_office_id, "livemode": self.scope.livemode,
-                                   **values} if existing is None else values)
+                new["created_at"] = created
+        return await self._upsert("events", "event", data.get("source_id"), values, new=new)
 
     async def _free_slug(self, wanted: Any, title: str) -> str:
         base = wanted if isinstance(wanted, str) and SLUG_RE.fullmatch(wanted) else slugify(title)
@@ -172,10 +165,9 @@ class Store:
             "sale_starts_at": when(data.get("sale_starts_at")), "sale_ends_at": when(data.get("sale_ends_at")),
         }
         stock = {k: data[k] for k in ("quantity", "sold", "available") if count(data.get(k), -1) >= 0}
-        if await self.lookup("ticket_type", data.get("source_id")) is None:
-            # a first guess that satisfies sold + held <= quantity; reconcile_stock settles it
-            values.update(event_id=event_id, quantity=count(data.get("quantity"), count(data.get("available"))))
-        return await self._upsert("ticket_types", "ticket_type", data.get("source_id"), values, stock)
+        # a first quantity that satisfies sold + held <= quantity; reconcile_stock settles it
+        new = {"event_id": event_id, "quantity": count(data.get("quantity"), count(data.get("available")))}
+        return await self._upsert("ticket_types", "ticket_type", data.get("source_id"), values, new=new, stock=stock)
 
     # --- orders and issued tickets ---
 
@@ -183,9 +175,7 @@ class Store:
         return await self.guarded(f"order {data.get('source_id')}", self._order(data))
 
     async def _order(self, data: dict[str, Any]) -> int:
-        event_id = await self.lookup("event", data.get("event_id"))
-        if event_id is None:
-            raise ValueError(f"its event {data.get('event_id')} was not imported")
+        event_id = await self._parent("event", data.get("event_id"))
         total = count(data.get("total"))
         currency = data.get("currency")
         values = {
@@ -200,9 +190,7 @@ class Store:
             "payment_method": choose(data.get("payment_method"), PAYMENT_METHODS, "operator"),
             "txn_id": data.get("txn_id"), "created_at": when(data.get("created_at")) or datetime.now(UTC),
         }
-        if await self.lookup("order", data.get("source_id")) is None:
-            values.update(box_office_id=self.scope.box_office_id, livemode=self.scope.livemode)
-        order_id = await self._upsert("orders", "order", data.get("source_id"), values)
+        order_id = await self._upsert("orders", "order", data.get("source_id"), values, new=self._owner())
         await self._line_items(order_id, data.get("line_items") or [])
         return order_id
 
@@ -222,9 +210,7 @@ class Store:
         return await self.guarded(f"ticket {data.get('source_id')}", self._ticket(data))
 
     async def _ticket(self, data: dict[str, Any]) -> int:
-        order_id = await self.lookup("order", data.get("order_id"))
-        if order_id is None:
-            raise ValueError(f"its order {data.get('order_id')} was not imported")
+        order_id = await self._parent("order", data.get("order_id"))
         # a ticket is in its order's event (the schema holds them to it)
         event_id = await self.conn.fetchval("SELECT event_id FROM orders WHERE id = $1", order_id)
         checked = when(data.get("checked_in_at"))
@@ -238,11 +224,9 @@ class Store:
             "first_name": data.get("first_name"), "last_name": data.get("last_name"), "email": data.get("email"),
             "custom_questions": data.get("custom_questions") or [], "checked_in_at": checked,
         }
-        if await self.lookup("issued_ticket", data.get("source_id")) is None:
-            values.update(box_office_id=self.scope.box_office_id, livemode=self.scope.livemode,
-                          barcode=data.get("barcode") or secrets.token_hex(8),
-                          created_at=when(data.get("created_at")) or datetime.now(UTC))
-        return await self._upsert("issued_tickets", "issued_ticket", data.get("source_id"), values)
+        new = {**self._owner(), "barcode": data.get("barcode") or secrets.token_hex(8),
+               "created_at": when(data.get("created_at")) or datetime.now(UTC)}
+        return await self._upsert("issued_tickets", "issued_ticket", data.get("source_id"), values, new=new)
 
     # --- stock ---
 

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 
 import httpx
+import orjson
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.routing import Mount
 
+from core.errors import (
+    CoreError,
+    KeyLimitReached,
+    NotFound,
+    PlanRequired,
+    SlugTaken,
+    SoldOut,
+    TermsRequired,
+    ValidationFailed,
+)
 from core.models import Scope
-from gateway.admin import admin_app
+from dialects.base import AuthFailed, BadRequest, MethodNotAllowed, RouteNotFound, rule_for
+from gateway.admin import ADMIN_ERRORS, ROUTES, admin_app, error_response
 from tests.factories import event_with_type
 
 AUTH = {"authorization": "Bearer test-admin-token"}
@@ -125,3 +139,59 @@ async def test_reset_test_data_keeps_live_data(admin, conn):
     assert reset.status_code == 201 and reset.json()["data"]["deleted"]["events"] == 1
     remaining = await conn.fetch("SELECT id FROM events WHERE box_office_id = $1", office)
     assert [r["id"] for r in remaining] == [live["id"]]
+
+
+def _request(method: str = "POST", path: str = "/admin/v1/x") -> Request:
+    return Request({"type": "http", "method": method, "path": path, "headers": [], "query_string": b""})
+
+
+@pytest.mark.parametrize(("exc", "status", "code"), [
+    (AuthFailed("admin token"), 401, "unauthorized"),
+    (BadRequest("Invalid JSON body"), 400, "bad_request"),
+    (RouteNotFound(), 404, "not_found"),
+    (MethodNotAllowed("GET"), 405, "http_error"),
+    (ValidationFailed.single("dialect", "is required"), 400, "validation_error"),
+    (NotFound("box_office"), 404, "not_found"),
+    (SlugTaken("x"), 409, "slug_taken"),
+    (TermsRequired(), 403, "api_terms_required"),
+    (PlanRequired("upgrade"), 403, "plan_required"),
+    (SoldOut("gone"), 422, "sold_out"),
+    (KeyLimitReached("ten"), 422, "key_limit_reached"),
+    (CoreError("other"), 422, "error"),
+    (RuntimeError("bug"), 500, "internal_error"),
+])
+def test_the_error_table_has_a_row_for_each_case(exc, status, code):
+    response = error_response(_request(), exc)
+    body = orjson.loads(response.body)["error"]
+    assert (response.status_code, body["code"]) == (status, code)
+    assert ("fields" in body) is isinstance(exc, ValidationFailed)
+    assert rule_for(ADMIN_ERRORS, exc).unexpected is (status == 500)  # only a bug is logged with its traceback
+
+
+async def test_unknown_paths_and_methods_answer_in_the_admin_format(admin):
+    missing = await admin.get("/no-such-thing")
+    assert (missing.status_code, missing.json()) == (404, {"error": {"code": "not_found", "message": "Not Found"}})
+    wrong = await admin.get("/keys/key_1/revoke")
+    assert (wrong.status_code, wrong.json()) == (
+        405, {"error": {"code": "http_error", "message": "Method Not Allowed"}})
+
+
+async def test_validation_errors_name_each_field(admin):
+    slug = await _office(admin)
+    refused = await admin.post(f"/box-offices/{slug}/keys", json={"dialect": 5, "mode": "x", "extra": 1})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "validation_error"
+    assert {f["field"] for f in refused.json()["error"]["fields"]} == {"dialect", "mode", "extra"}
+    path_in_body = await admin.post(f"/box-offices/{slug}/keys", json={"dialect": "equaticket", "box_office": "x"})
+    assert path_in_body.status_code == 400
+    assert path_in_body.json()["error"]["fields"] == [{"field": "box_office", "message": "unknown field"}]
+
+
+def test_every_route_is_one_operation_on_its_request_model():
+    import typing
+
+    assert len({(r.method, r.path) for r in ROUTES}) == len(ROUTES)
+    for route in ROUTES:
+        hints = typing.get_type_hints(route.operation)
+        assert hints["req"] is route.model, route.path
+        params = set(re.findall(r"{(\w+)}", route.path))
+        assert params <= set(route.model.model_fields), route.path

@@ -3,29 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from core.errors import CoreError, NotFound
 from core.keys import Principal
+from dialects import registry
 from dialects.base import (
     AuthFailed,
     Dialect,
     LimitState,
+    MethodNotAllowed,
     RateLimited,
     RateLimitPolicy,
+    RouteNotFound,
+    Rule,
     ScopeMissing,
     json_response,
 )
+from dialects.base import Route as R
 from gateway.app import build_app, health_routes
 from gateway.config import load_settings
 from gateway.runtime import Gateway
+
+
+async def whoami(d: Dialect, request: Request, p: Principal) -> Response:
+    return json_response({"box_office": p.box_office_slug, "live": p.livemode})
+
+
+async def boom(d: Dialect, request: Request, p: Principal) -> Response:
+    raise RuntimeError("unexpected")
+
+
+async def missing(d: Dialect, request: Request, p: Principal) -> Response:
+    raise NotFound("event")
 
 
 class FakeDialect(Dialect):
@@ -33,30 +47,24 @@ class FakeDialect(Dialect):
 
     name = "fake"
     reports_limits = True
+    routes = (
+        R("GET", "/whoami", whoami, "events:read"),
+        R("GET", "/boom", boom, "events:read"),
+        R("GET", "/missing", missing, "events:read"),
+        R("POST", "/write", whoami, "events:write"),
+    )
+    errors = {
+        AuthFailed: Rule(401, "auth"),
+        ScopeMissing: Rule(403, "scope", extra=lambda exc: {"missing": exc.missing}),
+        RateLimited: Rule(429, "slow down"),
+        CoreError: Rule(404),  # the CoreError's own code
+        RouteNotFound: Rule(404, "route"),
+        MethodNotAllowed: Rule(405, "route"),
+        Exception: Rule(500, "internal", unexpected=True),
+    }
 
-    def routes(self) -> list[Route]:
-        async def whoami(request: Request, principal: Principal) -> Response:
-            return json_response({"box_office": principal.box_office_slug, "live": principal.livemode})
-
-        async def boom(request: Request, principal: Principal) -> Response:
-            raise RuntimeError("unexpected")
-
-        async def missing(request: Request, principal: Principal) -> Response:
-            raise NotFound("event")
-
-        return [
-            Route("/whoami", self.endpoint(whoami)),
-            Route("/boom", self.endpoint(boom)),
-            Route("/missing", self.endpoint(missing)),
-            Route("/write", self.endpoint(whoami, "events:write"), methods=["POST"]),
-        ]
-
-    async def authenticate(self, request: Request) -> Principal:
-        secret = request.headers.get("x-key", "")
-        principal = await self.services.keys.authenticate(secret, self.settings.dialect_name)
-        if principal is None:
-            raise AuthFailed()
-        return principal
+    def credential(self, request: Request) -> str:
+        return request.headers.get("x-key", "")
 
     def rate_limit(self, principal: Principal) -> RateLimitPolicy:
         return RateLimitPolicy(3, 60, moving=True)
@@ -64,30 +72,14 @@ class FakeDialect(Dialect):
     def limit_headers(self, state: LimitState) -> dict[str, str]:
         return {"x-left": str(state.remaining)}
 
-    def error_response(self, request: Request, exc: Exception) -> Response:
-        if isinstance(exc, AuthFailed):
-            return json_response({"err": "auth"}, 401)
-        if isinstance(exc, ScopeMissing):
-            return json_response({"err": "scope", "missing": exc.missing}, 403)
-        if isinstance(exc, RateLimited):
-            return json_response({"err": "slow down"}, 429)
-        if isinstance(exc, CoreError):
-            return json_response({"err": exc.code}, 404)
-        if isinstance(exc, HTTPException):
-            return json_response({"err": "route"}, exc.status_code)
-        return json_response({"err": "internal"}, 500)
+    def format_error(self, request: Request, exc: BaseException, rule: Rule) -> Response:
+        body = {"err": rule.code or getattr(exc, "code", ""), **(rule.extra(exc) if rule.extra else {})}
+        return json_response(body, rule.status)
 
 
 def fake_classes() -> dict[str, type[Dialect]]:
-    def bound(dialect_name: str) -> type[Dialect]:
-        class Bound(FakeDialect):
-            def __init__(self, services: Any, settings: Any) -> None:
-                super().__init__(services, settings)
-                self.settings = type("S", (), {"dialect_name": dialect_name, **settings.model_dump()})()
-
-        return Bound
-
-    return {name: bound(name) for name in ("ticketsmart", "tickettailor", "equaticket")}
+    """The fake under each registered name: keys authenticate by the dialect's name."""
+    return {name: type(f"Fake{name.title()}", (FakeDialect,), {"name": name}) for name in registry.NAMES}
 
 
 @pytest.fixture(scope="module")

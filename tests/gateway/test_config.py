@@ -57,3 +57,16 @@ def test_unreadable_file(tmp_path):
     broken.write_text("port = [")
     with pytest.raises(ConfigError, match="cannot read config"):
         load_settings(broken, environ={})
+
+
+def test_each_registered_dialect_has_its_own_section():
+    from dialects import registry
+    from dialects.settings import DialectSettings
+    from gateway.config import Dialects
+
+    assert tuple(Dialects.model_fields) == registry.NAMES
+    settings = load_settings(environ={})
+    for name in registry.NAMES:
+        cls = registry.settings_class(name)
+        assert cls.__module__ == f"dialects.{name}.settings" and issubclass(cls, DialectSettings)
+        assert type(settings.dialect(name)) is cls and Dialects.model_fields[name].annotation is cls

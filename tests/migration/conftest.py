@@ -17,13 +17,14 @@ from core.checkout import Checkout
 from core.clock import SystemClock
 from core.db import create_database, drop_database
 from core.models import EventCreate, OrderCreate, Scope, parse
+from dialects import registry
 from gateway.app import build_app
 from gateway.config import load_settings
 from gateway.migration.clients import http_client
 from gateway.runtime import Gateway
 from tests import factories
 
-PREFIX = {"ticketsmart": "/ticketsmart", "tickettailor": "/tickettailor", "equaticket": "/equaticket"}
+PREFIX = {name: registry.settings_class(name)().prefix for name in registry.NAMES}  # default mounts
 START = datetime(2031, 6, 1, 19, tzinfo=UTC)
 
 

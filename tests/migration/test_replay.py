@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.migration.normalise import Normaliser, diff
+from gateway.migration.normalise import IdLookup, Normaliser, diff
 from gateway.migration.record import recording_app
 from gateway.migration.redact import Redactor
 from gateway.migration.run import id_map, import_box_office, replay_capture
@@ -20,6 +20,25 @@ async def record(app, dialect: str, capture, session) -> None:
     proxy = recording_app(f"http://testserver{PREFIX[dialect]}", dialect, capture, Redactor(SECRET), upstream)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=proxy), base_url="http://proxy") as client:
         await session(client)
+
+
+@pytest.fixture
+def migrate_and_replay(app, target_conn, target_office, target_app, tmp_path):
+    """Import the vendor's box office (``source`` dialect) into the target installation, then replay
+    the capture against it as ``as_dialect``; the summary and the import id map."""
+
+    async def run(capture, source: str, key: str, as_dialect: str) -> tuple[dict, IdLookup]:
+        imported = await import_box_office(target_conn, source, f"http://testserver{PREFIX[source]}", key,
+                                           target_office["slug"], progress=False, transport=asgi_transport(app))
+        assert imported["complete"], imported
+        lookup = await id_map(target_conn, target_office["slug"], source)
+        summary = await replay_capture(capture, f"http://testserver{PREFIX[as_dialect]}",
+                                       await target_key(target_conn, target_office, as_dialect), tmp_path / "r.html",
+                                       as_dialect=as_dialect, redact_secret=SECRET, id_lookup=lookup,
+                                       transport=asgi_transport(target_app))
+        return summary, lookup
+
+    return run
 
 
 async def test_fidelity_replay_against_the_same_installation_matches(app, vendor, tmp_path):
@@ -45,8 +64,7 @@ async def test_fidelity_replay_against_the_same_installation_matches(app, vendor
         "write request: not replayed, it would change the target": 1}
 
 
-async def test_equaticket_capture_replayed_as_tickettailor(app, vendor, target_conn, target_office, target_app,
-                                                            tmp_path):
+async def test_equaticket_capture_replayed_as_tickettailor(app, vendor, migrate_and_replay, tmp_path):
     key = vendor["keys"]["equaticket"]
 
     async def session(client: httpx.AsyncClient) -> None:
@@ -59,14 +77,7 @@ async def test_equaticket_capture_replayed_as_tickettailor(app, vendor, target_c
 
     capture = tmp_path / "eq.jsonl"
     await record(app, "equaticket", capture, session)
-    imported = await import_box_office(target_conn, "equaticket", "http://testserver/equaticket", key,
-                                       target_office["slug"], progress=False, transport=asgi_transport(app))
-    assert imported["complete"], imported
-    lookup = await id_map(target_conn, target_office["slug"], "equaticket")
-    summary = await replay_capture(capture, "http://testserver/tickettailor",
-                                   await target_key(target_conn, target_office, "tickettailor"), tmp_path / "r.html",
-                                   as_dialect="tickettailor", redact_secret=SECRET, id_lookup=lookup,
-                                   transport=asgi_transport(target_app))
+    summary, lookup = await migrate_and_replay(capture, "equaticket", key, "tickettailor")
     e = summary["endpoints"]
     assert e["GET /api/v1/orders"]["matches"] == 2, e["GET /api/v1/orders"]
     assert e["GET /api/v1/events"]["no_equivalent_reasons"] == {
@@ -77,8 +88,7 @@ async def test_equaticket_capture_replayed_as_tickettailor(app, vendor, target_c
         lookup("event", f"evt_{vendor['events'][1]}"))]  # Ticket Tailor embeds ticket types in the event
 
 
-async def test_ticketsmart_pages_become_equaticket_cursors(app, vendor, target_conn, target_office, target_app,
-                                                           tmp_path):
+async def test_ticketsmart_pages_become_equaticket_cursors(app, vendor, migrate_and_replay, tmp_path):
     key = vendor["keys"]["ticketsmart"]
 
     async def session(client: httpx.AsyncClient) -> None:
@@ -89,13 +99,7 @@ async def test_ticketsmart_pages_become_equaticket_cursors(app, vendor, target_c
 
     capture = tmp_path / "ts.jsonl"
     await record(app, "ticketsmart", capture, session)
-    await import_box_office(target_conn, "ticketsmart", "http://testserver/ticketsmart", key, target_office["slug"],
-                            progress=False, transport=asgi_transport(app))
-    summary = await replay_capture(capture, "http://testserver/equaticket",
-                                   await target_key(target_conn, target_office, "equaticket"), tmp_path / "r.html",
-                                   as_dialect="equaticket", redact_secret=SECRET,
-                                   id_lookup=await id_map(target_conn, target_office["slug"], "ticketsmart"),
-                                   transport=asgi_transport(target_app))
+    summary, _ = await migrate_and_replay(capture, "ticketsmart", key, "equaticket")
     events = summary["endpoints"]["GET /api/v1/events"]
     assert events["matches"] == 3, events
     assert events["no_equivalent_reasons"] == {"Equaticket cannot filter events by search": 1}
@@ -131,8 +135,7 @@ def test_unknown_position_and_unmapped_ids_have_no_equivalent():
     assert (request["anchor"], offset) == ("ord_5", None)  # found by walking the target's list
 
 
-async def test_polling_after_a_known_order_is_placed_by_walking_the_target(app, vendor, target_conn, target_office,
-                                                                          target_app, tmp_path):
+async def test_polling_after_a_known_order_is_placed_by_walking_the_target(app, vendor, migrate_and_replay, tmp_path):
     key = vendor["keys"]["tickettailor"]
     oldest_but_two = f"or_{vendor['orders'][2]}"
 
@@ -144,13 +147,7 @@ async def test_polling_after_a_known_order_is_placed_by_walking_the_target(app, 
 
     capture = tmp_path / "tt.jsonl"
     await record(app, "tickettailor", capture, session)
-    await import_box_office(target_conn, "tickettailor", "http://testserver/tickettailor", key,
-                            target_office["slug"], progress=False, transport=asgi_transport(app))
-    summary = await replay_capture(capture, "http://testserver/equaticket",
-                                   await target_key(target_conn, target_office, "equaticket"), tmp_path / "r.html",
-                                   as_dialect="equaticket", redact_secret=SECRET,
-                                   id_lookup=await id_map(target_conn, target_office["slug"], "tickettailor"),
-                                   transport=asgi_transport(target_app))
+    summary, _ = await migrate_and_replay(capture, "tickettailor", key, "equaticket")
     orders = summary["endpoints"]["GET /v1/orders"]
     assert orders["matches"] == 2, orders
     assert orders["no_equivalent_reasons"] == {"order 'or_999999' has no known counterpart in the target (not "

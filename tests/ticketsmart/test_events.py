@@ -198,8 +198,11 @@ async def test_vendor_bare_paths_on_a_host_name(gateway, box_office, make_key):
 
     import httpx
 
+    from dialects.equaticket.settings import Settings as EquaticketSettings
+    from dialects.ticketsmart.settings import Settings as TicketSmartSettings
+    from dialects.tickettailor.settings import Settings as TicketTailorSettings
     from gateway.app import build_app
-    from gateway.config import Dialects, EquaticketSettings, TicketSmartSettings, TicketTailorSettings
+    from gateway.config import Dialects
 
     dialects = Dialects(ticketsmart=TicketSmartSettings(hosts=("ticketsmart.example",)),
                         tickettailor=TicketTailorSettings(enabled=False),

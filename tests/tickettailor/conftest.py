@@ -25,7 +25,7 @@ from core.checkout import Checkout
 from core.clock import ManualClock
 from core.models import EventCreate, OrderCreate, Scope, parse
 from dialects.tickettailor import TicketTailor
-from gateway.config import TicketTailorSettings
+from dialects.tickettailor.settings import Settings as TicketTailorSettings
 from gateway.ratelimit import RateLimiter
 from gateway.runtime import Gateway
 

@@ -11,8 +11,8 @@ from starlette.routing import Mount
 from core.events import ticket_types_for
 from core.models import Scope
 from dialects.tickettailor import TicketTailor
+from dialects.tickettailor.settings import Settings as TicketTailorSettings
 from gateway.admin import admin_app
-from gateway.config import TicketTailorSettings
 from tests.tickettailor.conftest import BASE, basic, make_event
 
 ADMIN = {"authorization": "Bearer test-admin-token"}

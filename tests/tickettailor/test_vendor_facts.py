@@ -14,7 +14,7 @@ from dialects.spec import WireEnum, WireObject, check
 from dialects.tickettailor import TicketTailor, client, openapi
 from dialects.tickettailor import serializers as wire
 from dialects.tickettailor.routes import ROUTES
-from gateway.config import TicketTailorSettings
+from dialects.tickettailor.settings import Settings as TicketTailorSettings
 from tests.tickettailor.conftest import BASE, order_input
 
 ENUMS = (wire.EVENT_STATUS, wire.TICKET_TYPE_STATUS, wire.ORDER_STATUS, wire.TICKET_STATUS)

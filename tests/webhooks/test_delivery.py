@@ -240,21 +240,24 @@ async def test_the_serve_worker_delivers_on_notify(gateway, conn, box_office, cl
         await worker.stop()
 
 
-async def test_operators_list_and_resend_deliveries(gateway, conn, box_office, clock, receiver):
+async def test_operators_list_and_resend_deliveries(gateway, conn, box_office, clock, checkout, receiver):
     from core.errors import NotFound
     from gateway import operator
+    from gateway.operations import ListDeliveries, ResendDelivery
 
     receiver.script[:] = [410, 200]
     sub_id, _ = await _subscribe(conn, box_office, receiver.url)
     await _order(conn, box_office, gateway.checkout)
     await _flush(gateway, clock)
-    [listed] = await operator.list_deliveries(conn, box_office["slug"], status="failed")
+    failed = ListDeliveries(box_office=box_office["slug"], status="failed")
+    [listed] = await operator.list_deliveries(conn, checkout, failed)
     assert listed["last_status_code"] == 410 and listed["id"].startswith("whdel_")
     await conn.execute("UPDATE webhook_subscriptions SET enabled = true WHERE id = $1", sub_id)
-    resent = await operator.resend_delivery(conn, listed["id"])
+    resent = await operator.resend_delivery(conn, checkout, ResendDelivery(delivery=listed["id"]))
     assert resent["status"] == "pending"
     with pytest.raises(NotFound):  # already queued: a second re-send must not double an attempt
-        await operator.resend_delivery(conn, listed["id"])
+        await operator.resend_delivery(conn, checkout, ResendDelivery(delivery=listed["id"]))
     assert await _flush(gateway, clock) == 1
     assert [r.headers["webhook-id"] for r in receiver.received][0] == receiver.received[1].headers["webhook-id"]
-    assert (await operator.list_deliveries(conn, box_office["slug"]))[0]["status"] == "succeeded"
+    latest = await operator.list_deliveries(conn, checkout, ListDeliveries(box_office=box_office["slug"]))
+    assert latest[0]["status"] == "succeeded"
