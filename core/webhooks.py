@@ -144,7 +144,8 @@ _CLAIM = (
 
 
 class DeliveryEngine:
-    def __init__(self, pool: asyncpg.Pool, sender: Sender, clock: Clock, *, batch: int = 20) -> None:
+    def __init__(self, pool: asyncpg.Pool, sender: Sender, clock: Clock, *, batch: int = 20,
+                 on_attempt: Callable[[str], None] | None = None) -> None:
         self.pool = pool
         self.sender = sender
         self.clock = clock
@@ -152,6 +153,7 @@ class DeliveryEngine:
         self._wake = asyncio.Event()
         self._stopping = False
         self._leased: dict[int, int] = {}  # delivery id -> attempts when claimed, until recorded
+        self._on_attempt = on_attempt  # told each attempt's outcome: succeeded, retrying, failed
 
     async def claim(self) -> list[Due]:
         """Take up to ``batch`` due deliveries and lease them to this worker."""
@@ -203,13 +205,15 @@ class DeliveryEngine:
                 " last_status_code = $5, last_error = $6, updated_at = $7 WHERE id = $1 AND attempts = $8",
                 due.delivery_id, attempts, status, next_at, result.status_code, result.error, now, due.attempts,
             )
-            self._leased.pop(due.delivery_id, None)
             if result.status_code == 410:
                 await conn.execute(
                     "UPDATE webhook_subscriptions SET enabled = false, updated_at = $2,"
                     " disabled_reason = 'The endpoint answered 410 Gone' WHERE id = $1",
                     due.subscription_id, now,
                 )
+        self._leased.pop(due.delivery_id, None)
+        if self._on_attempt is not None:
+            self._on_attempt("retrying" if status == "pending" else status)
 
     def wake(self, *_: Any) -> None:
         self._wake.set()

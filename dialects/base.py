@@ -112,6 +112,18 @@ class Limiter(Protocol):
 
 # --- what the gateway hands each dialect ------------------------------------------------------
 
+PRINCIPAL_KEY = "ticketgate.principal"  # scope key: who the request authenticated as (for the access log)
+AREA_KEY = "ticketgate.area"  # scope key: the dialect (or "admin") whose app took the request
+
+
+class PipelineStats(Protocol):
+    """Told of what the pipeline refuses and replays (the gateway's metrics)."""
+
+    def refused(self, dialect: str, exc: BaseException) -> None: ...
+
+    def replayed(self, dialect: str) -> None: ...
+
+
 @dataclass
 class Services:
     pool: asyncpg.Pool
@@ -122,6 +134,7 @@ class Services:
     cursor_secret: str
     public_base_url: str
     development: bool = False
+    stats: PipelineStats | None = None  # None when metrics are off
 
 
 def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -286,13 +299,15 @@ class Endpoint:
         request = Request(scope, receive)
         state: LimitState | None = None
         try:
-            principal = await dialect.authenticate(request)
+            principal = scope[PRINCIPAL_KEY] = await dialect.authenticate(request)
             state = await dialect._count(principal)
             missing = principal.missing(*self.scopes)
             if missing:
                 raise ScopeMissing(missing)
             response = await self.handler(dialect, request, principal)
         except Exception as exc:  # every failure leaves in the vendor's format
+            if dialect.services.stats is not None:
+                dialect.services.stats.refused(dialect.name, exc)
             response = dialect.error_response(request, exc)
         if state is not None:  # appended as they are: no handler sets these itself
             response.raw_headers.extend(
@@ -331,6 +346,7 @@ class DialectApp:
         if scope["type"] != "http":
             await self.router(scope, receive, send)
             return
+        scope[AREA_KEY] = self.dialect.name
         try:
             await self.router(scope, receive, send)
         except HTTPException as exc:  # Route raises 405 (with Allow) when mounted in a Starlette app

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-RESERVED_PATHS = ("healthz", "readyz", "admin")  # gateway.app routes these itself
+RESERVED_PATHS = ("healthz", "readyz", "admin", "metrics", "events")  # gateway.app routes these itself
 
 
 class DialectSettings(BaseModel):

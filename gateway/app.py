@@ -1,4 +1,5 @@
-"""The app factory: health checks, the operator API and every enabled dialect.
+"""The app factory: health checks, metrics, public event pages, the operator API and every
+enabled dialect, inside the one outer layer (request ids, metrics, access log).
 
 Routing order, written once here: each dialect's mount prefix first (the hot paths: every
 route tried before the match costs a regular expression), then health and admin paths, then
@@ -9,19 +10,27 @@ Prefixes cannot take the health or admin paths (dialects.settings refuses them).
 from __future__ import annotations
 
 import gc
+import hmac
 import logging
-from collections.abc import AsyncIterator, Mapping
+import signal
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from types import FrameType
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Host, Mount, Route
 
 from dialects import registry
 from dialects.base import Dialect, json_response
+from gateway import pages
 from gateway.admin import admin_app
 from gateway.config import Settings, load_settings
+from gateway.metrics import CONTENT_TYPE
+from gateway.observe import Observe
 from gateway.runtime import Gateway
 
 log = logging.getLogger("ticketgate")
@@ -33,9 +42,39 @@ def health_routes(gateway: Gateway) -> list[BaseRoute]:
     async def readyz(request: Request) -> Response:
         if await gateway.ready():
             return json_response({"status": "ready", "database": "ok"})
+        if gateway.draining:
+            return json_response({"status": "draining"}, 503)
         return json_response({"status": "unavailable", "database": "unreachable"}, 503)
 
     return [Route("/healthz", healthz), Route("/readyz", readyz)]
+
+
+def metrics_routes(gateway: Gateway) -> list[BaseRoute]:
+    """``/metrics`` on the main port, for the admin token only (``metrics = "main"``)."""
+    metrics, token = gateway.metrics, (gateway.settings.admin_token or "").encode()
+    if metrics is None or gateway.settings.metrics != "main":
+        return []
+    if not token:
+        log.warning("metrics = \"main\" needs an admin_token: /metrics is not served")
+        return []
+
+    async def scrape(request: Request) -> Response:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token):
+            return json_response({"error": {"code": "unauthorized", "message": "admin token required"}}, 401,
+                                 {"WWW-Authenticate": "Bearer"})
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    return [Route("/metrics", scrape)]
+
+
+def page_routes(gateway: Gateway) -> list[BaseRoute]:
+    """The public event pages every dialect's event ``url`` points at."""
+    async def event(request: Request) -> Response:
+        assert gateway.pool is not None
+        return await pages.event_page(gateway.pool, request, gateway.clock.now())
+
+    return [Route("/events/{box_office}/{slug}", event)]
 
 
 def dialect_routes(
@@ -58,10 +97,15 @@ def dialect_routes(
 
 def gateway_routes(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = None) -> list[BaseRoute]:
     mounts, hosts = dialect_routes(gateway, classes)
-    routes = [*mounts, *health_routes(gateway)]
+    routes = [*mounts, *health_routes(gateway), *metrics_routes(gateway), *page_routes(gateway)]
     if gateway.settings.admin_token:
         routes.append(Mount("/admin/v1", app=admin_app(gateway)))
     return routes + hosts
+
+
+def middleware(gateway: Gateway) -> list[Middleware]:
+    """The layers around every route, outermost first: written once, here."""
+    return [Middleware(Observe, metrics=gateway.metrics, tracing=gateway.settings.tracing)]
 
 
 def build_app(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = None) -> Starlette:
@@ -69,7 +113,7 @@ def build_app(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = No
 
     ``classes`` replaces the dialect implementations (the contract tests use a fake one).
     """
-    app = Starlette(routes=gateway_routes(gateway, classes))
+    app = Starlette(routes=gateway_routes(gateway, classes), middleware=middleware(gateway))
     app.state.gateway = gateway
     return app
 
@@ -82,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await gateway.start()
         app.router.routes.extend(gateway_routes(gateway))
+        drain_on_signals(gateway)
         # everything built so far lives as long as the process: out of the collector's sight,
         # full collections only walk what requests allocate (they paused the worker for ms)
         gc.freeze()
@@ -90,6 +135,28 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await gateway.stop()
 
-    app = Starlette(lifespan=lifespan)
+    app = Starlette(lifespan=lifespan, middleware=middleware(gateway))
     app.state.gateway = gateway
+    if gateway.settings.tracing:
+        from gateway import tracing
+
+        return tracing.install(app)  # type: ignore[return-value]
     return app
+
+
+def drain_on_signals(gateway: Gateway) -> None:
+    """On SIGTERM or SIGINT, readiness turns 503 at once, then the server's own handler stops
+    accepting and lets in-flight requests finish (uvicorn's, installed before the lifespan runs)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def handler(signum: int, frame: FrameType | None, previous: Callable[..., Any] = previous) -> None:
+            gateway.begin_drain()
+            previous(signum, frame)
+
+        try:
+            signal.signal(sig, handler)
+        except ValueError:  # not the main thread (an embedding server): nothing to chain
+            return

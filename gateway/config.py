@@ -19,7 +19,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
@@ -61,6 +61,15 @@ class Settings(Section):
     pool_max_size: int = Field(10, ge=1)
     statement_timeout: float = Field(60.0, ge=0)  # seconds a statement may run (0: no limit)
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"
+    # Prometheus metrics: "main" serves /metrics on the main port behind the admin token,
+    # "port" on metrics_port (no token: keep that port private), "off" not at all
+    metrics: Literal["main", "port", "off"] = "main"
+    metrics_port: int = Field(9464, ge=1, le=65535)
+    metrics_dir: Path | None = None  # set by `serve --workers N`: the workers' shared metric files
+    tracing: bool = False  # OpenTelemetry (the `tracing` extra), configured by the OTEL_* variables
+    shutdown_timeout: float = Field(20.0, ge=0)  # seconds in-flight requests get after SIGTERM
+    database_wait: float = Field(30.0, ge=0)  # seconds start-up waits for the database to accept
     dialects: Dialects = Dialects()
 
     @field_validator("public_base_url")

@@ -21,6 +21,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from dialects.base import AuthFailed, RateLimited
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # 1 ms to 500 ms is where ticketgate's requests fall (docs/performance.md); the edges catch the rest
@@ -93,6 +95,26 @@ class Metrics:
                                  registry=reg, multiprocess_mode="livesum")
         self.pool_waiting = Gauge("ticketgate_db_pool_waiting", "Requests waiting for a database connection",
                                   registry=reg, multiprocess_mode="livesum")
+
+    # --- what the pipeline, checkout and the webhook worker report (their Protocols) ---
+
+    def refused(self, dialect: str, exc: BaseException) -> None:
+        if isinstance(exc, RateLimited):
+            self.rate_limited.labels(dialect).inc()
+        elif isinstance(exc, AuthFailed):
+            self.auth_failures.labels(dialect).inc()
+
+    def replayed(self, dialect: str) -> None:
+        self.idempotent_replays.labels(dialect).inc()
+
+    def outcome(self, outcome: str) -> None:
+        self.checkouts.labels(outcome).inc()
+
+    def batch(self, orders: int) -> None:
+        self.batch_size.observe(orders)
+
+    def attempted(self, outcome: str) -> None:
+        self.deliveries.labels(outcome).inc()
 
     def route(self, dialect: str, route: str, method: str) -> RouteMetrics:
         return RouteMetrics(self, dialect, route, method)

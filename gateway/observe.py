@@ -5,72 +5,35 @@ comes from the route Starlette matched (``scope["route"]``: the innermost one, s
 extend the same scope), the dialect from the app that took it (``AREA_KEY``), the box office and key
 from the principal the pipeline authenticated (``PRINCIPAL_KEY``).
 
-Request ids: an incoming ``X-Request-Id`` is kept when it is a sane token (letters, digits and
-``_.:-``, at most 128), else a new ``req_`` id is drawn; either way it is in the scope before
-any dialect runs (Equaticket quotes it in its error bodies) and on the response.
+Request ids (``dialects.requestids``): the client's ``X-Request-Id`` when it is a sane token,
+else a new ``req_`` id; in the scope before any dialect runs (Equaticket quotes it in its error
+bodies) and on every response.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-import os
-import re
-import secrets
 import time
-from collections.abc import MutableMapping
-from typing import Any
 
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dialects.base import AREA_KEY, PRINCIPAL_KEY
+from dialects.requestids import HEADER, REQUEST_ID_KEY, RequestIds
 from gateway.logs import ACCESS
 from gateway.metrics import UNMATCHED, Metrics, RouteMetrics
 
-REQUEST_ID_KEY = "ticketgate.request_id"
-PRINCIPAL_KEY = "ticketgate.principal"
-AREA_KEY = "ticketgate.area"  # the dialect (or "admin") whose app took the request
-HEADER = b"x-request-id"
-_SAFE = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 access_log = logging.getLogger(ACCESS)
-
-
-class RequestIds:
-    """``req_`` and 24 hex digits: a random 12 per process, then a counter. Ids only need to be
-    unique, so one random draw per process is enough (a draw per request was a system call)."""
-
-    def __init__(self) -> None:
-        self._draw()
-        os.register_at_fork(after_in_child=self._draw)  # forked workers must not repeat their parent's
-
-    def _draw(self) -> None:
-        self._process = secrets.token_hex(6)
-        self._serial = itertools.count(int.from_bytes(secrets.token_bytes(4)))
-
-    def new(self) -> str:
-        return f"req_{self._process}{next(self._serial) & 0xFFFFFFFFFFFF:012x}"
-
-    def of(self, scope: Scope) -> str:
-        for name, value in scope.get("headers", ()):
-            if name == HEADER:  # ASGI header names are lowercase
-                text = value.decode("latin-1")
-                if _SAFE.fullmatch(text):
-                    return text
-                break
-        return self.new()
-
-
-def request_id_of(scope: MutableMapping[str, Any]) -> str | None:
-    value = scope.get(REQUEST_ID_KEY)
-    return str(value) if value is not None else None
 
 
 class Observe:
     """Pure ASGI, so it also sees responses routers make (404s, 405s) and streaming ones."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics | None, ids: RequestIds | None = None) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None, ids: RequestIds | None = None, *,
+                 tracing: bool = False) -> None:
         self.app, self.metrics = app, metrics
         self.ids = ids or RequestIds()
+        self.tracing = tracing
         self._routes: dict[tuple[int, str], RouteMetrics] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,6 +59,10 @@ class Observe:
 
     def _done(self, scope: Scope, status: int, seconds: float, rid: str) -> None:
         dialect, route = _labels(scope)
+        if self.tracing:
+            from gateway import tracing
+
+            tracing.annotate(scope, dialect, route)
         if self.metrics is not None:
             self._route(dialect, route, scope["method"]).observe(status, seconds)
         if access_log.isEnabledFor(logging.INFO):

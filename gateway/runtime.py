@@ -1,26 +1,32 @@
-"""The running gateway's shared services: database, key store, rate limiter, clock, checkout."""
+"""The running gateway's shared services: database, key store, rate limiter, clock, checkout,
+metrics; its start-up (waiting for the database) and its drain."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import time
 from dataclasses import dataclass, field
 
 import asyncpg
 
 from core.checkout import Checkout
+from core.checkout.service import CheckoutStats
 from core.clock import Clock, SystemClock
 from core.db import create_pool, migrate, start_embedded
 from core.keys import KeyStore
 from core.webhooks import Outbox
 from dialects.base import Services
-from gateway import maintenance
+from gateway import maintenance, sampler
 from gateway.config import Settings
+from gateway.metrics import Metrics
 from gateway.ratelimit import RateLimiter
 from gateway.webhook_worker import Worker, payload_renderer
 
 log = logging.getLogger("ticketgate")
+READY_TIMEOUT = 2.0  # seconds the readiness check may take in all
 
 
 def resolve_dsn(settings: Settings) -> str:
@@ -28,10 +34,36 @@ def resolve_dsn(settings: Settings) -> str:
     return settings.database_url or start_embedded(settings.data_dir)
 
 
-def build_checkout(settings: Settings, clock: Clock) -> Checkout:
+def build_checkout(settings: Settings, clock: Clock, stats: CheckoutStats | None = None) -> Checkout:
     """The process's one checkout, whose order changes write webhook events (the gateway's, the
     CLI's), rendered with the public base URL of the settings."""
-    return Checkout(clock, [Outbox(payload_renderer(settings.public_base_url), clock)])
+    return Checkout(clock, [Outbox(payload_renderer(settings.public_base_url), clock)], stats=stats)
+
+
+def build_metrics(settings: Settings) -> Metrics | None:
+    if settings.metrics == "off":
+        return None
+    return Metrics(str(settings.metrics_dir) if settings.metrics_dir else None)
+
+
+async def connect_pool(settings: Settings, dsn: str) -> asyncpg.Pool:
+    """The pool, once the database accepts connections: a first ``compose up`` starts the
+    gateway beside a PostgreSQL that is still starting, so start-up waits for it (with backoff,
+    one log line per attempt) for up to ``database_wait`` seconds."""
+    deadline = time.monotonic() + settings.database_wait
+    delay = 0.25
+    for attempt in itertools.count(1):
+        try:
+            return await create_pool(dsn, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
+                                     statement_timeout=settings.statement_timeout)
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            log.warning("database not ready (attempt %d: %s); retrying in %.1fs", attempt, exc, min(delay, left))
+            await asyncio.sleep(min(delay, left))
+            delay = min(delay * 2, 5.0)
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -45,14 +77,18 @@ class Gateway:
     cursor_secret: str = ""
     worker: Worker | None = None
     checkout: Checkout | None = None
+    metrics: Metrics | None = None
+    draining: bool = False  # set on SIGTERM: readiness answers 503 while requests finish
     _housekeeping: asyncio.Task[None] | None = None
+    _sampler: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.metrics is None:  # before start(): the app's outer layer is built with it
+            self.metrics = build_metrics(self.settings)
 
     async def start(self) -> None:
         self.dsn = self.dsn or resolve_dsn(self.settings)
-        self.pool = await create_pool(
-            self.dsn, min_size=self.settings.pool_min_size, max_size=self.settings.pool_max_size,
-            statement_timeout=self.settings.statement_timeout,
-        )
+        self.pool = await connect_pool(self.settings, self.dsn)
         async with self.pool.acquire() as conn:
             await migrate(conn)
             self.cursor_secret = await conn.fetchval(
@@ -62,16 +98,28 @@ class Gateway:
         await self.keys.start()
         if self.settings.rate_limits_enabled:
             self.limiter = RateLimiter(self.settings.rate_limit_storage)
-        self.checkout = build_checkout(self.settings, self.clock)
-        self._housekeeping = asyncio.get_running_loop().create_task(maintenance.run_forever(self.pool, self.clock))
+        self.checkout = build_checkout(self.settings, self.clock, self.metrics)
+        loop = asyncio.get_running_loop()
+        self._housekeeping = loop.create_task(maintenance.run_forever(self.pool, self.clock))
+        if self.metrics is not None:
+            self._sampler = loop.create_task(sampler.run_forever(self.pool, self.metrics, self.clock))
         if self.settings.webhook_worker:
-            self.worker = Worker(self.pool, self.dsn, self.clock)
+            self.worker = Worker(self.pool, self.dsn, self.clock,
+                                 on_attempt=self.metrics.attempted if self.metrics else None)
             await self.worker.start()
 
+    def begin_drain(self) -> None:
+        """Stop looking ready (load balancers stop sending) while in-flight requests finish."""
+        if not self.draining:
+            log.info("draining: readiness now answers 503")
+        self.draining = True
+
     async def stop(self) -> None:
+        self.draining = True
         await maintenance.cancel(self._housekeeping)
+        await maintenance.cancel(self._sampler)
         if self.worker is not None:
-            await self.worker.stop()
+            await self.worker.stop(timeout=self.settings.shutdown_timeout)
         if self.keys is not None:
             await self.keys.close()
         if self.pool is not None:
@@ -90,13 +138,20 @@ class Gateway:
             cursor_secret=self.cursor_secret,
             public_base_url=self.settings.public_base_url.rstrip("/"),
             development=self.settings.development,
+            stats=self.metrics,
         )
 
-    async def ready(self) -> bool:
-        if self.pool is None:
+    async def ready(self, timeout: float = READY_TIMEOUT) -> bool:
+        """Not draining, and the database answers within ``timeout`` (acquiring and the query
+        together: a frozen server must not hold the probe)."""
+        if self.pool is None or self.draining:
             return False
         try:
-            async with self.pool.acquire(timeout=2) as conn:
-                return await conn.fetchval("SELECT 1") == 1
+            return await asyncio.wait_for(self._ping(self.pool), timeout)
         except (OSError, asyncpg.PostgresError, TimeoutError):
             return False
+
+    @staticmethod
+    async def _ping(pool: asyncpg.Pool) -> bool:
+        async with pool.acquire() as conn:
+            return bool(await conn.fetchval("SELECT 1") == 1)

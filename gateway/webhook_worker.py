@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 
 import asyncpg
 import httpx
@@ -60,10 +61,11 @@ def payload_renderer(public_base_url: str) -> Renderer:
 class Worker:
     """Runs a delivery engine until stopped, woken by NOTIFY from the outbox."""
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str, clock: Clock, *, poll_interval: float = 1.0) -> None:
+    def __init__(self, pool: asyncpg.Pool, dsn: str, clock: Clock, *, poll_interval: float = 1.0,
+                 on_attempt: Callable[[str], None] | None = None) -> None:
         self.poll_interval = poll_interval  # a safety net: NOTIFY wakes the worker at once
         self.sender = HttpxSender()
-        self.engine = DeliveryEngine(pool, self.sender, clock)
+        self.engine = DeliveryEngine(pool, self.sender, clock, on_attempt=on_attempt)
         self.dsn = dsn
         self._listener: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None

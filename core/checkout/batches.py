@@ -11,6 +11,7 @@ buyer gets the answer it would have had alone.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,10 +44,11 @@ class Buyer:
 class GroupCommit:
     """The queues of buyers per ticket type, for one process (the gateway owns one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_batch: Callable[[int], None] | None = None) -> None:
         # ticket type id -> buyers waiting while a statement writes that type; a type is
         # present exactly while a statement writes it
         self._queued: dict[int, list[Buyer]] = {}
+        self._on_batch = on_batch  # told how many orders each statement writes (metrics)
 
     def writing(self, type_id: int) -> bool:
         """Whether a statement is writing orders of the type right now."""
@@ -85,6 +87,8 @@ class GroupCommit:
 
     async def _lead(self, conn: asyncpg.Connection, ticket_type: Any, batch: list[Buyer]) -> None:
         """Write ``batch``, wake its buyers, then give the next statement to the first buyer queued."""
+        if self._on_batch is not None:
+            self._on_batch(len(batch))
         try:
             await write_batch(conn, ticket_type, batch)
         except BaseException:  # cancelled mid-statement: whether it committed is unknown to everyone

@@ -12,12 +12,20 @@ from core.checkout import rules
 from core.checkout.batches import GroupCommit
 from core.checkout.sql import EVENT_SOLD_OUT_SQL, ORDER_SQL, REFUNDED_SQL, TAKE_STOCK_SQL, Order, context_sql
 from core.clock import Clock
-from core.errors import FieldError, NotFound, ValidationFailed
+from core.errors import CoreError, FieldError, NotFound, ValidationFailed
 from core.events import available
 from core.models import OrderCreate, OrderLine, Scope
 
 PLACE_ORDER_KINDS = ["order.placed", "event.sold_out"]
 BY_ID, BY_SLUG = "b.id = $1", "b.slug = $1"
+
+
+class CheckoutStats(Protocol):
+    """Told each checkout's outcome and each group commit's size (the gateway's metrics)."""
+
+    def outcome(self, outcome: str) -> None: ...
+
+    def batch(self, orders: int) -> None: ...
 
 
 class OrderObserver(Protocol):
@@ -36,11 +44,13 @@ class Checkout:
     changes (the webhook outbox) and the group commit its buyers share."""
 
     def __init__(
-        self, clock: Clock, observers: Sequence[OrderObserver] = (), batches: GroupCommit | None = None
+        self, clock: Clock, observers: Sequence[OrderObserver] = (), batches: GroupCommit | None = None,
+        stats: CheckoutStats | None = None,
     ) -> None:
         self.clock = clock
         self.observers = tuple(observers)
-        self.batches = batches if batches is not None else GroupCommit()
+        self.stats = stats
+        self.batches = batches if batches is not None else GroupCommit(stats.batch if stats else None)
         checks = [o.watching.format(box_office="b.id", livemode="$2", kinds="$5::text[]") for o in self.observers]
         watching = " OR ".join(f"({check})" for check in checks) or "false"
         self._context_sql = {office: context_sql(office, watching) for office in (BY_ID, BY_SLUG)}
@@ -48,13 +58,26 @@ class Checkout:
 
     async def place(self, conn: asyncpg.Connection, scope: Scope, data: OrderCreate) -> asyncpg.Record:
         """Place an order; the order's row, plus ``tickets``: [{id, barcode, status, ticket_type_id}]."""
-        return await self._place(conn, BY_ID, scope.box_office_id, scope.livemode, data)
+        return await self._counted(conn, BY_ID, scope.box_office_id, scope.livemode, data)
 
     async def place_in(
         self, conn: asyncpg.Connection, box_office_slug: str, livemode: bool, data: OrderCreate
     ) -> asyncpg.Record:
         """``place`` for a box office named by its slug (the operator's API and CLI)."""
-        return await self._place(conn, BY_SLUG, box_office_slug, livemode, data)
+        return await self._counted(conn, BY_SLUG, box_office_slug, livemode, data)
+
+    async def _counted(
+        self, conn: asyncpg.Connection, office: str, box_office: int | str, livemode: bool, data: OrderCreate
+    ) -> asyncpg.Record:
+        if self.stats is None:
+            return await self._place(conn, office, box_office, livemode, data)
+        try:
+            row = await self._place(conn, office, box_office, livemode, data)
+        except BaseException as exc:
+            self.stats.outcome(outcome_of(exc))
+            raise
+        self.stats.outcome("placed")
+        return row
 
     async def refund(
         self, conn: asyncpg.Connection, scope: Scope, order_id: int, amount: int | None = None
@@ -135,6 +158,11 @@ class Checkout:
         if missing:
             raise ValidationFailed(missing)
         return Scope(first["_box_office"], livemode), event, found, bool(first["_watched"])
+
+
+def outcome_of(exc: BaseException) -> str:
+    """A refused or failed checkout's outcome: the domain error's code (sold_out, not_found, ...)."""
+    return exc.code if isinstance(exc, CoreError) else "error"
 
 
 async def _take_stock(conn: asyncpg.Connection, ticket_type: Any, quantity: int) -> bool:

@@ -6,14 +6,12 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp
 
 from core.keys import KeyRules, Principal
 from dialects.base import Dialect, Handler, RateLimitPolicy, Route, Rule, Services
 from dialects.equaticket import auth, errors
 from dialects.equaticket.idempotency import idempotent
 from dialects.equaticket.pagination import Cursors
-from dialects.equaticket.requestid import RequestIdMiddleware
 from dialects.equaticket.routes import ROUTES
 from dialects.equaticket.serializers import events_base
 
@@ -41,9 +39,6 @@ class Equaticket(Dialect):
 
     def format_error(self, request: Request, exc: BaseException, rule: Rule) -> Response:
         return errors.format_error(request, exc, rule)
-
-    def middleware(self, app: ASGIApp) -> ASGIApp:
-        return RequestIdMiddleware(app)
 
     def wrap(self, route: Route, handler: Handler) -> Handler:
         """Every POST that needs a key honours Idempotency-Key."""

@@ -33,7 +33,7 @@ from dialects.base import (
     ScopeMissing,
     json_response,
 )
-from dialects.equaticket.requestid import request_id_of
+from dialects.requestids import request_id_of
 
 DOC_URL = "https://equaticket.com/help/organizers/public-api"
 RATE_LIMITED_MESSAGE = "Too many requests. Retry after the window resets."

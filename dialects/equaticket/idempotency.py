@@ -21,7 +21,7 @@ from core import idempotency as records
 from core.errors import Conflict, Unprocessable
 from core.keys import Principal
 from dialects.base import BadRequest, Handler
-from dialects.equaticket.requestid import request_id_of
+from dialects.requestids import request_id_of
 
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
@@ -80,6 +80,8 @@ def idempotent(handler: Handler) -> Handler:
         if claim.outcome == "running":
             raise Conflict("A request with this Idempotency-Key is still being processed; retry later")
         if claim.response is not None:
+            if dialect.services.stats is not None:
+                dialect.services.stats.replayed(dialect.name)
             return replay(request, claim.response)
         return await _run_once(dialect, handler, request, principal, key)
 

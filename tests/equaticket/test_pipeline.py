@@ -260,8 +260,9 @@ def test_new_request_ids_are_unique_also_across_forked_workers():
     import os
     import re
 
-    from dialects.equaticket.requestid import new_request_id
+    from dialects.requestids import RequestIds
 
+    new_request_id = RequestIds().new
     ids = {new_request_id() for _ in range(10_000)}
     assert len(ids) == 10_000 and all(re.fullmatch(r"req_[0-9a-f]{24}", i) for i in ids)
     read, write = os.pipe()
