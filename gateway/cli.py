@@ -130,9 +130,14 @@ def main(ctx: click.Context, config: Path | None, as_json: bool, data_dir: Path 
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None, workers: int | None, with_demo: bool) -> None:
     """Start the gateway (every enabled dialect, /healthz, /readyz, the admin API)."""
+    from gateway.server import PortInUse, check_port
     from gateway.server import serve as run_server
 
     settings = ctx.settings(host=host, port=port, workers=workers)
+    try:
+        check_port(settings.host, settings.port)  # before --demo revokes the running server's keys
+    except PortInUse as exc:
+        fail(str(exc))
     if not settings.database_url:  # start the embedded server once, here, and share it
         settings = settings.model_copy(update={"database_url": resolve_dsn(settings)})
     if with_demo:
@@ -312,3 +317,37 @@ operation(webhooks, "resend", operator.resend_delivery, ops.ResendDelivery,
 from gateway.cli_migration import register as _register_migration  # noqa: E402  (after the group exists)
 
 _register_migration(main)
+
+
+# --- the global options, after any subcommand too -------------------------------------------
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is None or value is False:
+        return
+    target = ctx.find_object(Context)
+    if target is not None:
+        setattr(target, str(param.name), value)
+
+
+def _global_options() -> list[click.Option]:
+    """``--config``, ``--json`` and ``--data-dir`` for a subcommand, where they mean what they mean
+    before it (``ticketgate serve --config F`` = ``ticketgate --config F serve``)."""
+    return [
+        click.Option(["--config"], type=click.Path(path_type=Path, dir_okay=False), expose_value=False,
+                     callback=_set_global, help="TOML config file."),
+        click.Option(["--json", "as_json"], is_flag=True, default=None, expose_value=False,
+                     callback=_set_global, help="Print one JSON object on stdout."),
+        click.Option(["--data-dir", "data_dir"], type=click.Path(path_type=Path, file_okay=False),
+                     expose_value=False, callback=_set_global, help="Folder of the embedded PostgreSQL."),
+    ]
+
+
+def _accept_global_options(group: click.Group) -> None:
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_global_options(command)
+        else:
+            command.params.extend(_global_options())
+
+
+_accept_global_options(main)

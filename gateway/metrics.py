@@ -31,11 +31,6 @@ BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 UNMATCHED = "unmatched"
 
 
-def multiprocess_dir() -> str | None:
-    """The multiprocess folder when the server set one (read once, where metrics are built)."""
-    return os.environ.get(MULTIPROC_ENV) or None
-
-
 @dataclass(eq=False)
 class RouteMetrics:
     """The children of one route's families, bound once: a request only increments."""
@@ -131,9 +126,14 @@ class Metrics:
     def render(self) -> bytes:
         if self.multiproc_dir is None:
             return generate_latest(self.registry)
+        return generate_latest(self.files_registry(self.multiproc_dir))
+
+    @staticmethod
+    def files_registry(folder: str | os.PathLike[str]) -> CollectorRegistry:
+        """A registry that reads every worker's files at each scrape (multiprocess mode)."""
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=self.multiproc_dir)
-        return generate_latest(registry)
+        MultiProcessCollector(registry, path=str(folder))
+        return registry
 
 
 def family_names(metrics: Metrics) -> Iterable[str]:

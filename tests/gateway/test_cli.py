@@ -90,3 +90,34 @@ async def test_every_operation_through_its_request_model(run, conn):
     assert reset["box_office"] == slug
     bad = run("orders", "refund", "--box-office", slug, "or_1", "--mode", "test", "--amount", "-1")
     assert bad.returncode != 0 and "amount" in bad.stderr  # click's own range check, before the model
+
+
+def test_global_options_work_after_the_subcommand_too(run, tmp_path):
+    slug = f"cli-{uuid.uuid4().hex[:8]}"
+    made = run("boxoffice", "create", "--name", "After", "--slug", slug, "--json")
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["slug"] == slug  # --json after the subcommand: one JSON object
+    listed = run("keys", "list", "--box-office", slug, "--json")
+    assert json.loads(listed.stdout) == {"data": []}
+    broken = tmp_path / "broken.toml"
+    broken.write_text("port = 'not a number'\n")
+    for args in (("--config", str(broken), "migrate"), ("migrate", "--config", str(broken))):
+        refused = run(*args)  # the file is read wherever the option stands
+        assert refused.returncode == 2 and "invalid setting port" in refused.stderr, args
+    help_text = run("serve", "--help").stdout
+    assert "--config" in help_text and "--json" in help_text and "--data-dir" in help_text
+
+
+async def test_serve_refuses_a_busy_port_before_touching_any_key(run, conn):
+    import socket
+
+    keys_before = await conn.fetchval("SELECT count(*) FROM api_keys")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        refused = run("serve", "--demo", "--port", str(port))
+    assert refused.returncode == 2
+    assert f"127.0.0.1:{port} is already in use" in refused.stderr
+    assert "ts_sk_" not in refused.stdout
+    assert await conn.fetchval("SELECT count(*) FROM api_keys") == keys_before  # none made, none revoked
