@@ -6,12 +6,8 @@ test is skipped locally; under CI (``CI`` set) a missing browser fails the run i
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import struct
-import subprocess
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -21,26 +17,9 @@ from gateway.migration.normalise import Difference
 from gateway.migration.redact import Redactor
 from gateway.migration.replay import Outcome
 from gateway.migration.report import COLOURS, summarise, write_report
+from tests.browser import browse
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SECRETS = ("sk_live_SuperSecretKey123456", "real.person@gmail.com")
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must install chromium (apt-get install -y chromium)")
-        pytest.skip("chromium is not installed")
-    return found
-
-
-def browse(page: Path, *args: str) -> subprocess.CompletedProcess:
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
-                              capture_output=True, timeout=90, check=True)
-
 
 def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     """Rows of an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium writes), unfiltered."""
