@@ -20,7 +20,6 @@ from dialects.equaticket.serializers import (
     ORDER,
     ORDER_STATUS,
     TICKET_TYPE,
-    wire_time,
 )
 from dialects.spec import WireObject
 
@@ -70,8 +69,6 @@ PAGE_PARAMS = ("limit", "cursor")
 def auth_headers(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
-
-iso = wire_time  # the migration toolkit's name for it
 
 # --- vendor JSON -> neutral dicts: derived from the objects' tables (serializers.py) -------------------
 # Each parser names every core field of its object, None when the body lacks it; an event only
