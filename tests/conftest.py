@@ -6,14 +6,15 @@ tenant scoping keeps them apart, so they run in parallel safely.
 
 The one set of factories every suite uses (tests/factories.py, as fixtures here):
 ``make_box_office``, ``make_key``, ``make_event`` and ``sell`` (an order through the gateway's
-checkout); ``app_with(*names)`` is the app as served with only those dialects mounted.
+checkout); ``app_with(*names, settings=..., **services)`` is the app as served with only those
+dialects mounted: the one way a test mounts a dialect.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,17 +85,29 @@ AppFactory = Callable[..., Any]
 def app_with(gateway: Gateway) -> AppFactory:
     """``app_with("ticketsmart")``: the app as served (gateway.app.build_app) over the session's
     gateway, with every other dialect switched off, so a dialect's tests never depend on
-    another dialect being importable while it is being written."""
-    def build(*names: str) -> Any:
+    another dialect being importable while it is being written.
+
+    The one way tests mount a dialect: ``settings={"tickettailor": {"links": "host", "hosts":
+    ("api.tickettailor.test",)}}`` overrides a dialect's settings (validated as the config file's
+    would be), and keywords replace the gateway's services (``limiter=None``: no rate limits;
+    ``limiter=RateLimiter("memory://")``: counts of the test's own)."""
+    def build(*names: str, settings: Mapping[str, Mapping[str, Any]] | None = None, **services: Any) -> Any:
         unknown = set(names) - set(registry.NAMES)
         assert not unknown, f"no such dialect: {sorted(unknown)}"
+        overrides = settings or {}
+        assert set(overrides) <= set(names), f"settings for dialects not mounted: {sorted(set(overrides) - set(names))}"
         dialects = gateway.settings.dialects.model_copy(update={
-            name: gateway.settings.dialect(name).model_copy(update={"enabled": name in names})
+            name: _dialect_settings(gateway, name, enabled=name in names, **overrides.get(name, {}))
             for name in registry.NAMES})
-        settings = gateway.settings.model_copy(update={"dialects": dialects})
-        return build_app(dataclasses.replace(gateway, settings=settings))
+        served = gateway.settings.model_copy(update={"dialects": dialects})
+        return build_app(dataclasses.replace(gateway, settings=served, **services))
 
     return build
+
+
+def _dialect_settings(gateway: Gateway, name: str, **update: Any) -> Any:
+    current = gateway.settings.dialect(name)
+    return type(current).model_validate({**current.model_dump(), **update})
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ and signed, so a page can only be reached by following ``next_cursor``.
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dialects.client_base import ApiClient, NoEquivalent
+from dialects.client_base import CursorClient, CursorPaging, NoEquivalent, match_route, read_request, resource_path
 from dialects.equaticket.serializers import (
     ATTENDEE,
     EVENT,
@@ -20,7 +19,6 @@ from dialects.equaticket.serializers import (
     ORDER,
     ORDER_STATUS,
     TICKET_TYPE,
-    wire_time,
 )
 from dialects.spec import WireObject
 
@@ -70,8 +68,6 @@ PAGE_PARAMS = ("limit", "cursor")
 def auth_headers(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
-
-iso = wire_time  # the migration toolkit's name for it
 
 # --- vendor JSON -> neutral dicts: derived from the objects' tables (serializers.py) -------------------
 # Each parser names every core field of its object, None when the body lacks it; an event only
@@ -131,16 +127,17 @@ def next_position(body: Any) -> dict[str, Any] | None:
     return {"cursor": cursor} if cursor else None
 
 
+CURSORS = CursorPaging("Equaticket", {r: (LIST_PATHS[r], PARSERS[r]) for r in IMPORTS}, param="cursor",
+                       next_position=next_position, key="cursor", default=DEFAULT_LIMIT, size=MAX_LIMIT)
+
+
 # --- replay: wire requests <-> neutral requests ----------------------------------------------------
 
 
 def describe(method: str, path: str, params: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
     """A recorded request as a neutral request; None when the path is not an Equaticket endpoint."""
-    for verb, pattern, resource, op in ROUTES:
-        match = re.fullmatch(pattern, path)
-        if verb == method and match:
-            return _describe(resource, op, match.groupdict(), dict(params))
-    return None
+    matched = match_route(ROUTES, method, path)
+    return None if matched is None else _describe(*matched, dict(params))
 
 
 def _filter_in(resource: str, name: str, value: str) -> Any:
@@ -181,18 +178,13 @@ def _filter_out(resource: str, name: str, value: Any) -> str:
 
 def render(request: Mapping[str, Any], position: Mapping[str, Any] | None = None) -> tuple[str, str, list]:
     """A neutral GET request as (method, path, params) here, or NoEquivalent."""
-    resource, op, filters = request["resource"], request["op"], dict(request.get("filters") or {})
-    if op not in ("list", "get"):
-        raise NoEquivalent(f"{resource} {op} is a write")
+    resource, op, filters = read_request(request)
     if resource == "ticket_types":
         return "GET", f"{V1}/events/{filters.pop('event_id')}/ticket-types", []
     if resource == "tickets" and op == "get":
         raise NoEquivalent("Equaticket has no endpoint for one attendee")
-    if resource not in LIST_PATHS:
-        raise NoEquivalent(f"Equaticket has no {resource} endpoint")
-    if op == "get":
-        return "GET", f"{LIST_PATHS[resource]}/{request['id']}", []
-    return "GET", LIST_PATHS[resource], _list_params(request, filters, position)
+    path = resource_path("Equaticket", LIST_PATHS, request)
+    return "GET", path, _list_params(request, filters, position) if op == "list" else []
 
 
 def _list_params(request: Mapping[str, Any], filters: dict[str, Any], position: Mapping[str, Any] | None) -> list:
@@ -203,30 +195,14 @@ def _list_params(request: Mapping[str, Any], filters: dict[str, Any], position: 
         if name not in wire:
             raise NoEquivalent(f"Equaticket cannot filter {resource} by {name}")
         params.append((wire[name], _filter_out(resource, name, value)))
-    limit = int(request.get("limit") or DEFAULT_LIMIT)
-    if limit > MAX_LIMIT:
-        raise NoEquivalent(f"Equaticket pages hold at most {MAX_LIMIT} items")
-    if position and position.get("cursor"):
-        params.append(("cursor", position["cursor"]))
-    elif position and position.get("offset"):
-        raise NoEquivalent(f"no cursor known for position {position['offset']}")
-    return [*params, ("limit", str(limit))]
+    return [*params, *CURSORS.page_params(request, position)]
 
 
 # --- talking to the API ------------------------------------------------------------------------
 
 
-class Client(ApiClient):
+class Client(CursorClient):
     """Reads an Equaticket API; pass ``http`` to choose the transport (rate limits, tests)."""
 
     auth = staticmethod(auth_headers)
-
-    async def pages(self, resource: str, start: str | None = None) -> AsyncIterator[tuple[list[dict], str | None]]:
-        """Every page of ``resource`` as (neutral items, next cursor or None)."""
-        if resource not in IMPORTS:
-            raise NoEquivalent(f"Equaticket has no {resource} list")
-        async for page in self.cursor_pages(
-            LIST_PATHS[resource], PARSERS[resource], cursor_param="cursor", limit=MAX_LIMIT, start=start,
-            next_cursor=lambda body: (next_position(body) or {}).get("cursor"),
-        ):
-            yield page
+    paging = CURSORS

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from core.keys import KeyRules, Principal
-from dialects.base import Dialect, Handler, RateLimitPolicy, Route, Rule, Services
-from dialects.equaticket import auth, errors
+from dialects.base import Dialect, Handler, RateLimitPolicy, Route, Services
+from dialects.equaticket import auth
+from dialects.equaticket.errors import ERRORS, format_error
 from dialects.equaticket.idempotency import idempotent
 from dialects.equaticket.pagination import Cursors
 from dialects.equaticket.routes import ROUTES
@@ -21,24 +19,20 @@ WINDOW_SECONDS = 60
 class Equaticket(Dialect):
     name = "equaticket"
     routes = ROUTES
-    errors = errors.ERRORS
+    errors = ERRORS
     keys = KeyRules("equaticket", ("events:read", "events:write", "ticket_types:write", "orders:read",
                                "attendees:read", "webhooks:read", "webhooks:write"),
                     auth.new_secret, requires_terms=True, title="Equaticket")
+    credential = staticmethod(auth.credential)
+    format_error = staticmethod(format_error)
 
     def __init__(self, services: Services, settings: Any) -> None:
         super().__init__(services, settings)
         self.cursors = Cursors(services.cursor_secret)
 
-    def credential(self, request: Request) -> str:
-        return auth.credential(request)
-
     def rate_limit(self, principal: Principal) -> RateLimitPolicy:
         per_minute = self.settings.plan_requests_per_minute
         return RateLimitPolicy(per_minute.get(principal.plan, per_minute["free"]), WINDOW_SECONDS, moving=True)
-
-    def format_error(self, request: Request, exc: BaseException, rule: Rule) -> Response:
-        return errors.format_error(request, exc, rule)
 
     def wrap(self, route: Route, handler: Handler) -> Handler:
         """Every POST that needs a key honours Idempotency-Key."""

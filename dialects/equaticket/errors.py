@@ -12,27 +12,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.errors import (
-    Conflict,
-    CoreError,
-    NotFound,
-    PlanRequired,
-    TermsRequired,
-    TicketTypeHasSales,
-    Unprocessable,
-    ValidationFailed,
-)
-from dialects.base import (
-    AuthFailed,
-    BadRequest,
-    ErrorTable,
-    MethodNotAllowed,
-    RateLimited,
-    RouteNotFound,
-    Rule,
-    ScopeMissing,
-    json_response,
-)
+from core import errors as domain
+from dialects import base
+from dialects.base import ErrorTable, Rule, json_response
 from dialects.requestids import request_id_of
 
 DOC_URL = "https://equaticket.com/help/organizers/public-api"
@@ -58,36 +40,36 @@ def wire_field(field: str) -> str:
     return ".".join(WIRE_FIELDS.get(part, part) for part in field.split("."))
 
 
-def _validation_message(exc: ValidationFailed) -> str:
+def _validation_message(exc: domain.ValidationFailed) -> str:
     if not exc.errors:
         return exc.message
     return f"{wire_field(exc.errors[0].field)}: {exc.errors[0].message}"
 
 
-def _validation_param(exc: ValidationFailed) -> dict[str, Any]:
+def _validation_param(exc: domain.ValidationFailed) -> dict[str, Any]:
     return {"param": wire_field(exc.errors[0].field)} if exc.errors else {}
 
 
-def _field_param(exc: BadRequest) -> dict[str, Any]:
+def _field_param(exc: base.BadRequest) -> dict[str, Any]:
     return {"param": exc.field} if exc.field is not None else {}
 
 
 ERRORS: ErrorTable = {
-    ValidationFailed: Rule(400, "validation_error", _validation_message, _validation_param),
-    BadRequest: Rule(400, "validation_error", extra=_field_param),
-    AuthFailed: Rule(401, "unauthorized", lambda exc: str(exc) or "Invalid API key"),
-    ScopeMissing: Rule(403, "forbidden", lambda exc: f"This API key lacks the required scope: {exc}"),
-    TermsRequired: Rule(403, "api_terms_required"),
-    PlanRequired: Rule(403, "forbidden"),
-    NotFound: Rule(404, "not_found"),
-    RouteNotFound: Rule(404, "not_found", UNRECOGNIZED),
-    MethodNotAllowed: Rule(404, "not_found", UNRECOGNIZED),
-    Conflict: Rule(409, "conflict"),
-    TicketTypeHasSales: Rule(409, "conflict"),  # a sold type: its state forbids deletion
-    Unprocessable: Rule(422, "unprocessable"),
-    RateLimited: Rule(429, "rate_limited", RATE_LIMITED_MESSAGE,
-                      headers=lambda exc: {"Retry-After": str(exc.state.reset_after)}),
-    CoreError: Rule(500, "internal_error", UNEXPECTED, unexpected=True),  # a core error without a row
+    domain.ValidationFailed: Rule(400, "validation_error", _validation_message, _validation_param),
+    base.BadRequest: Rule(400, "validation_error", extra=_field_param),
+    base.AuthFailed: Rule(401, "unauthorized", lambda exc: str(exc) or "Invalid API key"),
+    base.ScopeMissing: Rule(403, "forbidden", lambda exc: f"This API key lacks the required scope: {exc}"),
+    domain.TermsRequired: Rule(403, "api_terms_required"),
+    domain.PlanRequired: Rule(403, "forbidden"),
+    domain.NotFound: Rule(404, "not_found"),
+    base.RouteNotFound: Rule(404, "not_found", UNRECOGNIZED),
+    base.MethodNotAllowed: Rule(404, "not_found", UNRECOGNIZED),
+    domain.Conflict: Rule(409, "conflict"),
+    domain.TicketTypeHasSales: Rule(409, "conflict"),  # a sold type: its state forbids deletion
+    domain.Unprocessable: Rule(422, "unprocessable"),
+    base.RateLimited: Rule(429, "rate_limited", RATE_LIMITED_MESSAGE,
+                           headers=lambda exc: {"Retry-After": str(exc.state.reset_after)}),
+    domain.CoreError: Rule(500, "internal_error", UNEXPECTED, unexpected=True),  # a core error without a row
     Exception: Rule(500, "internal_error", UNEXPECTED, unexpected=True),
 }
 

@@ -16,6 +16,7 @@ from core.events import EVENT_COLUMNS
 from core.ids import parse_id
 from core.models import EventCreate, EventUpdate, TicketTypeCreate, TicketTypeUpdate, parse
 from core.subscriptions import SubscriptionCreate, SubscriptionUpdate
+from dialects import querystring
 from dialects.base import BadRequest, read_json
 from dialects.equaticket.serializers import TICKET_TYPE
 
@@ -47,10 +48,7 @@ TICKET_TYPE_REQUIRED = frozenset({"name", "price", "booking_fee", "quantity_tota
 
 def query_param(request: Request, name: str) -> str | None:
     """A query parameter that is safe to hand to PostgreSQL (no NUL, bounded length)."""
-    value = request.query_params.get(name)
-    if value is not None and ("\x00" in value or len(value) > MAX_PARAM):
-        raise BadRequest(f"Invalid value for {name}", name)
-    return value
+    return querystring.text(request.query_params, name, MAX_PARAM)
 
 
 def path_id(request: Request, name: str, kind: str) -> int:

@@ -69,19 +69,19 @@ def _post(summary: str, scope: str, status: str, schema: str, body: bool = True,
     return op
 
 
+def _list(summary: str, scope: str, schema: str, *filters: Schema, within: Schema | None = None) -> Schema:
+    """A paged list: the path parameter it lists ``within``, then the paging ones, then its filters."""
+    return _operation(summary, scope, "200", schema, parameters=[*([within] if within else []), *PAGING, *filters])
+
+
 EV, TT, SUB = _param("event_id"), _param("ticket_type_id"), _param("subscription_id")
+CHECKED_IN = _param("checked_in", "query", enum=["true", "false"])
 
 
 def _event_paths() -> dict[str, Any]:
     return {
         "/events": {
-            "get": _operation(
-                "List events",
-                "events:read",
-                "200",
-                "EventList",
-                parameters=[*PAGING, _param("status", "query")],
-            ),
+            "get": _list("List events", "events:read", "EventList", _param("status", "query")),
             "post": _post("Create an event", "events:write", "201", "Event"),
         },
         "/events/{event_id}": {
@@ -115,52 +115,21 @@ def _event_paths() -> dict[str, Any]:
 def _read_paths() -> dict[str, Any]:
     return {
         "/events/{event_id}/orders": {
-            "get": _operation(
-                "An event's orders",
-                "orders:read",
-                "200",
-                "OrderList",
-                parameters=[EV, *PAGING, _param("status", "query"), _param("buyer_email", "query")],
-            )
+            "get": _list("An event's orders", "orders:read", "OrderList", _param("status", "query"),
+                         _param("buyer_email", "query"), within=EV)
         },
         "/events/{event_id}/attendees": {
-            "get": _operation(
-                "An event's attendees",
-                "attendees:read",
-                "200",
-                "AttendeeList",
-                parameters=[EV, *PAGING, _param("checked_in", "query", enum=["true", "false"])],
-            )
+            "get": _list("An event's attendees", "attendees:read", "AttendeeList", CHECKED_IN, within=EV)
         },
         "/orders": {
-            "get": _operation(
-                "List orders",
-                "orders:read",
-                "200",
-                "OrderList",
-                parameters=[
-                    *PAGING,
-                    parameter("status", "query", ORDER_STATUS.schema()),
-                    _param("buyer_email", "query"),
-                    _param("event", "query"),
-                ],
-            )
+            "get": _list("List orders", "orders:read", "OrderList", parameter("status", "query", ORDER_STATUS.schema()),
+                         _param("buyer_email", "query"), _param("event", "query"))
         },
         "/orders/{order_id}": {
             "get": _operation("Get an order", "orders:read", "200", "Order", parameters=[_param("order_id")])
         },
         "/attendees": {
-            "get": _operation(
-                "List attendees",
-                "attendees:read",
-                "200",
-                "AttendeeList",
-                parameters=[
-                    *PAGING,
-                    _param("event", "query"),
-                    _param("checked_in", "query", enum=["true", "false"]),
-                ],
-            )
+            "get": _list("List attendees", "attendees:read", "AttendeeList", _param("event", "query"), CHECKED_IN)
         },
     }
 
@@ -168,9 +137,7 @@ def _read_paths() -> dict[str, Any]:
 def _webhook_paths() -> dict[str, Any]:
     return {
         "/webhooks/subscriptions": {
-            "get": _operation(
-                "List subscriptions", "webhooks:read", "200", "WebhookSubscriptionList", parameters=PAGING
-            ),
+            "get": _list("List subscriptions", "webhooks:read", "WebhookSubscriptionList"),
             "post": _post(
                 "Create a subscription (Growth and Pro plans)",
                 "webhooks:write",
@@ -186,9 +153,7 @@ def _webhook_paths() -> dict[str, Any]:
             "delete": _operation("Delete a subscription", "webhooks:write", "200", "Deleted", parameters=[SUB]),
         },
         "/webhooks/subscriptions/{subscription_id}/deliveries": {
-            "get": _operation(
-                "Delivery history", "webhooks:read", "200", "WebhookDeliveryList", parameters=[SUB, *PAGING]
-            )
+            "get": _list("Delivery history", "webhooks:read", "WebhookDeliveryList", within=SUB)
         },
     }
 

@@ -29,7 +29,7 @@ from dialects.schema import (
     prefixed,
     ref,
 )
-from dialects.spec import Field, Parser, WireEnum, WireObject
+from dialects.spec import Field, Parser, WireEnum, WireObject, utc_seconds
 
 F = Field  # the tables read better with a short name
 
@@ -44,19 +44,6 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def wire_time(value: Any) -> str | None:
-    """A time as the client reads it back: UTC, whole seconds, ``Z`` (vendors send other forms)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return iso(moment.replace(microsecond=0))
 
 
 def upper(value: Any) -> Any:
@@ -74,7 +61,7 @@ def same(name: str, sql: str, schema: Schema, parse: Parser | None = None) -> Fi
 
 def at(name: str, column: str, *, null: bool = False) -> Field:
     """A time field: ISO-8601 UTC from PostgreSQL, normalised by the client."""
-    return Field(name, sql_iso(column), NULL_TIME if null else TIME, name, wire_time)
+    return Field(name, sql_iso(column), NULL_TIME if null else TIME, name, utc_seconds)
 
 
 def ident(name: str, prefix: str, column: str, core: str | None = None, *, null: bool = False) -> Field:

@@ -14,7 +14,7 @@ import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from dialects.client_base import ApiClient, NoEquivalent
+from dialects.client_base import ApiClient, NoEquivalent, match_route, page_limit, read_request
 from dialects.spec import WireObject
 from dialects.ticketsmart import routes
 from dialects.ticketsmart.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -101,21 +101,13 @@ def next_position(body: Any) -> dict[str, Any] | None:
 
 # --- replay: wire requests <-> neutral requests ----------------------------------------------------
 
-def _route(method: str, path: str) -> tuple[str, str, dict[str, str]] | None:
-    for verb, pattern, resource, op in ROUTES:
-        match = re.fullmatch(pattern, path)
-        if verb == method and match:
-            return resource, op, match.groupdict()
-    return None
-
-
 def _statuses(raw: str) -> list[str]:
     return sorted(part.strip().lower() for part in raw.split(",") if part.strip())
 
 
 def describe(method: str, path: str, params: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
     """A recorded request as a neutral request; None when the path is not a TicketSmart endpoint."""
-    found = _route(method, path)
+    found = match_route(ROUTES, method, path)
     if found is None:
         return None
     resource, op, groups = found
@@ -141,9 +133,7 @@ def _int(raw: str | None, default: int) -> int:
 
 def render(request: Mapping[str, Any], position: Mapping[str, Any] | None = None) -> tuple[str, str, list]:
     """A neutral GET request as (method, path, params) here, or NoEquivalent."""
-    resource, op, filters = request["resource"], request["op"], dict(request.get("filters") or {})
-    if op not in ("list", "get"):
-        raise NoEquivalent(f"{resource} {op} is a write")
+    resource, op, filters = read_request(request)
     if resource == "events" and op == "get":
         return "GET", f"{API}/events/{request['id']}", []
     if resource == "ticket_types":
@@ -162,9 +152,7 @@ def _event_params(request: Mapping[str, Any], filters: dict[str, Any], position:
         if name not in wire:
             raise NoEquivalent(f"TicketSmart cannot filter events by {name}")
         params.append((wire[name], ",".join(v.upper() for v in value) if name == "status" else str(value)))
-    limit = int(request.get("limit") or DEFAULT_LIMIT)
-    if limit > MAX_LIMIT:
-        raise NoEquivalent(f"TicketSmart pages hold at most {MAX_LIMIT} items")
+    limit = page_limit(request, DEFAULT_LIMIT, MAX_LIMIT, "TicketSmart")
     offset = int((position or {}).get("offset", 0))
     if offset % limit:
         raise NoEquivalent(f"offset {offset} is not on a page boundary of {limit}")

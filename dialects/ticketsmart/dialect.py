@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from core.keys import KeyRules, Principal
-from dialects.base import Dialect, RateLimitPolicy, Rule
+from dialects.base import Dialect, RateLimitPolicy
 from dialects.ticketsmart import auth
 from dialects.ticketsmart.cors import CORSMiddleware
 from dialects.ticketsmart.errors import ERRORS, format_error
@@ -21,16 +19,12 @@ class TicketSmart(Dialect):
     routes = ROUTES
     errors = ERRORS
     keys = KeyRules("ticketsmart", ("events:read", "events:write"), auth.new_secret, max_active=10, title="TicketSmart")
-
-    def credential(self, request: Request) -> str:
-        return auth.credential(request)
+    credential = staticmethod(auth.credential)
+    format_error = staticmethod(format_error)
 
     def rate_limit(self, principal: Principal) -> RateLimitPolicy:
         # documented: 60 requests per key in a rolling 60-second window, every endpoint
         return RateLimitPolicy(self.settings.requests_per_minute, WINDOW_SECONDS, moving=True)
-
-    def format_error(self, request: Request, exc: BaseException, rule: Rule) -> Response:
-        return format_error(request, exc, rule)
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         return CORSMiddleware(app)

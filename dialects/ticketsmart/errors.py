@@ -14,28 +14,9 @@ import asyncpg
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.errors import (
-    Conflict,
-    CoreError,
-    FieldError,
-    NotFound,
-    PlanRequired,
-    SlugTaken,
-    TermsRequired,
-    Unprocessable,
-    ValidationFailed,
-)
-from dialects.base import (
-    AuthFailed,
-    BadRequest,
-    ErrorTable,
-    MethodNotAllowed,
-    RateLimited,
-    RouteNotFound,
-    Rule,
-    ScopeMissing,
-    json_response,
-)
+from core import errors as domain
+from dialects import base
+from dialects.base import ErrorTable, Rule, json_response
 from dialects.ticketsmart.serializers import CORE_TO_WIRE
 
 log = logging.getLogger("ticketgate.ticketsmart")
@@ -47,22 +28,22 @@ VALIDATION = "Validation failed"
 _SNAKE_WORD = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 
 
-class InvalidFilters(BadRequest):
+class InvalidFilters(base.BadRequest):
     """Bad list query parameters: one detail per parameter."""
 
-    def __init__(self, errors: list[FieldError]) -> None:
+    def __init__(self, errors: list[domain.FieldError]) -> None:
         super().__init__("Invalid filters")
         self.errors = errors
 
 
-class StatusChangeRefused(BadRequest):
+class StatusChangeRefused(base.BadRequest):
     """v1 exposes no status changes (publish, cancel): a status in a body is refused."""
 
     def __init__(self) -> None:
         super().__init__(STATUS_REFUSED, "status")
 
 
-class WireValidationFailed(ValidationFailed):
+class WireValidationFailed(domain.ValidationFailed):
     """Validation errors already named in the wire's camelCase (from the dialect's own parsing)."""
 
 
@@ -88,7 +69,7 @@ def wire_field(field: str, message: str) -> str:
     return ".".join(CORE_TO_WIRE.get(part, part) for part in parts) or "body"
 
 
-def details(errors: list[FieldError]) -> list[dict[str, str]]:
+def details(errors: list[domain.FieldError]) -> list[dict[str, str]]:
     return [{"field": wire_field(e.field, e.message), "message": camel_words(e.message)} for e in errors]
 
 
@@ -108,23 +89,23 @@ DATABASE_REFUSED = Rule(400, message=VALIDATION,
                         extra=lambda exc: {"details": [{"field": "body", "message": "invalid value"}]})
 
 ERRORS: ErrorTable = {
-    AuthFailed: Rule(401, message="Unauthorized", extra=lambda exc: {"hint": AUTH_HINT}),
-    ScopeMissing: Rule(403, message="Forbidden", extra=lambda exc: {"missingScopes": exc.missing}),
-    RateLimited: Rule(429, message=RATE_LIMITED, extra=lambda exc: {"retryAfter": exc.state.reset_after},
-                      headers=_retry_after),
+    base.AuthFailed: Rule(401, message="Unauthorized", extra=lambda exc: {"hint": AUTH_HINT}),
+    base.ScopeMissing: Rule(403, message="Forbidden", extra=lambda exc: {"missingScopes": exc.missing}),
+    base.RateLimited: Rule(429, message=RATE_LIMITED, extra=lambda exc: {"retryAfter": exc.state.reset_after},
+                           headers=_retry_after),
     InvalidFilters: Rule(400, extra=_as_sent),
-    BadRequest: Rule(400),
-    RouteNotFound: Rule(404, message="Not found"),
-    MethodNotAllowed: Rule(405, message="Method not allowed", headers=lambda exc: {"Allow": exc.allow}),
+    base.BadRequest: Rule(400),
+    base.RouteNotFound: Rule(404, message="Not found"),
+    base.MethodNotAllowed: Rule(405, message="Method not allowed", headers=lambda exc: {"Allow": exc.allow}),
     WireValidationFailed: Rule(400, message=VALIDATION, extra=_as_sent),
-    ValidationFailed: Rule(400, message=VALIDATION, extra=lambda exc: {"details": details(exc.errors)}),
-    NotFound: Rule(404),
-    SlugTaken: Rule(409, message="Slug is already taken"),  # the vendor's documented 409 names no slug
-    Conflict: Rule(409),
-    Unprocessable: Rule(422),
-    TermsRequired: Rule(403),
-    PlanRequired: Rule(403),
-    CoreError: Rule(400),
+    domain.ValidationFailed: Rule(400, message=VALIDATION, extra=lambda exc: {"details": details(exc.errors)}),
+    domain.NotFound: Rule(404),
+    domain.SlugTaken: Rule(409, message="Slug is already taken"),  # the vendor's documented 409 names no slug
+    domain.Conflict: Rule(409),
+    domain.Unprocessable: Rule(422),
+    domain.TermsRequired: Rule(403),
+    domain.PlanRequired: Rule(403),
+    domain.CoreError: Rule(400),
     asyncpg.DataError: DATABASE_REFUSED,
     asyncpg.IntegrityConstraintViolationError: DATABASE_REFUSED,
     Exception: Rule(500, message="Internal server error", unexpected=True),

@@ -19,6 +19,7 @@ from core.errors import FieldError
 from core.ids import parse_id
 from core.listing import EventFilters
 from core.models import EventCreate, EventUpdate, Input, TicketTypeCreate, field_errors
+from dialects import querystring
 from dialects.schema import Schema
 from dialects.spec import WireEnum, WireObject
 from dialects.ticketsmart.errors import (
@@ -249,7 +250,7 @@ def _instant(params: Mapping[str, str], name: str, errors: list[FieldError]) -> 
 def _search(raw: str | None, errors: list[FieldError]) -> str | None:
     if raw is None or not raw.strip():
         return None
-    if "\x00" in raw or len(raw) > MAX_SEARCH:
+    if not querystring.storable(raw, MAX_SEARCH):
         errors.append(FieldError("search", f"Must be at most {MAX_SEARCH} characters, without NUL"))
         return None
     return raw.strip()

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from dialects.client_base import ApiClient, NoEquivalent
+from dialects.client_base import CursorClient, CursorPaging, NoEquivalent, match_route, read_request, resource_path
 from dialects.spec import WireObject
 from dialects.tickettailor import serializers as wire
 from dialects.tickettailor.errors import REMAINING, RESET
@@ -155,15 +155,19 @@ def next_position(body: Any) -> dict[str, Any] | None:
     return {"after": body["data"][-1]["id"]}
 
 
+CURSORS = CursorPaging("Ticket Tailor", {r: (LIST_PATHS[r], PARSERS[r]) for r in IMPORTS}, param="starting_after",
+                       next_position=next_position, key="after", default=DEFAULT_LIMIT, size=MAX_LIMIT)
+
+
 # --- replay: wire requests <-> neutral requests ----------------------------------------------------
 
 def describe(method: str, path: str, params: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
     """A recorded request as a neutral request; None when the path is not a Ticket Tailor endpoint."""
-    for verb, pattern, resource, op in ROUTES:
-        match = re.fullmatch(pattern, path)
-        if verb == method and match:
-            return _describe(resource, op, match.groupdict().get("id"), dict(params))
-    return None
+    matched = match_route(ROUTES, method, path)
+    if matched is None:
+        return None
+    resource, op, groups = matched
+    return _describe(resource, op, groups.get("id"), dict(params))
 
 
 def _describe(resource: str, op: str, object_id: str | None, query: dict[str, str]) -> dict[str, Any]:
@@ -187,16 +191,11 @@ def _describe(resource: str, op: str, object_id: str | None, query: dict[str, st
 
 def render(request: Mapping[str, Any], position: Mapping[str, Any] | None = None) -> tuple[str, str, list]:
     """A neutral GET request as (method, path, params) here, or NoEquivalent."""
-    resource, op, filters = request["resource"], request["op"], dict(request.get("filters") or {})
-    if op not in ("list", "get"):
-        raise NoEquivalent(f"{resource} {op} is a write")
+    resource, op, filters = read_request(request)
     if resource == "ticket_types":  # no endpoint of its own: the event detail embeds them
         return "GET", f"/v1/events/{filters.pop('event_id')}", []
-    if resource not in LIST_PATHS:
-        raise NoEquivalent(f"Ticket Tailor has no {resource} endpoint")
-    if op == "get":
-        return "GET", f"{LIST_PATHS[resource]}/{request['id']}", []
-    return "GET", LIST_PATHS[resource], _list_params(request, filters, position)
+    path = resource_path("Ticket Tailor", LIST_PATHS, request)
+    return "GET", path, _list_params(request, filters, position) if op == "list" else []
 
 
 def _list_params(request: Mapping[str, Any], filters: dict[str, Any], position: Mapping[str, Any] | None) -> list:
@@ -205,29 +204,13 @@ def _list_params(request: Mapping[str, Any], filters: dict[str, Any], position: 
         if name not in FILTERS[request["resource"]]:
             raise NoEquivalent(f"Ticket Tailor cannot filter {request['resource']} by {name}")
         params.append((name, to_unix(value) if name.startswith("created_at") else str(value)))
-    limit = int(request.get("limit") or DEFAULT_LIMIT)
-    if limit > MAX_LIMIT:
-        raise NoEquivalent(f"Ticket Tailor pages hold at most {MAX_LIMIT} items")
-    if position and position.get("after"):
-        params.append(("starting_after", position["after"]))
-    elif position and position.get("offset"):
-        raise NoEquivalent(f"no known object before position {position['offset']}")
-    return [*params, ("limit", str(limit))]
+    return [*params, *CURSORS.page_params(request, position)]
 
 
 # --- talking to the API ------------------------------------------------------------------------
 
-class Client(ApiClient):
+class Client(CursorClient):
     """Reads a Ticket Tailor API; pass ``http`` to choose the transport (rate limits, tests)."""
 
     auth = staticmethod(auth_headers)
-
-    async def pages(self, resource: str, start: str | None = None) -> AsyncIterator[tuple[list[dict], str | None]]:
-        """Every page of ``resource``, oldest cursor first, as (neutral items, next token or None)."""
-        if resource not in IMPORTS:
-            raise NoEquivalent(f"Ticket Tailor has no {resource} endpoint")
-        async for page in self.cursor_pages(
-            LIST_PATHS[resource], PARSERS[resource], cursor_param="starting_after", limit=MAX_LIMIT, start=start,
-            next_cursor=lambda body: (next_position(body) or {}).get("after"),
-        ):
-            yield page
+    paging = CURSORS

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from core.keys import KeyRules, Principal
-from dialects.base import Dialect, LimitState, RateLimitPolicy, Rule, Services
-from dialects.tickettailor import auth, errors
-from dialects.tickettailor.errors import ERRORS
+from dialects.base import Dialect, RateLimitPolicy, Services
+from dialects.tickettailor import auth
+from dialects.tickettailor.errors import ERRORS, format_error, rate_headers
 from dialects.tickettailor.queries import Reads
 from dialects.tickettailor.routes import ROUTES
 
@@ -24,21 +21,16 @@ class TicketTailor(Dialect):
     errors = ERRORS
     keys = KeyRules("tickettailor", ("read",), auth.new_secret, title="Ticket Tailor")
     reports_limits = True  # X-Rate-Limit-* on every authenticated response
+    limit_headers = staticmethod(rate_headers)
+    credential = staticmethod(auth.credential)
+    format_error = staticmethod(format_error)
     settings: TicketTailorSettings
 
     def __init__(self, services: Services, settings: Any) -> None:
         super().__init__(services, settings)
         self.reads = Reads(services.public_base_url)
 
-    def credential(self, request: Request) -> str:
-        return auth.credential(request)
-
     def rate_limit(self, principal: Principal) -> RateLimitPolicy:
         # fixed hourly windows: X-Rate-Limit-Reset is "seconds left in the current period"
         return RateLimitPolicy(self.settings.requests_per_hour, 3600, moving=False)
 
-    def limit_headers(self, state: LimitState) -> dict[str, str]:
-        return errors.rate_headers(state)
-
-    def format_error(self, request: Request, exc: BaseException, rule: Rule) -> Response:
-        return errors.format_error(request, exc, rule)

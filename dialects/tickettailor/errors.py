@@ -15,27 +15,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.errors import (
-    Conflict,
-    CoreError,
-    NotFound,
-    PlanRequired,
-    TermsRequired,
-    Unprocessable,
-    ValidationFailed,
-)
-from dialects.base import (
-    AuthFailed,
-    BadRequest,
-    ErrorTable,
-    LimitState,
-    MethodNotAllowed,
-    RateLimited,
-    RouteNotFound,
-    Rule,
-    ScopeMissing,
-    json_response,
-)
+from core import errors as domain
+from dialects import base
+from dialects.base import ErrorTable, LimitState, Rule, json_response
 
 ERROR_CODES: dict[int, str] = {
     400: "Bad Request",
@@ -67,18 +49,18 @@ def rate_headers(state: LimitState) -> dict[str, str]:
     return {LIMIT: str(state.limit), REMAINING: str(state.remaining), RESET: str(state.reset_after)}
 
 
-def _validation(exc: ValidationFailed) -> dict[str, Any]:
+def _validation(exc: domain.ValidationFailed) -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
         fields.setdefault(err.field, []).append(err.message)
     return {"errors": [{"field": field, "messages": messages} for field, messages in fields.items()]}
 
 
-def _limited(exc: RateLimited) -> dict[str, str]:
+def _limited(exc: base.RateLimited) -> dict[str, str]:
     return {**rate_headers(exc.state), "Retry-After": str(exc.state.reset_after)}
 
 
-def _allow(exc: MethodNotAllowed) -> dict[str, str]:
+def _allow(exc: base.MethodNotAllowed) -> dict[str, str]:
     return {"Allow": exc.allow} if exc.allow else {}
 
 
@@ -92,19 +74,19 @@ def _default(status: int, **options: Any) -> Rule:
 
 
 ERRORS: ErrorTable = {
-    BadRequest: _rule(400),
-    Conflict: _rule(400),
-    AuthFailed: _rule(401, headers=lambda exc: dict(CHALLENGE)),
-    ScopeMissing: _rule(403, lambda exc: f"The API key is missing the scope: {exc}"),
-    TermsRequired: _rule(403),
-    PlanRequired: _rule(403),
-    NotFound: _rule(404),
-    RouteNotFound: _default(404),
-    MethodNotAllowed: _default(405, headers=_allow),
-    ValidationFailed: _rule(422, extra=_validation),
-    Unprocessable: _rule(422),
-    RateLimited: _default(429, headers=_limited),
-    CoreError: _rule(500),  # a domain refusal without a row of its own still says its message
+    base.BadRequest: _rule(400),
+    domain.Conflict: _rule(400),
+    base.AuthFailed: _rule(401, headers=lambda exc: dict(CHALLENGE)),
+    base.ScopeMissing: _rule(403, lambda exc: f"The API key is missing the scope: {exc}"),
+    domain.TermsRequired: _rule(403),
+    domain.PlanRequired: _rule(403),
+    domain.NotFound: _rule(404),
+    base.RouteNotFound: _default(404),
+    base.MethodNotAllowed: _default(405, headers=_allow),
+    domain.ValidationFailed: _rule(422, extra=_validation),
+    domain.Unprocessable: _rule(422),
+    base.RateLimited: _default(429, headers=_limited),
+    domain.CoreError: _rule(500),  # a domain refusal without a row of its own still says its message
     Exception: _default(500, unexpected=True),
 }
 

@@ -14,6 +14,7 @@ from starlette.datastructures import QueryParams
 
 from core.ids import parse_id
 from core.listing import TicketFilters, TimeRange
+from dialects import querystring
 from dialects.base import BadRequest
 from dialects.tickettailor.serializers import TICKET_STATUS
 
@@ -25,12 +26,7 @@ TICKET_STATUSES = tuple(TICKET_STATUS.values)
 
 
 def text(params: QueryParams, name: str) -> str | None:
-    value = params.get(name)
-    if value is None:
-        return None
-    if "\x00" in value or len(value) > MAX_TEXT:
-        raise BadRequest(f"Invalid value for {name}", name)
-    return value
+    return querystring.text(params, name, MAX_TEXT)
 
 
 def unix_time(params: QueryParams, name: str) -> datetime | None:

@@ -10,9 +10,7 @@ import pytest
 
 from core import events, keys
 from core.models import EventCreate, Scope, parse
-from gateway.app import build_app
-from gateway.config import load_settings
-from gateway.runtime import Gateway
+from gateway.ratelimit import RateLimiter
 from tests.conformance.adapters import ADAPTERS, Adapter
 
 pytestmark = pytest.mark.parametrize("d", ADAPTERS, ids=[a.name for a in ADAPTERS])
@@ -110,17 +108,14 @@ async def test_events_are_one_core_across_dialects(d: Adapter, client, conn, box
 
 
 @pytest.fixture(scope="module")
-async def limited(database_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+async def limited(app_with: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Every dialect with its small limits, counted by a limiter of this module's own."""
     overrides: dict[str, Any] = {}
     for adapter in ADAPTERS:
         overrides.update(adapter.rate_limit_settings)
-    gateway = Gateway(load_settings(environ={}, database_url=database_dsn, dialects=overrides,
-                                    webhook_worker=False))
-    await gateway.start()
-    app = build_app(gateway)
+    app = app_with(*(a.name for a in ADAPTERS), settings=overrides, limiter=RateLimiter("memory://"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c
-    await gateway.stop()
 
 
 async def test_rate_limit_is_per_key_with_retry_after(d: Adapter, limited, box_office, make_key):

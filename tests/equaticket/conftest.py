@@ -1,6 +1,15 @@
+"""Equaticket fixtures: the app as served with only this dialect mounted, and keys."""
+
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+
+
+@pytest.fixture(scope="session")
+def app(app_with: Any) -> Any:
+    return app_with("equaticket")
 
 
 @pytest.fixture

@@ -9,16 +9,7 @@ import asyncpg
 import pytest
 
 from core import errors as core
-from dialects.base import (
-    AuthFailed,
-    BadRequest,
-    LimitState,
-    MethodNotAllowed,
-    RateLimited,
-    RouteNotFound,
-    ScopeMissing,
-    rule_for,
-)
+from dialects import base
 from dialects.spec import WireObject, check
 from dialects.ticketsmart import client as vendor
 from dialects.ticketsmart import routes
@@ -75,14 +66,14 @@ def test_the_clients_endpoints_are_the_route_table() -> None:
     assert described is not None and (described["resource"], described["id"]) == ("availability", "evt_3")
 
 
-def _state() -> LimitState:
-    return LimitState(allowed=False, limit=60, remaining=0, reset_after=7)
+def _state() -> base.LimitState:
+    return base.LimitState(allowed=False, limit=60, remaining=0, reset_after=7)
 
 
 CASES: list[tuple[BaseException, int]] = [
-    (AuthFailed("x"), 401), (ScopeMissing(["events:write"]), 403), (RateLimited(_state()), 429),
-    (InvalidFilters([core.FieldError("page", "bad")]), 400), (StatusChangeRefused(), 400), (BadRequest("x"), 400),
-    (RouteNotFound(), 404), (MethodNotAllowed("GET"), 405),
+    (base.AuthFailed("x"), 401), (base.ScopeMissing(["events:write"]), 403), (base.RateLimited(_state()), 429),
+    (InvalidFilters([core.FieldError("page", "bad")]), 400), (StatusChangeRefused(), 400), (base.BadRequest("x"), 400),
+    (base.RouteNotFound(), 404), (base.MethodNotAllowed("GET"), 405),
     (WireValidationFailed([core.FieldError("title", "bad")]), 400), (core.ValidationFailed.single("title", "x"), 400),
     (core.NotFound("event"), 404), (core.SlugTaken("a"), 409), (core.Conflict("x"), 409),
     (core.TicketTypeHasSales(), 422),
@@ -93,7 +84,7 @@ CASES: list[tuple[BaseException, int]] = [
 
 @pytest.mark.parametrize(("exc", "status"), CASES, ids=lambda c: type(c).__name__ if isinstance(c, Exception) else "")
 def test_every_failure_has_its_row(exc: BaseException, status: int) -> None:
-    assert rule_for(ERRORS, exc).status == status
+    assert base.rule_for(ERRORS, exc).status == status
 
 
 def test_only_the_catch_all_row_is_unexpected() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from core.events import ticket_types_for
 from tests.ticketsmart.conftest import BASE
 from tests.ticketsmart.helpers import assert_cors, event, ticket_type
@@ -192,23 +194,9 @@ async def test_same_event_in_core_for_other_dialects(client, auth, box_office, c
     assert r.json()["event"]["id"] == f"evt_{number}"
 
 
-async def test_vendor_bare_paths_on_a_host_name(gateway, box_office, make_key):
+async def test_vendor_bare_paths_on_a_host_name(app_with, box_office, make_key):
     """Served on the vendor's own paths (https://HOST/api/v1/...) when the Host is configured."""
-    import dataclasses
-
-    import httpx
-
-    from dialects.equaticket.settings import Settings as EquaticketSettings
-    from dialects.ticketsmart.settings import Settings as TicketSmartSettings
-    from dialects.tickettailor.settings import Settings as TicketTailorSettings
-    from gateway.app import build_app
-    from gateway.config import Dialects
-
-    dialects = Dialects(ticketsmart=TicketSmartSettings(hosts=("ticketsmart.example",)),
-                        tickettailor=TicketTailorSettings(enabled=False),
-                        equaticket=EquaticketSettings(enabled=False))
-    app = build_app(dataclasses.replace(gateway, settings=gateway.settings.model_copy(
-        update={"dialects": dialects})))
+    app = app_with("ticketsmart", settings={"ticketsmart": {"hosts": ("ticketsmart.example",)}})
     headers = {"x-api-key": await make_key(box_office, "ticketsmart")}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ticketsmart.example") as vendor:

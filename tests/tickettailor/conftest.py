@@ -1,14 +1,13 @@
 """Ticket Tailor fixtures: the dialect mounted alone (siblings may be mid-edit), and seed data.
 
-``tt`` is an httpx client on an app holding only this dialect at /tickettailor, over the
-session's started gateway. ``make_tt`` builds one with other settings (links form, a small
-hourly limit) or mounted by Host name.
+``app`` is the app as served with only this dialect (the root conftest's ``app_with``); ``tt``
+is an httpx client on it. ``make_tt`` builds one with other settings (links form, a small
+hourly limit), its own rate limiter or a Host name, through the same ``app_with``.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,17 +16,12 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Host, Mount
 
 from core import events
 from core.checkout import Checkout
 from core.clock import ManualClock
 from core.models import EventCreate, OrderCreate, Scope, parse
-from dialects.tickettailor import TicketTailor
-from dialects.tickettailor.settings import Settings as TicketTailorSettings
 from gateway.ratelimit import RateLimiter
-from gateway.runtime import Gateway
 
 BASE = "/tickettailor/v1"
 START = datetime(2020, 5, 1, 17, tzinfo=UTC)  # 6:00 PM in London (BST)
@@ -46,17 +40,23 @@ def unix(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+@pytest.fixture(scope="session")
+def app(app_with: Any) -> Any:
+    return app_with("tickettailor")
+
+
 @pytest.fixture
-async def make_tt(gateway: Gateway) -> AsyncIterator[ClientFactory]:
+async def make_tt(app_with: Any) -> AsyncIterator[ClientFactory]:
+    """``make_tt(host=None, limiter=..., **settings)``: a client of the app as served with only this
+    dialect, with these settings, also routed by ``host`` (the client then speaks to that host)."""
     clients: list[httpx.AsyncClient] = []
 
-    async def make(*, host: str | None = None, limiter: Any = "shared", **settings: Any) -> httpx.AsyncClient:
-        services = gateway.services()
-        if limiter != "shared":
-            services = dataclasses.replace(services, limiter=limiter)
-        app = TicketTailor(services, TicketTailorSettings(**settings)).app()
-        route = Host(host, app=app) if host else Mount("/tickettailor", app=app)
-        transport = httpx.ASGITransport(app=Starlette(routes=[route]))
+    async def make(*, host: str | None = None, **settings: Any) -> httpx.AsyncClient:
+        services = {"limiter": settings.pop("limiter")} if "limiter" in settings else {}
+        if host:
+            settings["hosts"] = (host,)
+        app = app_with("tickettailor", settings={"tickettailor": settings}, **services)
+        transport = httpx.ASGITransport(app=app)
         client = httpx.AsyncClient(transport=transport, base_url=f"http://{host or 'testserver'}")
         clients.append(client)
         return client

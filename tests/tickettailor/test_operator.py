@@ -5,24 +5,15 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from core.events import ticket_types_for
 from core.models import Scope
-from dialects.tickettailor import TicketTailor
-from dialects.tickettailor.settings import Settings as TicketTailorSettings
-from gateway.admin import admin_app
 from tests.tickettailor.conftest import BASE, basic, make_event
 
 ADMIN = {"authorization": "Bearer test-admin-token"}
 
 
-async def test_operator_order_shows_up_with_tickets(gateway, conn):
-    app = Starlette(routes=[
-        Mount("/admin/v1", app=admin_app(gateway)),
-        Mount("/tickettailor", app=TicketTailor(gateway.services(), TicketTailorSettings()).app()),
-    ])
+async def test_operator_order_shows_up_with_tickets(app, conn):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         slug = f"tt-{uuid.uuid4().hex[:10]}"
         office = (await http.post("/admin/v1/box-offices", headers=ADMIN, json={
