@@ -19,6 +19,7 @@ one, leaves as the dialect's own error format. Dialects never import each other;
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -78,6 +79,43 @@ class MethodNotAllowed(DialectError):
         self.allow = allow
 
 
+class Unavailable(DialectError):
+    """A dependency (the database, the rate-limit storage) cannot answer now: every dialect's
+    503 with ``Retry-After``, logged as one line (an outage, not a bug: no traceback)."""
+
+    def __init__(self, what: str, cause: BaseException | None = None, retry_after: int = 2) -> None:
+        super().__init__(f"The {what} is unavailable; retry in {retry_after} s")
+        self.message, self.what, self.cause, self.retry_after = str(self), what, cause, retry_after
+
+
+# What the database's unavailability looks like from asyncpg: refused or lost connections, a
+# server shutting down or starting, a pool with no free connection in time, a statement the
+# server cancelled (statement_timeout) or the client gave up on (command_timeout).
+DATABASE_DOWN: tuple[type[BaseException], ...] = (
+    OSError, TimeoutError, asyncpg.ConnectionDoesNotExistError, asyncpg.CannotConnectNowError,
+    asyncpg.OperatorInterventionError, asyncpg.TooManyConnectionsError, asyncpg.QueryCanceledError,
+)
+
+
+def unavailable(exc: BaseException) -> Unavailable | None:
+    """The outage behind ``exc``, or None when it is not one."""
+    if isinstance(exc, Unavailable):
+        return exc
+    if isinstance(exc, DATABASE_DOWN):
+        return Unavailable("database", exc)
+    return None
+
+
+def as_outage(request: Request, exc: BaseException) -> BaseException:
+    """``exc``, or the outage behind it, logged as one line (what failed, never a traceback)."""
+    outage = unavailable(exc)
+    if outage is None:
+        return exc
+    log.warning("%s on %s %s: %s", outage.message, request.method, request.url.path,
+                type(outage.cause or outage).__name__)
+    return outage
+
+
 class BadRequest(DialectError):
     """Malformed request: bad JSON, bad query parameter, bad cursor."""
 
@@ -135,6 +173,7 @@ class Services:
     public_base_url: str
     development: bool = False
     stats: PipelineStats | None = None  # None when metrics are off
+    timeout: float | None = None  # seconds a request may take in all (its database waits): then 503
 
 
 def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -253,6 +292,7 @@ class Dialect(ABC):
         return principal
 
     def error_response(self, request: Request, exc: BaseException) -> Response:
+        exc = as_outage(request, exc)
         rule = rule_for(self.errors, exc)
         if rule.unexpected:
             log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -299,12 +339,14 @@ class Endpoint:
         request = Request(scope, receive)
         state: LimitState | None = None
         try:
-            principal = scope[PRINCIPAL_KEY] = await dialect.authenticate(request)
-            state = await dialect._count(principal)
-            missing = principal.missing(*self.scopes)
-            if missing:
-                raise ScopeMissing(missing)
-            response = await self.handler(dialect, request, principal)
+            # one deadline for the whole request: a frozen database (or limiter) cannot hold it
+            async with asyncio.timeout(dialect.services.timeout):
+                principal = scope[PRINCIPAL_KEY] = await dialect.authenticate(request)
+                state = await dialect._count(principal)
+                missing = principal.missing(*self.scopes)
+                if missing:
+                    raise ScopeMissing(missing)
+                response = await self.handler(dialect, request, principal)
         except Exception as exc:  # every failure leaves in the vendor's format
             if dialect.services.stats is not None:
                 dialect.services.stats.refused(dialect.name, exc)
@@ -327,7 +369,8 @@ class PublicEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
-            response = await self.handler(self.dialect, request, None)
+            async with asyncio.timeout(self.dialect.services.timeout):
+                response = await self.handler(self.dialect, request, None)
         except Exception as exc:
             response = self.dialect.error_response(request, exc)
         await response(scope, receive, send)

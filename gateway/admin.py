@@ -30,8 +30,11 @@ from dialects.base import (
     MethodNotAllowed,
     RouteNotFound,
     Rule,
+    Unavailable,
+    as_outage,
     json_response,
     read_json,
+    retry_after,
     rule_for,
 )
 from gateway import operator
@@ -95,17 +98,20 @@ ADMIN_ERRORS: ErrorTable = {
     TermsRequired: Rule(403),
     PlanRequired: Rule(403),
     CoreError: Rule(422),  # Unprocessable and any other refusal of a domain rule
+    Unavailable: Rule(503, "service_unavailable", headers=retry_after),
     Exception: Rule(500, "internal_error", "Unexpected server error", unexpected=True),
 }
 
 
 def error_response(request: Request, exc: BaseException) -> Response:
     """The one function that writes the operator API's error body."""
+    exc = as_outage(request, exc)
     rule = rule_for(ADMIN_ERRORS, exc)
     if rule.unexpected:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     body = {"code": rule.code or getattr(exc, "code", ""), "message": rule.text(exc)}
-    return json_response({"error": {**body, **(rule.extra(exc) if rule.extra else {})}}, rule.status)
+    return json_response({"error": {**body, **(rule.extra(exc) if rule.extra else {})}}, rule.status,
+                         rule.headers(exc) if rule.headers else None)
 
 
 async def read_request(request: Request, model: type[Input]) -> Input:

@@ -70,6 +70,9 @@ class Settings(Section):
     tracing: bool = False  # OpenTelemetry (the `tracing` extra), configured by the OTEL_* variables
     shutdown_timeout: float = Field(20.0, ge=0)  # seconds in-flight requests get after SIGTERM
     database_wait: float = Field(30.0, ge=0)  # seconds start-up waits for the database to accept
+    # seconds one request may take in all, its database waits included (client side, so a frozen
+    # server cannot hold it either); past it: the dialect's 503 with Retry-After. 0: no limit
+    request_timeout: float = Field(15.0, ge=0)
     dialects: Dialects = Dialects()
 
     @field_validator("public_base_url")

@@ -139,6 +139,7 @@ class Gateway:
             public_base_url=self.settings.public_base_url.rstrip("/"),
             development=self.settings.development,
             stats=self.metrics,
+            timeout=self.settings.request_timeout or None,
         )
 
     async def ready(self, timeout: float = READY_TIMEOUT) -> bool:

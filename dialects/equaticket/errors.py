@@ -69,6 +69,7 @@ ERRORS: ErrorTable = {
     domain.Unprocessable: Rule(422, "unprocessable"),
     base.RateLimited: Rule(429, "rate_limited", RATE_LIMITED_MESSAGE,
                            headers=lambda exc: {"Retry-After": str(exc.state.reset_after)}),
+    base.Unavailable: Rule(503, "service_unavailable", headers=base.retry_after),
     domain.CoreError: Rule(500, "internal_error", UNEXPECTED, unexpected=True),  # a core error without a row
     Exception: Rule(500, "internal_error", UNEXPECTED, unexpected=True),
 }

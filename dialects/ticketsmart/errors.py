@@ -93,6 +93,8 @@ ERRORS: ErrorTable = {
     base.ScopeMissing: Rule(403, message="Forbidden", extra=lambda exc: {"missingScopes": exc.missing}),
     base.RateLimited: Rule(429, message=RATE_LIMITED, extra=lambda exc: {"retryAfter": exc.state.reset_after},
                            headers=_retry_after),
+    base.Unavailable: Rule(503, message="Service unavailable", extra=lambda exc: {"retryAfter": exc.retry_after},
+                           headers=base.retry_after),
     InvalidFilters: Rule(400, extra=_as_sent),
     base.BadRequest: Rule(400),
     base.RouteNotFound: Rule(404, message="Not found"),

@@ -28,6 +28,7 @@ ERROR_CODES: dict[int, str] = {
     422: "Validation error",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Internal Server Error",  # the vendor's table gives every 50X this code
 }
 DEFAULT_MESSAGES: dict[int, str] = {
     400: "The request was invalid, often due to a missing a required parameter.",
@@ -86,6 +87,7 @@ ERRORS: ErrorTable = {
     domain.ValidationFailed: _rule(422, extra=_validation),
     domain.Unprocessable: _rule(422),
     base.RateLimited: _default(429, headers=_limited),
+    base.Unavailable: _rule(503, headers=base.retry_after),
     domain.CoreError: _rule(500),  # a domain refusal without a row of its own still says its message
     Exception: _default(500, unexpected=True),
 }
