@@ -1,6 +1,6 @@
 """Draining on SIGTERM, against real `ticketgate serve` / `ticketgate worker` processes.
 
-Each test runs its processes on a fresh database of the suite's server (TEST_DATABASE_URL's,
+Each test runs its processes on a fresh database (``fresh_dsn``) of the suite's server (TEST_DATABASE_URL's,
 else the embedded one), on loopback and free ports, and stops them by PID.
 """
 
@@ -8,26 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 import pytest
 
 from core import subscriptions
 from core.clock import SystemClock
-from core.db import create_database, drop_database, init_connection, migrate
 from core.models import Scope, parse
 from gateway.config import load_settings
 from gateway.runtime import Gateway, build_checkout
 from tests import factories
-from tests.conftest import _server_dsn
+from tests.ops.conftest import connect
 from tests.ops.procs import Proc, free_port, process_env, running, until, until_ready
 from tests.webhooks.receiver import Receiver
 
@@ -35,26 +32,6 @@ SHUTDOWN = 5.0  # shutdown_timeout of the load test's server
 MARGIN = 5.0  # seconds past shutdown_timeout the process may take to exit (pool, embedded client)
 TOTAL, CONNECTIONS, SIGNAL_AFTER = 200, 20, 60  # requests, keep-alive connections, answers before SIGTERM
 EVENTS, TYPES = 100, 30  # the listed page: 100 events of 30 ticket types, a request of some 100 ms
-
-
-@pytest.fixture
-async def fresh_dsn() -> AsyncIterator[str]:
-    """A new database on the suite's server, migrated."""
-    server, name = _server_dsn(), f"tg_life_{uuid.uuid4().hex[:12]}"
-    dsn = await create_database(server, name)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    yield dsn
-    await drop_database(server, name)
-
-
-async def connect(dsn: str) -> asyncpg.Connection:
-    conn = await asyncpg.connect(dsn)
-    await init_connection(conn)
-    return conn
 
 
 # --- readiness while draining -------------------------------------------------------------
