@@ -229,3 +229,27 @@ async def test_a_delivery_claimed_at_sigterm_is_delivered_by_another_process(
     finally:
         await conn.close()
     assert (row["status"], row["attempts"], recorded) == ("succeeded", 1, 1)
+
+
+@pytest.mark.parametrize("command", ["worker", "serve"])
+async def test_an_attempt_in_flight_at_sigterm_finishes_within_shutdown_timeout(
+    fresh_dsn: str, tmp_path: Path, command: str
+) -> None:
+    receiver = Receiver(hold_first=0.5)  # answers well within the 5 s the drain allows
+    try:
+        args, env = start(command, fresh_dsn, tmp_path, shutdown_timeout=5)
+        with running(args, env, tmp_path) as proc:
+            await up(proc, env)
+            delivery_id = await subscribe_and_order(fresh_dsn, receiver.url)
+            await until(lambda: len(receiver.received) == 1, 10, "the attempt", proc)
+            proc.terminate()
+            assert await proc.exit_code(5 + MARGIN) == 0
+    finally:
+        receiver.close()
+    assert "handed back" not in proc.output
+    conn = await connect(fresh_dsn)
+    try:
+        row = await conn.fetchrow("SELECT status, attempts FROM webhook_deliveries WHERE id = $1", delivery_id)
+    finally:
+        await conn.close()
+    assert (row["status"], row["attempts"], len(receiver.received)) == ("succeeded", 1, 1)
