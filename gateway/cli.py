@@ -8,7 +8,6 @@ JSON object on stdout.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -28,7 +27,7 @@ from dialects import registry
 from gateway import demo, operator
 from gateway import operations as ops
 from gateway.config import ConfigError, Settings, load_settings
-from gateway.runtime import build_checkout, resolve_dsn
+from gateway.runtime import DatabaseUnavailable, build_checkout, resolve_dsn
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Input)
@@ -142,7 +141,10 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None,
         settings = settings.model_copy(update={"database_url": resolve_dsn(settings)})
     if with_demo:
         _print_demo(ctx, settings)
-    run_server(settings)
+    try:
+        run_server(settings)
+    except DatabaseUnavailable as exc:
+        fail(str(exc))
 
 
 @main.command("demo")
@@ -278,25 +280,16 @@ operation(tickets, "checkin", operator.check_in, ops.CheckIn, "Check a ticket in
 @pass_ctx
 def worker_command(ctx: Context) -> None:
     """Deliver webhooks only (for deployments that run workers apart from the API)."""
-    from core.db import create_pool
-    from gateway.webhook_worker import Worker
+    from gateway import logs
+    from gateway.runtime import run_worker
 
     settings = ctx.settings()
+    logs.configure(settings.log_level, settings.log_format)
     dsn = resolve_dsn(settings)
-
-    async def main() -> None:
-        pool = await create_pool(dsn, min_size=1, max_size=4)
-        worker = Worker(pool, dsn, SystemClock())
-        await worker.start()
-        click.echo("webhook worker running; Ctrl-C to stop", err=True)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await worker.stop()
-            await pool.close()
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    try:
+        asyncio.run(run_worker(settings, dsn))
+    except DatabaseUnavailable as exc:
+        fail(str(exc))
 
 
 @main.group()

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import signal
 import time
 from dataclasses import dataclass, field
 
@@ -27,6 +28,10 @@ from gateway.webhook_worker import Worker, payload_renderer
 
 log = logging.getLogger("ticketgate")
 READY_TIMEOUT = 2.0  # seconds the readiness check may take in all
+
+
+class DatabaseUnavailable(Exception):
+    """Start-up gave up waiting for the database (``database_wait``)."""
 
 
 def resolve_dsn(settings: Settings) -> str:
@@ -59,11 +64,37 @@ async def connect_pool(settings: Settings, dsn: str) -> asyncpg.Pool:
         except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError) as exc:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise
+                raise DatabaseUnavailable(f"the database did not accept connections within database_wait"
+                                          f" ({settings.database_wait:g}s, {attempt} attempts): {exc}") from None
             log.warning("database not ready (attempt %d: %s); retrying in %.1fs", attempt, exc, min(delay, left))
             await asyncio.sleep(min(delay, left))
             delay = min(delay * 2, 5.0)
     raise AssertionError("unreachable")
+
+
+async def wait_for_database(settings: Settings, dsn: str) -> None:
+    """Wait (as ``connect_pool`` does) until the database accepts, with one connection."""
+    pool = await connect_pool(settings.model_copy(update={"pool_min_size": 1, "pool_max_size": 1}), dsn)
+    await pool.close()
+
+
+async def run_worker(settings: Settings, dsn: str) -> None:
+    """``ticketgate worker``: deliver webhooks until SIGTERM or SIGINT, then drain as ``serve``
+    does (attempts in flight get ``shutdown_timeout`` seconds, the rest are handed back)."""
+    pool = await connect_pool(settings.model_copy(update={"pool_min_size": 1, "pool_max_size": 4}), dsn)
+    worker = Worker(pool, dsn, SystemClock())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        await worker.start()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("webhook worker running; Ctrl-C to stop")
+        await stop.wait()
+        log.info("webhook worker: stopping (up to %gs for attempts in flight)", settings.shutdown_timeout)
+    finally:
+        await worker.stop(timeout=settings.shutdown_timeout)
+        await pool.close()
 
 
 @dataclass

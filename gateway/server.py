@@ -8,6 +8,7 @@ metrics on a port of their own, the workers write their metrics to files in a fr
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -23,6 +24,7 @@ import uvicorn
 from gateway import logs
 from gateway.config import SETTINGS_ENV, Settings
 from gateway.metrics import MULTIPROC_ENV
+from gateway.runtime import wait_for_database
 
 
 class PortInUse(Exception):
@@ -70,9 +72,12 @@ def serve(settings: Settings) -> None:
     ``shutdown_timeout`` seconds, then runs the app's shutdown (webhook worker, pool). It
     re-raises the signal that stopped it once it has shut down; a Python-level SIGTERM handler
     turns that into a normal exit, so atexit hooks run (the embedded PostgreSQL is stopped by
-    the last process using it).
+    the last process using it). It first waits for the database (``database_wait``), so a
+    server started beside a PostgreSQL still starting comes up once that one accepts.
     """
     logs.configure(settings.log_level, settings.log_format)
+    if settings.database_url:  # once, here, for every worker (raises DatabaseUnavailable)
+        asyncio.run(wait_for_database(settings, settings.database_url))
     signal.signal(signal.SIGTERM, _exit_cleanly)
     settings = metrics_folder(settings)
     common: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,

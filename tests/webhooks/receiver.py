@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,10 +16,12 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Answers each POST with the next status of ``script`` (the last one repeats)."""
+    """Answers each POST with the next status of ``script`` (the last one repeats), the first one
+    after ``hold_first`` seconds."""
 
     script: list[int] = field(default_factory=lambda: [200])
     received: list[Received] = field(default_factory=list)
+    hold_first: float = 0.0  # seconds the first POST waits before its answer (a send in flight)
 
     def __post_init__(self) -> None:
         receiver = self
@@ -27,6 +30,8 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 receiver.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+                if len(receiver.received) == 1 and receiver.hold_first:
+                    time.sleep(receiver.hold_first)
                 status = receiver.script[min(len(receiver.received), len(receiver.script)) - 1]
                 self.send_response(status)
                 if 300 <= status < 400:
