@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 
 from core.errors import FieldError, KeyLimitReached, NotFound, TermsRequired, ValidationFailed
+from core.listening import Listener
 from core.models import Scope
 
 log = logging.getLogger(__name__)
@@ -165,26 +166,24 @@ class KeyStore:
         self._pool = pool
         self._dsn = dsn
         self._cache: dict[bytes, Principal] = {}
-        self._listener: asyncpg.Connection | None = None
+        self._listener = Listener(dsn, CHANNEL, self._on_notify, on_lost=self._forget, on_listening=self._forget)
         self._last_flush: dict[int, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._closing = False
-        self._generation = 0  # bumped by every notification: a read that spans one is not cached
+        # bumped by every notification and every change of the listener's state: a read that
+        # spans one is not cached (what it read may have been revoked meanwhile)
+        self._generation = 0
 
     @property
     def caching(self) -> bool:
-        return self._listener is not None and not self._listener.is_closed()
+        return self._listener.listening
 
     async def start(self) -> None:
-        await self._listen()
+        await self._listener.start()
 
     async def close(self) -> None:
-        self._closing = True
         for task in list(self._tasks):
             task.cancel()
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.close()
+        await self._listener.close()
 
     async def authenticate(self, secret: str, dialect: str) -> Principal | None:
         digest = hash_secret(secret)
@@ -221,28 +220,10 @@ class KeyStore:
             with contextlib.suppress(ValueError):
                 self._cache.pop(bytes.fromhex(payload), None)
 
-    def _on_lost(self, _conn: Any) -> None:
+    def _forget(self) -> None:
+        """The listener went down or came back: notifications may have been missed."""
         self._generation += 1
         self._cache.clear()
-        self._listener = None
-        if not self._closing:
-            self._spawn(self._reconnect())
-
-    async def _listen(self) -> None:
-        conn = await asyncpg.connect(self._dsn)
-        await conn.add_listener(CHANNEL, self._on_notify)
-        conn.add_termination_listener(self._on_lost)
-        self._cache.clear()  # anything cached before listening may be stale
-        self._listener = conn
-
-    async def _reconnect(self) -> None:
-        delay = 0.5
-        while not self._closing and self._listener is None:
-            try:
-                await self._listen()
-            except (OSError, asyncpg.PostgresError):
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
 
     def _touch(self, key_id: int) -> None:
         now = time.monotonic()

@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 
 from core.clock import Clock
+from core.listening import Listener
 from core.webhooks import CHANNEL, DeliveryEngine, Renderer, SendResult
 from gateway.maintenance import cancel
 
@@ -66,13 +67,17 @@ class Worker:
         self.poll_interval = poll_interval  # a safety net: NOTIFY wakes the worker at once
         self.sender = HttpxSender()
         self.engine = DeliveryEngine(pool, self.sender, clock, on_attempt=on_attempt)
-        self.dsn = dsn
-        self._listener: asyncpg.Connection | None = None
+        # woken at once by NOTIFY; re-listening after a database restart wakes it too, for what
+        # was queued while nobody listened (the poll is the safety net meanwhile)
+        self._listener = Listener(dsn, CHANNEL, self.engine.wake, on_listening=self.engine.wake)
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def listening(self) -> bool:
+        return self._listener.listening
+
     async def start(self) -> None:
-        self._listener = await asyncpg.connect(self.dsn)
-        await self._listener.add_listener(CHANNEL, self.engine.wake)
+        await self._listener.start()
         self._task = asyncio.get_running_loop().create_task(self.engine.run_forever(self.poll_interval))
 
     async def stop(self, timeout: float = 0.0) -> None:
@@ -87,7 +92,5 @@ class Worker:
                 released = await self.engine.release()
                 if released:
                     log.info("webhook worker: %d claimed deliveries handed back", released)
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.close()
+        await self._listener.close()
         await self.sender.close()
