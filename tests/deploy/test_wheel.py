@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import tarfile
 import time
@@ -21,15 +20,9 @@ import httpx
 from core.db import parse_migrations
 from tests.deploy.conftest import Install, clean_env
 from tests.deploy.files import ROOT, compose, dockerfile_stages, healthcheck
+from tests.ops.procs import free_port
 
 START_TIMEOUT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _image_env(dsn: str, port: int, data: Path) -> dict[str, str]:
@@ -74,7 +67,7 @@ def test_the_venv_runs_the_installed_package_only(install: Install, tmp_path: Pa
 def test_migrate_then_serve_from_an_empty_directory(install: Install, fresh_dsn: str, tmp_path: Path) -> None:
     work = tmp_path / "empty"
     work.mkdir()
-    port = _free_port()
+    port = free_port()
     env = _image_env(fresh_dsn, port, tmp_path / "data")
     migrate = subprocess.run([str(install.bin("ticketgate")), "--json", "migrate"], cwd=work, env=env,
                              capture_output=True, text=True, timeout=120)
