@@ -53,6 +53,8 @@ class Observe:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*(h for h in message.get("headers", ()) if h[0].lower() != HEADER), header]
+                if self.tracing:  # now: the tracing layer ends the request's span with the body
+                    _annotate(scope)
             await send(message)
 
         token = REQUEST_ID.set(rid)
@@ -73,10 +75,6 @@ class Observe:
 
     def _done(self, scope: Scope, status: int, seconds: float, rid: str) -> None:
         dialect, route = _labels(scope)
-        if self.tracing:
-            from gateway import tracing
-
-            tracing.annotate(scope, dialect, route)
         if self.metrics is not None:
             self._route(dialect, route, scope["method"]).observe(status, seconds)
         if access_log.isEnabledFor(logging.INFO):
@@ -94,6 +92,12 @@ class Observe:
             assert self.metrics is not None
             bound = self._routes[key] = self.metrics.route(dialect, route, method)
         return bound
+
+
+def _annotate(scope: Scope) -> None:
+    from gateway import tracing
+
+    tracing.annotate(scope, *_labels(scope))
 
 
 def _labels(scope: Scope) -> tuple[str, str]:
