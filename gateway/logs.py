@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextvars import ContextVar
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 ACCESS = "ticketgate.access"
+# the request being served (set by gateway.observe): every record logged while it runs carries its
+# id, so a dialect's "unexpected error" record is found by the id the client was given
+REQUEST_ID: ContextVar[str | None] = ContextVar("ticketgate_request_id", default=None)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # uvicorn's loggers log through the root handler, in the same format as ours
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")
@@ -27,7 +32,9 @@ class Formatter(JsonFormatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s",
                          rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                         datefmt="%Y-%m-%dT%H:%M:%S%z", json_ensure_ascii=False)
+                         datefmt="%Y-%m-%dT%H:%M:%S%z", json_ensure_ascii=False,
+                         # uvicorn repeats its messages with terminal colours: not for a log store
+                         reserved_attrs=[*RESERVED_ATTRS, "color_message"])
 
 
 class TextFormatter(logging.Formatter):
@@ -42,12 +49,27 @@ class TextFormatter(logging.Formatter):
         return f"{line} {extra}" if extra else line
 
 
+def with_request_id(record: logging.LogRecord) -> bool:
+    """A handler filter: the current request's id on a record that does not name one itself."""
+    if getattr(record, "request_id", None) is None:
+        rid = REQUEST_ID.get()
+        if rid is not None:
+            record.request_id = rid
+    return True
+
+
+def handler(log_format: str) -> logging.Handler:
+    """The stderr handler ``configure`` installs (tests format records through it too)."""
+    out = logging.StreamHandler(sys.stderr)
+    out.setFormatter(Formatter() if log_format == "json" else TextFormatter(TEXT_FORMAT))
+    out.addFilter(with_request_id)
+    return out
+
+
 def configure(level: str, log_format: str) -> None:
     """Root handler on stderr in the chosen format; uvicorn's loggers propagate to it."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(Formatter() if log_format == "json" else TextFormatter(TEXT_FORMAT))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [handler(log_format)]
     root.setLevel(level.upper())
     for name in UVICORN_LOGGERS:
         logger = logging.getLogger(name)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from dialects.base import AuthFailed, RateLimited
@@ -59,6 +59,8 @@ class Metrics:
 
     def __init__(self, multiproc_dir: str | None = None) -> None:
         self.multiproc_dir = multiproc_dir
+        if multiproc_dir:
+            _write_files()
         # in multiprocess mode values live in files: the families are registered nowhere and a
         # scrape collects the files into a fresh registry
         self.registry = CollectorRegistry(auto_describe=True)
@@ -134,6 +136,14 @@ class Metrics:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=str(folder))
         return registry
+
+
+def _write_files() -> None:
+    """Values in files from now on. prometheus-client picks its value class when it is first
+    imported: ``serve`` with one worker and ``metrics = "port"`` imports it before it sets
+    ``PROMETHEUS_MULTIPROC_DIR``, and its values then stayed in memory, out of the port's sight."""
+    if values.ValueClass is values.MutexValue:
+        values.ValueClass = values.MultiProcessValue()
 
 
 def family_names(metrics: Metrics) -> Iterable[str]:

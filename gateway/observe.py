@@ -20,10 +20,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dialects.base import AREA_KEY, PRINCIPAL_KEY
 from dialects.requestids import HEADER, REQUEST_ID_KEY, RequestIds
-from gateway.logs import ACCESS
+from gateway.logs import ACCESS, REQUEST_ID
 from gateway.metrics import UNMATCHED, Metrics, RouteMetrics
 
 access_log = logging.getLogger(ACCESS)
+log = logging.getLogger("ticketgate")
+FAILED = (b'{"error":{"code":"internal_error","message":"Unexpected server error"}}',
+          [(b"content-type", b"application/json")])
 
 
 class Observe:
@@ -43,26 +46,35 @@ class Observe:
         started = time.perf_counter()
         rid = scope[REQUEST_ID_KEY] = self.ids.of(scope)
         header = (HEADER, rid.encode("latin-1"))
-        status = 500  # what the client sees when the app fails before it starts a response
+        status = 0  # until the app starts a response
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*(h for h in message.get("headers", ()) if h[0].lower() != HEADER), header]
+                if self.tracing:  # now: the tracing layer ends the request's span with the body
+                    _annotate(scope)
             await send(message)
 
+        token = REQUEST_ID.set(rid)
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # what no error table caught (health, metrics, pages): one record with the id and the
+            # traceback, and a 500 the client can quote, instead of the server's anonymous one
+            log.exception("unhandled error on %s %s", scope["method"], _labels(scope)[1])
+            if status:
+                raise  # a response was under way: the server can only cut the connection
+            status = 500
+            await send_with_id({"type": "http.response.start", "status": 500, "headers": list(FAILED[1])})
+            await send_with_id({"type": "http.response.body", "body": FAILED[0]})
         finally:
-            self._done(scope, status, time.perf_counter() - started, rid)
+            REQUEST_ID.reset(token)
+            self._done(scope, status or 500, time.perf_counter() - started, rid)
 
     def _done(self, scope: Scope, status: int, seconds: float, rid: str) -> None:
         dialect, route = _labels(scope)
-        if self.tracing:
-            from gateway import tracing
-
-            tracing.annotate(scope, dialect, route)
         if self.metrics is not None:
             self._route(dialect, route, scope["method"]).observe(status, seconds)
         if access_log.isEnabledFor(logging.INFO):
@@ -80,6 +92,12 @@ class Observe:
             assert self.metrics is not None
             bound = self._routes[key] = self.metrics.route(dialect, route, method)
         return bound
+
+
+def _annotate(scope: Scope) -> None:
+    from gateway import tracing
+
+    tracing.annotate(scope, *_labels(scope))
 
 
 def _labels(scope: Scope) -> tuple[str, str]:

@@ -20,6 +20,7 @@ AUTH_COST_MAX = 0.10  # auth + rate limit, as a share of a list request
 RSS_GROWTH_MAX = 1.10
 RSS_MAX_MB = 150.0
 CHECKOUT_MIN = 0.5  # of the floor's single-statement UPDATE rate
+METRICS_COST_MAX = 0.03  # requests/s lost to metrics on a list request (metrics on vs off)
 
 
 def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -32,6 +33,7 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "p99_ms": round(statistics.mean(r["p99_ms"] for r in runs), 2),
         "errors": sum(r["errors"] + r["status_errors"] for r in runs),
         "peak_rss_mb": max((r.get("peak_rss_mb", 0.0) for r in runs), default=0.0),
+        "cpu_us": round(statistics.median(r.get("cpu_us", 0.0) for r in runs), 1) if runs else 0.0,
     }
 
 
@@ -47,7 +49,8 @@ def pair(references: list[dict[str, Any]], subjects: list[dict[str, Any]]) -> di
         return round(statistics.median(per_round), 3) if per_round else 0.0
 
     return {"floor": aggregate(references), "gateway": aggregate(subjects),
-            "rps_ratio": ratio("rps"), "p99_ratio": ratio("p99_ms"), "rounds": len(references)}
+            "rps_ratio": ratio("rps"), "p99_ratio": ratio("p99_ms"), "cpu_ratio": ratio("cpu_us"),
+            "rounds": len(references)}
 
 
 def _target(name: str, value: float | None, limit: float, *, at_most: bool, detail: str = "") -> dict[str, Any]:
@@ -57,7 +60,8 @@ def _target(name: str, value: float | None, limit: float, *, at_most: bool, deta
 
 
 def targets(scenarios: list[Scenario], one: dict[str, Any], limiter: dict[str, Any],
-            memory: dict[str, Any], oversell: dict[str, Any]) -> list[dict[str, Any]]:
+            memory: dict[str, Any], oversell: dict[str, Any],
+            metrics: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     out = []
     for s in scenarios:
         r = one.get(s.name)
@@ -76,6 +80,10 @@ def targets(scenarios: list[Scenario], one: dict[str, Any], limiter: dict[str, A
                                    at_most=True))
     lists = {s.name for s in scenarios if "list" in s.tags}
     out += _auth_target(one, {k: v for k, v in limiter.items() if k.removeprefix("limiter:") in lists})
+    out += [_target(f"{name}: metrics cost (metrics on vs off)", 1 - r["rps_ratio"], METRICS_COST_MAX, at_most=True,
+                    detail=f"server CPU per request {r['floor']['cpu_us']:.0f} -> {r['gateway']['cpu_us']:.0f} us"
+                    f" (x{r.get('cpu_ratio', 0):.3f})")
+            for name, r in (metrics or {}).items() if name.removeprefix("metrics:") in lists]
     out += _memory_targets(memory)
     if "checkout" in one:
         out.append(_target("checkout: rps vs single UPDATE", one["checkout"]["rps_ratio"], CHECKOUT_MIN,

@@ -3,8 +3,8 @@
 Usage: ``python -m tests.bench.run [--smoke] [--out bench-results.json]``; durations and
 sizes come from the options (defaults fit a full run in about 12 minutes on 2 cores).
 Order of a full run: seed (or reuse) and prepare keys; record every scenario's SQL;
-one-worker phase (memory soak, then every scenario interleaved floor/gateway, the rate
-limiter on/off, the oversell check); two-worker phase; targets, table, JSON.
+one-worker phase (memory soak, the rate limiter on/off, metrics on/off on three lists,
+then every scenario interleaved floor/gateway, the oversell check); two-worker phase; targets, table, JSON.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ class Options:
     two_workers: bool = True
     limiter: bool = True
     limiter_scenarios: tuple[str, ...] = scenarios.LIMITER
+    metrics: bool = True
+    metrics_scenarios: tuple[str, ...] = scenarios.METRICS
     out: Path = ROOT / "bench-results.json"
 
 
@@ -86,9 +88,12 @@ class Bench:
         self.memory: soak.Memory | None = None  # the one-worker gateway whose RSS is tracked
 
     def measure(self, server: Server, url: str, s: Scenario, seconds: float) -> dict[str, Any]:
+        cpu = server.cpu_seconds()
         with Sampler(server) as sampler:
             result = loadgen.run(self.load, url, s, seconds)
         result["peak_rss_mb"] = sampler.peak
+        # the server's own CPU per request: unlike requests/s, barely moved by other work on the machine
+        result["cpu_us"] = (server.cpu_seconds() - cpu) / result["requests"] * 1e6 if result["requests"] else 0.0
         if self.memory is not None and self.memory.server is server:
             self.memory.add(result["requests"])
         return result
@@ -138,9 +143,11 @@ def one_worker(bench: Bench, dsn: str, plan: Path, fx: seed.Fixture, chosen: lis
     opts = bench.opts
     gw = start_gateway("gateway-1w", dsn, 1, bench.log_dir)
     off = start_gateway("gateway-1w-nolimits", dsn, 1, bench.log_dir, limits=False) if opts.limiter else None
+    bare = (start_gateway("gateway-1w-nometrics", dsn, 1, bench.log_dir, metrics=False)
+            if opts.metrics and opts.metrics_scenarios else None)
     floor = start_floor(dsn, 1, plan, bench.log_dir)
     out: dict[str, Any] = {}
-    with running(*(s for s in (gw, off, floor) if s is not None)):
+    with running(*(s for s in (gw, off, bare, floor) if s is not None)):
         bench.memory = soak.Memory(gw)
         gets = [s for s in chosen if s.name in scenarios.SOAK]
         if opts.soak_requests and gets:
@@ -150,15 +157,21 @@ def one_worker(bench: Bench, dsn: str, plan: Path, fx: seed.Fixture, chosen: lis
             # what the gateway just served, the processes it is compared with serve too: a worker
             # that has served 200,000 requests answers small ones up to 30 % slower than a fresh
             # one (measured: ts_event 0.67 of a fresh floor, 0.89 of one aged alike)
-            others = [(floor, [replace(s, path=f"/s/{s.name}") for s in gets]), (off, gets)]
+            others = [(floor, [replace(s, path=f"/s/{s.name}") for s in gets]), (off, gets), (bare, gets)]
             for server, rotation in ((server, rotation) for server, rotation in others if server is not None):
                 soak.age(bench.load, server, rotation, bench.memory.served, opts.soak_max_seconds)
         out["limiter"] = {}
+        served_before_limiter = bench.memory.served
         if off is not None:  # first: the two gateways have served the same requests so far
             print("rate limiter: gateway with limits off vs on", flush=True)
             for s in (s for s in chosen if s.name in opts.limiter_scenarios):
                 r = bench.compare(s, (off, f"{off.url}{s.path}"), (gw, f"{gw.url}{s.path}"))
                 out["limiter"][f"limiter:{s.name}"] = r
+        if bare is not None and out["limiter"] and gets:
+            # the limiter's runs aged the gateway: the metrics-off one serves as many first
+            soak.age(bench.load, bare, gets, bench.memory.served - served_before_limiter, opts.soak_max_seconds)
+        out["metrics"] = compare_gateways(bench, "metrics", bare, gw,
+                                          [s for s in chosen if s.name in opts.metrics_scenarios])
         print("one worker: floor vs gateway", flush=True)
         out["results"] = bench.phase(gw, floor, chosen)
         if any(s.name == "checkout" for s in chosen):
@@ -166,6 +179,16 @@ def one_worker(bench: Bench, dsn: str, plan: Path, fx: seed.Fixture, chosen: lis
         out["memory"] = bench.memory.summary(opts.soak_requests) if opts.soak_requests else {}
         bench.memory = None
     return out
+
+
+def compare_gateways(bench: Bench, what: str, without: Server | None, gw: Server,
+                     chosen: list[Scenario]) -> dict[str, Any]:
+    """The gateway against one with ``what`` switched off (same requests served so far)."""
+    if without is None or not chosen:
+        return {}
+    print(f"{what}: gateway with {what} off vs on", flush=True)
+    return {f"{what}:{s.name}": bench.compare(s, (without, f"{without.url}{s.path}"), (gw, f"{gw.url}{s.path}"))
+            for s in chosen}
 
 
 def two_workers(bench: Bench, dsn: str, plan: Path, chosen: list[Scenario]) -> dict[str, Any]:
@@ -194,9 +217,10 @@ def main(opts: Options) -> dict[str, Any]:
         "config": {**{k: v for k, v in asdict(opts).items() if k not in ("server_dsn", "out")},
                    "load_generator": load.tool, "database": opts.database},
         "one_worker": one["results"], "two_workers": two, "limiter": one["limiter"],
-        "memory": one.get("memory", {}), "oversell": one.get("oversell", {}),
+        "memory": one.get("memory", {}), "oversell": one.get("oversell", {}), "metrics": one["metrics"],
     }
-    result["targets"] = report.targets(chosen, one["results"], one["limiter"], result["memory"], result["oversell"])
+    result["targets"] = report.targets(chosen, one["results"], one["limiter"], result["memory"], result["oversell"],
+                                       one["metrics"])
     result["duration_s"] = round(time.monotonic() - started, 1)
     result["out"] = str(opts.out)
     opts.out.write_text(json.dumps(result, indent=2, default=str))
@@ -206,8 +230,9 @@ def main(opts: Options) -> dict[str, Any]:
 
 def print_summary(result: dict[str, Any], markdown: bool = False) -> None:
     for title, key in (("one worker", "one_worker"), ("two workers", "two_workers"),
-                       ("rate limiter (floor column = limits off)", "limiter")):
-        if result[key]:
+                       ("rate limiter (floor column = limits off)", "limiter"),
+                       ("metrics (floor column = metrics off)", "metrics")):
+        if result.get(key):
             print("\n" + report.table(title, result[key], markdown))
     print("\n" + report.targets_table(result["targets"], markdown))
     print(f"\nwrote {result.get('out', 'bench-results.json')} in {result['duration_s']}s", flush=True)
@@ -225,6 +250,8 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--no-two-workers", action="store_true")
     p.add_argument("--limiter", default=",".join(scenarios.LIMITER),
                    help="scenarios also measured with limits off (comma-separated; empty: none)")
+    p.add_argument("--metrics", default=",".join(scenarios.METRICS),
+                   help="scenarios also measured with metrics off (comma-separated; empty: none)")
     p.add_argument("--markdown", metavar="JSON", help="print the tables of an earlier run as Markdown")
     p.add_argument("--out", type=Path, default=ROOT / "bench-results.json")
     p.add_argument("--database", help="database name (default ticketgate_bench, smoke: ticketgate_bench_smoke)")
@@ -236,11 +263,13 @@ def parse(argv: list[str]) -> Options:
                    warmup=a.warmup, connections=a.connections, soak_requests=a.soak,
                    two_workers=not a.no_two_workers, out=a.out,
                    limiter_scenarios=tuple(x for x in a.limiter.split(",") if x),
+                   metrics_scenarios=tuple(x for x in a.metrics.split(",") if x),
                    only=tuple(x for x in a.only.split(",") if x))
     if a.smoke:
         opts = Options(server_dsn=opts.server_dsn, database="ticketgate_bench_smoke", sizes=seed.TINY,
                        warmup=0.5, seconds=1.0, rounds=1, connections=4, soak_requests=0,
-                       only=opts.only or scenarios.SMOKE, two_workers=False, limiter=False, out=a.out)
+                       only=opts.only or scenarios.SMOKE, two_workers=False, limiter=False, metrics=False,
+                       out=a.out)
     if a.database:
         opts.database = a.database
     return opts

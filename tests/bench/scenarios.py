@@ -107,6 +107,7 @@ def build(fx: Fixture, deep_cursor: str) -> list[Scenario]:
 
 
 LIMITER = ("ts_events", "ts_event", "tt_orders", "eq_attendees")  # also measured with limits off
+METRICS = ("ts_events", "tt_orders", "eq_attendees")  # lists, also measured with metrics off
 TWO_WORKERS = ("ts_events", "ts_event", "tt_orders", "tt_tickets_deep", "eq_events", "eq_attendees")
 SMOKE = ("ts_events",)
 # The memory soak's rotation: every dialect's auth and detail paths and one list, light enough that

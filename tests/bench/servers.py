@@ -26,13 +26,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def gateway_env(dsn: str, *, limits: bool = True) -> dict[str, str]:
+def gateway_env(dsn: str, *, limits: bool = True, metrics: bool = True) -> dict[str, str]:
     """ticketgate's settings for the benchmark, as environment overrides (what an operator sets)."""
     env = {
         "DATABASE_URL": dsn,
         "TICKETGATE_ADMIN_TOKEN": "bench-admin-token",
         "TICKETGATE_LOG_LEVEL": "warning",  # no access log line per request, in ticketgate and the floor
         "TICKETGATE_RATE_LIMITS_ENABLED": "true" if limits else "false",
+        "TICKETGATE_METRICS": "main" if metrics else "off",  # main: as served by default
         "TICKETGATE_DIALECTS__TICKETSMART__REQUESTS_PER_MINUTE": HIGH_LIMIT,
         "TICKETGATE_DIALECTS__TICKETTAILOR__REQUESTS_PER_HOUR": HIGH_LIMIT,
     }
@@ -74,6 +75,10 @@ class Server:
         children = [c for c in parent.children() if "multiprocessing.resource_tracker" not in " ".join(c.cmdline())]
         return children or [parent]
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the serving processes have used so far."""
+        return sum(sum(p.cpu_times()[:2]) for p in self.workers())
+
     def rss_mb(self) -> list[float]:
         return [round(p.memory_info().rss / 2**20, 1) for p in self.workers()]
 
@@ -93,11 +98,12 @@ class Server:
         self._log.close()
 
 
-def start_gateway(name: str, dsn: str, workers: int, log_dir: Path, *, limits: bool = True) -> Server:
+def start_gateway(name: str, dsn: str, workers: int, log_dir: Path, *, limits: bool = True,
+                  metrics: bool = True) -> Server:
     port = free_port()
     cmd = [str(BIN / "ticketgate"), "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers)]
-    return Server(name, cmd, gateway_env(dsn, limits=limits), port, log_dir)
+    return Server(name, cmd, gateway_env(dsn, limits=limits, metrics=metrics), port, log_dir)
 
 
 def start_floor(dsn: str, workers: int, plan: Path, log_dir: Path) -> Server:
