@@ -75,6 +75,9 @@ def configure(level: str, log_format: str) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # httpx logs every request it sends (each webhook delivery, with its URL) at INFO: the
+    # deliveries have their own records (attempts, metrics), so only its warnings are kept
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
 
 
 def uvicorn_log_config() -> dict[str, Any]:

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from core.events import available_sql, on_sale_now_sql
+from core.models import SLUG_RE
 
 SHOWN_STATUSES = ("published", "sold_out")
 PAGE_SQL = f"""
@@ -40,8 +41,10 @@ STYLE = ("body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto
 
 async def event_page(pool: asyncpg.Pool, request: Request, now: datetime) -> HTMLResponse:
     office, slug = request.path_params["box_office"], request.path_params["slug"]
-    async with pool.acquire() as conn:
-        row = await conn.fetchrow(PAGE_SQL, office, slug, now, list(SHOWN_STATUSES))
+    row = None
+    if SLUG_RE.fullmatch(office) and SLUG_RE.fullmatch(slug):  # anything else names no page (a NUL, say)
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(PAGE_SQL, office, slug, now, list(SHOWN_STATUSES))
     if row is None:
         return HTMLResponse(_page("Event not found", "<p>There is no such event.</p>"), 404)
     return HTMLResponse(_page(row["title"], _body(row)))

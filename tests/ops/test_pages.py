@@ -47,7 +47,8 @@ async def test_drafts_test_mode_and_unknown_events_are_the_same_404(client, conn
     draft = await events.create_event(conn, scope, _data({**LONDON, "slug": "draft-night"}))
     test_mode = await _published(conn, box_office, livemode=False, slug="test-night")
     for path in (f"/events/{box_office['slug']}/{draft['slug']}", f"/events/{box_office['slug']}/{test_mode['slug']}",
-                 f"/events/{box_office['slug']}/no-such-event", f"/events/no-such-office/{draft['slug']}"):
+                 f"/events/{box_office['slug']}/no-such-event", f"/events/no-such-office/{draft['slug']}",
+                 f"/events/{box_office['slug']}/%00", f"/events/%00/{draft['slug']}"):
         page = await client.get(path)
         assert page.status_code == 404 and "There is no such event." in page.text, path
 
