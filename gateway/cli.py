@@ -286,7 +286,7 @@ def worker_command(ctx: Context) -> None:
 
     async def main() -> None:
         pool = await create_pool(dsn, min_size=1, max_size=4)
-        worker = Worker(pool, dsn, SystemClock())
+        worker = Worker(pool, dsn, SystemClock(), guard_for(settings))
         await worker.start()
         click.echo("webhook worker running; Ctrl-C to stop", err=True)
         try:
