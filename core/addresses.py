@@ -62,7 +62,8 @@ def address_refusal(ip: Address) -> str | None:
     checks = (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
               ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
               ("CGNAT", ip in CGNAT), ("unique-local", ip.version == 6 and ip in _ULA),
-              ("private", ip.is_private), ("reserved", ip.is_reserved or not ip.is_global))
+              ("reserved", ip.is_reserved), ("private", ip.is_private),
+              ("not globally reachable", not ip.is_global))
     return next((name for name, hit in checks if hit), None)
 
 

@@ -279,6 +279,7 @@ operation(tickets, "checkin", operator.check_in, ops.CheckIn, "Check a ticket in
 def worker_command(ctx: Context) -> None:
     """Deliver webhooks only (for deployments that run workers apart from the API)."""
     from core.db import create_pool
+    from gateway.keyring import guard_for
     from gateway.webhook_worker import Worker
 
     settings = ctx.settings()

@@ -75,7 +75,7 @@ async def read_cursor_secret(conn: asyncpg.Connection, vault: Vault) -> str:
     try:
         return vault.reveal(stored)
     except Undecryptable as exc:
-        raise ConfigError(f"the cursor-signing key: {exc} (is the key it was sealed with in encryption_keys?)") from None
+        raise ConfigError(f"the cursor-signing key: {exc} (is the key that sealed it in encryption_keys?)") from None
 
 
 @dataclass
