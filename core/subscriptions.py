@@ -1,24 +1,28 @@
 """Webhook subscriptions: create, read, update, delete, and their delivery history.
 
 No HTTP here: the delivery engine (outbox writer and worker) lives elsewhere and reads
-the same tables. A subscription's signing secret is returned once, by ``create``.
+the same tables. A subscription's signing secret is returned once, by ``create``, and stored
+sealed (core/vault.py). A URL must be https and its host no internal address (core/addresses.py);
+the addresses the host resolves to are checked again at each delivery.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import secrets
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import asyncpg
 from pydantic import Field, field_validator
 
 from core import scoped
+from core.addresses import AddressPolicy, is_loopback, parse_address
 from core.errors import NotFound, PlanRequired, ValidationFailed
 from core.listing import Page, PageQuery, Source, Where, children, page, raw_columns
 from core.models import Input, Scope, ShortText, Text
+from core.vault import Vault
 
 EventType = Literal["order.placed", "order.refunded", "event.sold_out", "ticket.scanned"]
 EVENT_TYPES: tuple[str, ...] = ("order.placed", "order.refunded", "event.sold_out", "ticket.scanned")
@@ -56,8 +60,18 @@ class SubscriptionUpdate(Input):
         return value
 
 
-def check_url(url: str, *, development: bool) -> None:
-    """HTTPS only; plain HTTP is allowed for loopback hosts in development."""
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What subscriptions are held to: the addresses their URLs may name, the vault their
+    secrets are sealed with (both from the settings, built once by the gateway)."""
+
+    addresses: AddressPolicy
+    vault: Vault
+
+
+def check_url(url: str, policy: AddressPolicy) -> None:
+    """HTTPS only, to a host that is no internal address; in development plain HTTP and
+    loopback are allowed (a receiver on the developer's machine)."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -66,17 +80,15 @@ def check_url(url: str, *, development: bool) -> None:
         raise ValidationFailed.single("url", "must be a valid URL") from None
     if not host or parts.scheme not in ("https", "http") or parts.username or parts.password:
         raise ValidationFailed.single("url", "must be an https:// URL without credentials")
-    if parts.scheme == "http" and not (development and _loopback(host)):
+    if parts.scheme == "http" and not (policy.development and _loopback(host)):
         raise ValidationFailed.single("url", "must use https (http is allowed only for localhost in development)")
+    if reason := policy.host_refusal(host):
+        raise ValidationFailed.single("url", f"must not point to an internal address ({host}: {reason})")
 
 
 def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    ip = parse_address(host)
+    return host == "localhost" if ip is None else is_loopback(ip)
 
 
 def new_secret() -> str:
@@ -85,15 +97,17 @@ def new_secret() -> str:
 
 
 async def create_subscription(
-    conn: asyncpg.Connection, scope: Scope, plan: str, data: SubscriptionCreate, *, development: bool
-) -> asyncpg.Record:
+    conn: asyncpg.Connection, scope: Scope, plan: str, data: SubscriptionCreate, guard: Guard
+) -> dict[str, Any]:
+    """The new subscription's row, with its secret in plaintext (the one time it is shown)."""
     if plan not in WEBHOOK_PLANS:
         raise PlanRequired(
             f"Webhook subscriptions are available on the Growth and Pro plans; this organization is on"
             f" the {plan.capitalize()} plan"
         )
-    check_url(data.url, development=development)
-    return await conn.fetchrow(
+    check_url(data.url, guard.addresses)
+    secret = new_secret()
+    row = await conn.fetchrow(
         "INSERT INTO webhook_subscriptions (box_office_id, livemode, url, event_types, description,"
         " secret, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
         scope.box_office_id,
@@ -101,9 +115,10 @@ async def create_subscription(
         data.url,
         data.event_types,
         data.description,
-        new_secret(),
+        guard.vault.seal(secret),
         data.enabled,
     )
+    return {**dict(row), "secret": secret}
 
 
 async def get_subscription(conn: asyncpg.Connection, scope: Scope, subscription_id: int) -> asyncpg.Record:
@@ -115,12 +130,11 @@ async def update_subscription(
     scope: Scope,
     subscription_id: int,
     data: SubscriptionUpdate,
-    *,
-    development: bool,
+    guard: Guard,
 ) -> asyncpg.Record:
     changes = data.provided()
     if "url" in changes:
-        check_url(changes["url"], development=development)
+        check_url(changes["url"], guard.addresses)
     if not changes:
         return await get_subscription(conn, scope, subscription_id)
     if changes.get("enabled"):

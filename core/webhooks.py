@@ -12,7 +12,9 @@
    subscription. Every attempt carries the same ``webhook-id``, so receivers can drop
    duplicates of the at-least-once delivery.
 
-HTTP is not done here: the engine is handed a ``Sender`` (gateway/webhook_worker.py).
+HTTP is not done here: the engine is handed a ``Sender`` (gateway/webhook_worker.py), which
+resolves the receiver's host and refuses internal addresses (gateway/egress.py). Signing
+secrets are stored sealed; the engine opens them with its ``Vault`` just before signing.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import orjson
 
 from core.clock import Clock
 from core.models import Scope
+from core.vault import Undecryptable, Vault
 
 log = logging.getLogger("ticketgate.webhooks")
 
@@ -144,11 +147,12 @@ _CLAIM = (
 
 
 class DeliveryEngine:
-    def __init__(self, pool: asyncpg.Pool, sender: Sender, clock: Clock, *, batch: int = 20,
+    def __init__(self, pool: asyncpg.Pool, sender: Sender, clock: Clock, vault: Vault, *, batch: int = 20,
                  on_attempt: Callable[[str], None] | None = None) -> None:
         self.pool = pool
         self.sender = sender
         self.clock = clock
+        self.vault = vault  # opens the subscriptions' sealed signing secrets
         self.batch = batch
         self._wake = asyncio.Event()
         self._stopping = False
@@ -176,19 +180,28 @@ class DeliveryEngine:
         return len(due)
 
     async def attempt(self, due: Due) -> SendResult:
+        try:
+            secret = self.vault.reveal(due.secret)
+        except Undecryptable:  # its key left encryption_keys: retried, so adding it back delivers
+            result = SendResult(None, 0, "cannot decrypt the subscription's signing secret with the configured"
+                                         " encryption_keys")
+        else:
+            result = await self._send(due, secret)
+        await self.record(due, result)
+        return result
+
+    async def _send(self, due: Due, secret: str) -> SendResult:
         body = orjson.dumps(due.payload)
         msg_id = message_id(due.event_id)
         timestamp = int(self.clock.now().timestamp())
         headers = {"content-type": "application/json", "user-agent": "ticketgate-webhooks/1",
                    "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-                   "webhook-signature": sign(due.secret, msg_id, timestamp, body)}
+                   "webhook-signature": sign(secret, msg_id, timestamp, body)}
         try:
-            result = await self.sender.send(due.url, headers, body, SEND_TIMEOUT)
+            return await self.sender.send(due.url, headers, body, SEND_TIMEOUT)
         except Exception as exc:  # a sender bug must not lose the delivery
             log.exception("webhook sender failed")
-            result = SendResult(None, 0, f"sender error: {exc}")
-        await self.record(due, result)
-        return result
+            return SendResult(None, 0, f"sender error: {exc}")
 
     async def record(self, due: Due, result: SendResult) -> None:
         now = self.clock.now()

@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from core.checkout import Checkout
 from core.clock import Clock
 from core.keys import KeyRules, KeyStore, Principal
+from core.subscriptions import Guard
 
 log = logging.getLogger("ticketgate.dialects")
 
@@ -170,6 +171,7 @@ class Services:
     clock: Clock
     checkout: Checkout
     cursor_secret: str
+    webhooks: Guard  # what webhook subscriptions are held to (URL addresses, sealed secrets)
     public_base_url: str
     development: bool = False
     stats: PipelineStats | None = None  # None when metrics are off

@@ -15,6 +15,7 @@ Each ``[dialects.<name>]`` section is that dialect's own ``Settings`` class
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
+from core.vault import Vault
 from dialects import registry
 from dialects.settings import DialectSettings
 
@@ -73,6 +75,10 @@ class Settings(Section):
     # seconds one request may take in all, its database waits included (client side, so a frozen
     # server cannot hold it either); past it: the dialect's 503 with Retry-After. 0: no limit
     request_timeout: float = Field(15.0, ge=0)
+    # CIDRs of internal webhook receivers let through the address checks (core/addresses.py)
+    webhook_allow_cidrs: list[str] = []
+    # Fernet keys sealing secrets at rest, newest first (gateway/keyring.py for when it is empty)
+    encryption_keys: list[str] = Field(default=[], repr=False)
     dialects: Dialects = Dialects()
 
     @field_validator("public_base_url")
@@ -82,6 +88,24 @@ class Settings(Section):
         # and of every public URL, so only a plain http(s) URL is accepted
         if not value.startswith(("http://", "https://")) or any(c in value for c in URL_FORBIDDEN):
             raise ValueError("must be an http:// or https:// URL without quotes, backslashes or spaces")
+        return value
+
+    @field_validator("webhook_allow_cidrs", "encryption_keys", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value  # one value in the environment has no comma
+
+    @field_validator("webhook_allow_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            ipaddress.ip_network(cidr, strict=False)  # ValueError names the bad one
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keys(cls, value: list[str]) -> list[str]:
+        Vault(value)  # ValueError says what a key looks like
         return value
 
     def dialect(self, name: str) -> DialectSettings:

@@ -18,10 +18,13 @@ from core.checkout.service import CheckoutStats
 from core.clock import Clock, SystemClock
 from core.db import create_pool, migrate, start_embedded
 from core.keys import KeyStore
+from core.subscriptions import Guard
+from core.vault import Undecryptable, Vault, seal_stored
 from core.webhooks import Outbox
 from dialects.base import Services
 from gateway import maintenance, sampler
-from gateway.config import Settings
+from gateway.config import ConfigError, Settings
+from gateway.keyring import guard_for
 from gateway.metrics import Metrics
 from gateway.ratelimit import RateLimiter
 from gateway.webhook_worker import Worker, payload_renderer
@@ -82,7 +85,7 @@ async def run_worker(settings: Settings, dsn: str) -> None:
     """``ticketgate worker``: deliver webhooks until SIGTERM or SIGINT, then drain as ``serve``
     does (attempts in flight get ``shutdown_timeout`` seconds, the rest are handed back)."""
     pool = await connect_pool(settings.model_copy(update={"pool_min_size": 1, "pool_max_size": 4}), dsn)
-    worker = Worker(pool, dsn, SystemClock())
+    worker = Worker(pool, dsn, SystemClock(), guard_for(settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     try:
@@ -97,6 +100,15 @@ async def run_worker(settings: Settings, dsn: str) -> None:
         await pool.close()
 
 
+async def read_cursor_secret(conn: asyncpg.Connection, vault: Vault) -> str:
+    """The key every process signs cursors with; a start whose keys cannot open it stops."""
+    stored = await conn.fetchval("SELECT value FROM gateway_secrets WHERE name = 'cursor_signing'")
+    try:
+        return vault.reveal(stored)
+    except Undecryptable as exc:
+        raise ConfigError(f"the cursor-signing key: {exc} (is the key that sealed it in encryption_keys?)") from None
+
+
 @dataclass
 class Gateway:
     settings: Settings
@@ -106,6 +118,7 @@ class Gateway:
     keys: KeyStore | None = None
     limiter: RateLimiter | None = None
     cursor_secret: str = ""
+    guard: Guard | None = None  # the address policy and the vault of webhook subscriptions
     worker: Worker | None = None
     checkout: Checkout | None = None
     metrics: Metrics | None = None
@@ -120,11 +133,11 @@ class Gateway:
     async def start(self) -> None:
         self.dsn = self.dsn or resolve_dsn(self.settings)
         self.pool = await connect_pool(self.settings, self.dsn)
+        self.guard = guard_for(self.settings)
         async with self.pool.acquire() as conn:
             await migrate(conn)
-            self.cursor_secret = await conn.fetchval(
-                "SELECT value FROM gateway_secrets WHERE name = 'cursor_signing'"
-            )
+            await seal_stored(conn, self.guard.vault)  # plaintext of before, or of an older key
+            self.cursor_secret = await read_cursor_secret(conn, self.guard.vault)
         self.keys = KeyStore(self.pool, self.dsn)
         await self.keys.start()
         if self.settings.rate_limits_enabled:
@@ -135,7 +148,7 @@ class Gateway:
         if self.metrics is not None:
             self._sampler = loop.create_task(sampler.run_forever(self.pool, self.metrics, self.clock))
         if self.settings.webhook_worker:
-            self.worker = Worker(self.pool, self.dsn, self.clock,
+            self.worker = Worker(self.pool, self.dsn, self.clock, self.guard,
                                  on_attempt=self.metrics.attempted if self.metrics else None)
             await self.worker.start()
 
@@ -160,6 +173,7 @@ class Gateway:
     def services(self) -> Services:
         assert self.pool is not None and self.keys is not None and self.checkout is not None, (
             "start() the gateway first")
+        assert self.guard is not None
         return Services(
             pool=self.pool,
             keys=self.keys,
@@ -167,6 +181,7 @@ class Gateway:
             clock=self.clock,
             checkout=self.checkout,
             cursor_secret=self.cursor_secret,
+            webhooks=self.guard,
             public_base_url=self.settings.public_base_url.rstrip("/"),
             development=self.settings.development,
             stats=self.metrics,

@@ -15,24 +15,46 @@ from collections.abc import Callable
 import asyncpg
 import httpx
 
+from core.addresses import AddressPolicy
 from core.clock import Clock
 from core.listening import Listener
+from core.subscriptions import Guard
 from core.webhooks import CHANNEL, DeliveryEngine, Renderer, SendResult
+from gateway.egress import Refused, Resolver, SystemResolver, checked_address
 from gateway.maintenance import cancel
 
 log = logging.getLogger("ticketgate.webhooks")
 
 
 class HttpxSender:
-    """POSTs a delivery. Redirects are failures: a receiver must answer at its own URL."""
+    """POSTs a delivery to the address ``egress`` checked. Redirects are failures: a receiver
+    must answer at its own URL.
 
-    def __init__(self, client: httpx.AsyncClient | None = None) -> None:
-        self.client = client or httpx.AsyncClient(follow_redirects=False)
+    Pinning the address uses httpx's documented ``sni_hostname`` request extension: the URL
+    carries the checked IP (so httpx makes no lookup of its own), the Host header and the TLS
+    server name carry the host name, and the certificate is verified for that name. httpx pools
+    connections by URL origin, here the IP: two receivers behind one IP could share a TLS
+    connection verified for only one of their names, so connections are not kept alive.
+    """
+
+    def __init__(self, policy: AddressPolicy, resolver: Resolver | None = None,
+                 client: httpx.AsyncClient | None = None) -> None:
+        self.policy = policy
+        self.resolver = resolver or SystemResolver()
+        self.client = client or httpx.AsyncClient(
+            follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0))
 
     async def send(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> SendResult:
         started = time.perf_counter()
         try:
-            response = await self.client.post(url, content=body, headers=headers, timeout=timeout)
+            target, extensions = await self._pinned(httpx.URL(url), timeout)
+        except Refused as exc:
+            return SendResult(None, _ms(started), f"refused: {exc}"[:500])
+        except (OSError, TimeoutError, httpx.InvalidURL) as exc:
+            return SendResult(None, _ms(started), f"cannot resolve the host: {exc or type(exc).__name__}"[:500])
+        try:
+            response = await self.client.post(target, content=body, timeout=timeout, extensions=extensions,
+                                              headers={**headers, "host": httpx.URL(url).netloc.decode()})
         except httpx.TimeoutException:
             return SendResult(None, _ms(started), f"timed out after {timeout:g}s")
         except httpx.HTTPError as exc:
@@ -43,6 +65,14 @@ class HttpxSender:
         elif not response.is_success:
             error = f"HTTP {response.status_code}"
         return SendResult(response.status_code, _ms(started), error)
+
+    async def _pinned(self, url: httpx.URL, timeout: float) -> tuple[httpx.URL, dict[str, str]]:
+        """The URL with its host replaced by the checked address, and the TLS server name."""
+        host = url.raw_host.decode("ascii")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        ip = await asyncio.wait_for(checked_address(host, port, self.policy, self.resolver), timeout)
+        extensions = {"sni_hostname": host} if url.scheme == "https" else {}
+        return url.copy_with(host=str(ip)), extensions
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -62,11 +92,11 @@ def payload_renderer(public_base_url: str) -> Renderer:
 class Worker:
     """Runs a delivery engine until stopped, woken by NOTIFY from the outbox."""
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str, clock: Clock, *, poll_interval: float = 1.0,
-                 on_attempt: Callable[[str], None] | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, dsn: str, clock: Clock, guard: Guard, *, poll_interval: float = 1.0,
+                 resolver: Resolver | None = None, on_attempt: Callable[[str], None] | None = None) -> None:
         self.poll_interval = poll_interval  # a safety net: NOTIFY wakes the worker at once
-        self.sender = HttpxSender()
-        self.engine = DeliveryEngine(pool, self.sender, clock, on_attempt=on_attempt)
+        self.sender = HttpxSender(guard.addresses, resolver)
+        self.engine = DeliveryEngine(pool, self.sender, clock, guard.vault, on_attempt=on_attempt)
         # woken at once by NOTIFY; re-listening after a database restart wakes it too, for what
         # was queued while nobody listened (the poll is the safety net meanwhile)
         self._listener = Listener(dsn, CHANNEL, self.engine.wake, on_listening=self.engine.wake)

@@ -16,11 +16,14 @@ from pathlib import Path
 import orjson
 
 from core import subscriptions
+from core.addresses import AddressPolicy
 from core.events import create_event, ticket_types_for
 from core.models import EventCreate, Scope, parse
+from core.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "https://tickets.example.test"
+GUARD = subscriptions.Guard(AddressPolicy(development=True), Vault([]))
 
 
 def cli(database_dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -32,7 +35,7 @@ def cli(database_dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
 async def test_sold_out_payload_from_the_cli_has_an_absolute_event_url(conn, box_office, database_dsn):
     scope = Scope(box_office["id"], True)
     await subscriptions.create_subscription(conn, scope, "pro", parse(subscriptions.SubscriptionCreate, {
-        "url": "https://hooks.example.com/in", "event_types": ["event.sold_out"]}), development=True)
+        "url": "https://hooks.example.com/in", "event_types": ["event.sold_out"]}), GUARD)
     event = await create_event(conn, scope, parse(EventCreate, {
         "title": "Last Seat", "slug": "last-seat", "starts_at": "2031-06-01T19:00:00Z",
         "ticket_types": [{"name": "GA", "price": 500, "quantity": 1}]}))

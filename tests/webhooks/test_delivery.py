@@ -14,12 +14,15 @@ import pytest
 import respx
 
 from core import subscriptions
+from core.addresses import AddressPolicy
 from core.checkout import Checkout
 from core.models import OrderCreate, Scope, parse
+from core.vault import Vault
 from core.webhooks import MAX_ATTEMPTS, DeliveryEngine, SendResult, signing_key
 from gateway.webhook_worker import HttpxSender
 from tests.factories import event_with_type
 from tests.webhooks.receiver import Receiver
+from tests.webhooks.resolver import FakeResolver
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +50,7 @@ async def _subscribe(conn, office, url: str, *, livemode: bool = True,
                      types: list[str] | None = None) -> tuple[int, str]:
     data = parse(subscriptions.SubscriptionCreate, {"url": url, "event_types": types or ["order.placed"]})
     row = await subscriptions.create_subscription(conn, Scope(office["id"], livemode), "pro", data,
-                                                   development=True)
+                                                   GUARD)
     return row["id"], row["secret"]
 
 
@@ -59,8 +62,11 @@ async def _order(conn, office, checkout: Checkout, *, livemode: bool = True, qua
         "lines": [{"ticket_type_id": type_id, "quantity": quantity}]}))
 
 
+GUARD = subscriptions.Guard(AddressPolicy(development=True), Vault([Vault.generate_key()]))  # secrets sealed
+
+
 def engine(gateway, clock, **kw) -> DeliveryEngine:
-    return DeliveryEngine(gateway.pool, HttpxSender(), clock, **kw)
+    return DeliveryEngine(gateway.pool, HttpxSender(GUARD.addresses), clock, GUARD.vault, **kw)
 
 
 async def _flush(gateway, clock) -> int:
@@ -204,11 +210,14 @@ async def test_refund_and_scan_events(gateway, conn, box_office, clock, receiver
 
 @respx.mock
 async def test_sender_error_paths():
-    respx.post("https://hooks.test/timeout").mock(side_effect=httpx.ConnectTimeout("slow"))
-    respx.post("https://hooks.test/refused").mock(side_effect=httpx.ConnectError("refused"))
-    respx.post("https://hooks.test/moved").mock(return_value=httpx.Response(301, headers={"location": "/x"}))
-    respx.post("https://hooks.test/ok").mock(return_value=httpx.Response(204))
-    sender = HttpxSender()
+    # hooks.test "resolves" to a documentation address, let through by the allowlist; respx
+    # answers for it, so nothing is sent anywhere
+    respx.post("https://192.0.2.10/timeout").mock(side_effect=httpx.ConnectTimeout("slow"))
+    respx.post("https://192.0.2.10/refused").mock(side_effect=httpx.ConnectError("refused"))
+    respx.post("https://192.0.2.10/moved").mock(return_value=httpx.Response(301, headers={"location": "/x"}))
+    respx.post("https://192.0.2.10/ok").mock(return_value=httpx.Response(204))
+    policy = AddressPolicy.of(development=False, allow=["192.0.2.0/24"])
+    sender = HttpxSender(policy, FakeResolver({"hooks.test": ["192.0.2.10"]}))
     timeout = await sender.send("https://hooks.test/timeout", {}, b"{}", 10)
     refused = await sender.send("https://hooks.test/refused", {}, b"{}", 10)
     moved = await sender.send("https://hooks.test/moved", {}, b"{}", 10)
@@ -225,7 +234,7 @@ async def test_the_serve_worker_delivers_on_notify(gateway, conn, box_office, cl
     """The worker every serve process runs: woken by the outbox's NOTIFY, not by polling."""
     from gateway.webhook_worker import Worker
 
-    worker = Worker(gateway.pool, gateway.dsn, clock, poll_interval=3600)  # only NOTIFY can wake it in time
+    worker = Worker(gateway.pool, gateway.dsn, clock, GUARD, poll_interval=3600)  # only NOTIFY can wake it in time
     await worker.start()
     try:
         await asyncio.sleep(0.2)  # the worker's first pass finds nothing and goes to sleep

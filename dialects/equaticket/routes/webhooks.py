@@ -33,7 +33,7 @@ async def list_subscriptions(d: Equaticket, request: Request, p: Principal) -> R
 async def create_subscription(d: Equaticket, request: Request, p: Principal) -> Response:
     data = inputs.subscription_create(await inputs.json_object(request))
     async with d.services.pool.acquire() as conn:
-        row = await subs.create_subscription(conn, p.scope, p.plan, data, development=d.services.development)
+        row = await subs.create_subscription(conn, p.scope, p.plan, data, d.services.webhooks)
     return json_response(ser.subscription(row, with_secret=True), 201)
 
 
@@ -47,7 +47,7 @@ async def update_subscription(d: Equaticket, request: Request, p: Principal) -> 
     subscription_id = _id(request)
     data = inputs.subscription_update(await inputs.json_object(request))
     async with d.services.pool.acquire() as conn:
-        row = await subs.update_subscription(conn, p.scope, subscription_id, data, development=d.services.development)
+        row = await subs.update_subscription(conn, p.scope, subscription_id, data, d.services.webhooks)
     return json_response(ser.subscription(row))
 
 
