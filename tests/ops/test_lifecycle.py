@@ -19,8 +19,10 @@ import orjson
 import pytest
 
 from core import subscriptions
+from core.addresses import AddressPolicy
 from core.clock import SystemClock
 from core.models import Scope, parse
+from core.vault import Vault
 from gateway.config import load_settings
 from gateway.runtime import Gateway, build_checkout
 from tests import factories
@@ -176,7 +178,9 @@ async def subscribe_and_order(dsn: str, url: str) -> int:
         office = await factories.box_office(conn)
         scope = Scope(office["id"], True)
         data = parse(subscriptions.SubscriptionCreate, {"url": url, "event_types": ["order.placed"]})
-        await subscriptions.create_subscription(conn, scope, "pro", data, development=True)
+        # stored as the servers under test store it: no encryption_keys, external database
+        guard = subscriptions.Guard(AddressPolicy(development=True), Vault([]))
+        await subscriptions.create_subscription(conn, scope, "pro", data, guard)
         event_id, type_id = await factories.event_with_type(conn, scope, title="Hooked")
         checkout = build_checkout(load_settings(environ={}), SystemClock())
         await checkout.place(conn, scope, factories.order_input(event_id, type_id))

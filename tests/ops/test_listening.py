@@ -11,7 +11,7 @@ from core.listening import Listener
 from dialects import registry
 from gateway.webhook_worker import Worker
 from tests.webhooks.receiver import Receiver
-from tests.webhooks.test_delivery import _order, _subscribe
+from tests.webhooks.test_delivery import GUARD, _order, _subscribe
 
 
 def _backend_of(listener: Listener) -> int | None:
@@ -31,7 +31,7 @@ async def test_the_worker_listens_again_after_its_connection_is_terminated(gatew
                                                                           monkeypatch):
     monkeypatch.setattr("core.listening.FIRST_DELAY", 0.05)
     receiver = Receiver()
-    worker = Worker(gateway.pool, gateway.dsn, clock, poll_interval=3600)  # only NOTIFY can wake it in time
+    worker = Worker(gateway.pool, gateway.dsn, clock, GUARD, poll_interval=3600)  # only NOTIFY can wake it in time
     await worker.start()
     try:
         pid = _backend_of(worker._listener)  # noqa: SLF001

@@ -199,8 +199,10 @@ async def test_webhook_deliveries_by_outcome_and_the_outbox(client, gateway, con
     due = await _dues(conn, office["id"])
     assert len(due) == 2
     before = await scrape(client)
-    await DeliveryEngine(factories.pool(gateway), Answer(200), clock, on_attempt=metrics.attempted).attempt(due[0])
-    await DeliveryEngine(factories.pool(gateway), Answer(503), clock, on_attempt=metrics.attempted).attempt(due[1])
+    vault = gateway.services().webhooks.vault
+    for answer, delivery in ((200, due[0]), (503, due[1])):
+        engine = DeliveryEngine(factories.pool(gateway), Answer(answer), clock, vault, on_attempt=metrics.attempted)
+        await engine.attempt(delivery)
     after = await scrape(client)
     name = "ticketgate_webhook_deliveries_total"
     for outcome in ("succeeded", "retrying"):
