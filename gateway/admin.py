@@ -1,9 +1,11 @@
 """The operator HTTP API under /admin/v1: the CLI's operations over HTTP.
 
-Authenticated by ``Authorization: Bearer <admin_token>`` from the config; mounted only
-when a token is configured. ``ROUTES`` is the whole surface: each row names the request model
-(``gateway.operations``) that the path parameters and the JSON body validate into, and the
-operation that runs it. A POST answers 201, a GET 200, both ``{"data": result}``.
+Authenticated by ``Authorization: Bearer <admin_token>`` from the config (the scheme is
+required); mounted only when a token is configured. Failed authentications count against the
+client address's budget shared with the dialects (``auth_failures_per_minute``), then 429.
+``ROUTES`` is the whole surface: each row names the request model (``gateway.operations``) that
+the path parameters and the JSON body validate into, and the operation that runs it. A POST
+answers 201, a GET 200, both ``{"data": result}``.
 Errors, by ``ADMIN_ERRORS``: ``{"error": {"code", "message", "fields"}}``.
 """
 
@@ -28,6 +30,7 @@ from dialects.base import (
     BadRequest,
     ErrorTable,
     MethodNotAllowed,
+    RateLimited,
     RouteNotFound,
     Rule,
     json_response,
@@ -86,6 +89,8 @@ def _fields(exc: ValidationFailed) -> dict[str, Any]:
 # A rule without a code answers with the CoreError's own code.
 ADMIN_ERRORS: ErrorTable = {
     AuthFailed: Rule(401, "unauthorized", "Send the admin token as a Bearer token"),
+    RateLimited: Rule(429, "rate_limited", "Too many failed authentications from this address; retry later",
+                      headers=lambda exc: {"Retry-After": str(exc.state.reset_after)}),
     BadRequest: Rule(400, "bad_request"),
     RouteNotFound: Rule(404, "not_found", "Not Found"),
     MethodNotAllowed: Rule(405, "http_error", "Method Not Allowed"),
@@ -105,7 +110,8 @@ def error_response(request: Request, exc: BaseException) -> Response:
     if rule.unexpected:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     body = {"code": rule.code or getattr(exc, "code", ""), "message": rule.text(exc)}
-    return json_response({"error": {**body, **(rule.extra(exc) if rule.extra else {})}}, rule.status)
+    return json_response({"error": {**body, **(rule.extra(exc) if rule.extra else {})}}, rule.status,
+                         rule.headers(exc) if rule.headers else None)
 
 
 async def read_request(request: Request, model: type[Input]) -> Input:
@@ -122,16 +128,22 @@ async def read_request(request: Request, model: type[Input]) -> Input:
 def admin_app(gateway: Gateway) -> Starlette:
     token = (gateway.settings.admin_token or "").encode()
     checkout = gateway.services().checkout
+    throttle = gateway.auth_throttle
 
-    def authorize(request: Request) -> None:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
-        if not token or not hmac.compare_digest(given, token):
-            raise AuthFailed("admin token")
+    async def authorize(request: Request) -> None:
+        if throttle is not None:  # a spent budget is refused before the token is compared
+            throttle.check(request.scope)
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token):
+            return
+        if throttle is not None:
+            await throttle.failed(request.scope)  # RateLimited once this spends the budget
+        raise AuthFailed("admin token")
 
     def endpoint(route: AdminRoute) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
             try:
-                authorize(request)
+                await authorize(request)
                 data = await read_request(request, route.model)
                 assert gateway.pool is not None
                 async with gateway.pool.acquire() as conn:

@@ -15,7 +15,7 @@ from dialects.tickettailor.settings import Settings as TicketTailorSettings
 from gateway.admin import admin_app
 from tests.tickettailor.conftest import BASE, basic, make_event
 
-ADMIN = {"authorization": "Bearer test-admin-token"}
+ADMIN = {"authorization": "Bearer test-admin-token-0123456789"}
 
 
 async def test_operator_order_shows_up_with_tickets(gateway, conn):
