@@ -8,11 +8,13 @@ its key, so expiry needs no sweeper to be correct (the sweeper only reclaims spa
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
 import asyncpg
+import orjson
 
 from core.models import Scope
 
@@ -31,6 +33,18 @@ class StoredResponse:
 class Claim:
     outcome: Outcome
     response: StoredResponse | None = None
+
+
+def fingerprint(method: str, path: str, body: bytes) -> bytes:
+    """What makes two requests "the same": method, path and the body's JSON value (so key order
+    and spacing do not matter; a body that is not JSON is compared as it is)."""
+    try:
+        canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body.strip() else b""
+    except orjson.JSONDecodeError:
+        canonical = body
+    digest = hashlib.sha256(f"{method}\n{path}\n".encode())
+    digest.update(canonical)
+    return digest.digest()
 
 
 async def claim(

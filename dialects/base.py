@@ -149,6 +149,19 @@ class Limiter(Protocol):
         or the request is refused (a second storage read); otherwise None."""
 
 
+class AuthThrottle(Protocol):
+    """Failed authentications per client address (gateway.ratelimit.FailedAuthThrottle).
+
+    ``check`` runs before every key lookup, so it stays a dict lookup in the process;
+    ``failed`` runs only once a lookup failed, and may touch the shared storage."""
+
+    def check(self, scope: Scope) -> None:
+        """Raise RateLimited when the request's client has spent its budget of failures."""
+
+    async def failed(self, scope: Scope) -> None:
+        """Count one failure of the request's client; RateLimited when it spent the budget."""
+
+
 # --- what the gateway hands each dialect ------------------------------------------------------
 
 PRINCIPAL_KEY = "ticketgate.principal"  # scope key: who the request authenticated as (for the access log)
@@ -176,6 +189,7 @@ class Services:
     development: bool = False
     stats: PipelineStats | None = None  # None when metrics are off
     timeout: float | None = None  # seconds a request may take in all (its database waits): then 503
+    auth_throttle: AuthThrottle | None = None  # None when failed authentications are not throttled
 
 
 def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -288,9 +302,19 @@ class Dialect(ABC):
     # --- the shared pipeline ---
 
     async def authenticate(self, request: Request) -> Principal:
-        principal = await self.services.keys.authenticate(self.credential(request), self.name)
-        if principal is None:
-            raise AuthFailed("Invalid API key")
+        # A client that spent its budget of failures is refused before any key is looked up, a
+        # valid key too: a 200 among the 429s would still tell a guesser which guess was right.
+        throttle = self.services.auth_throttle
+        if throttle is not None:
+            throttle.check(request.scope)
+        try:
+            principal = await self.services.keys.authenticate(self.credential(request), self.name)
+            if principal is None:
+                raise AuthFailed("Invalid API key")
+        except AuthFailed:
+            if throttle is not None:
+                await throttle.failed(request.scope)  # RateLimited once this spends the budget
+            raise
         return principal
 
     def error_response(self, request: Request, exc: BaseException) -> Response:

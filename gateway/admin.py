@@ -1,9 +1,12 @@
 """The operator HTTP API under /admin/v1: the CLI's operations over HTTP.
 
-Authenticated by ``Authorization: Bearer <admin_token>`` from the config; mounted only
-when a token is configured. ``ROUTES`` is the whole surface: each row names the request model
-(``gateway.operations``) that the path parameters and the JSON body validate into, and the
-operation that runs it. A POST answers 201, a GET 200, both ``{"data": result}``.
+Authenticated by ``Authorization: Bearer <admin_token>`` from the config (the scheme is
+required); mounted only when a token is configured. Failed authentications count against the
+client address's budget shared with the dialects (``auth_failures_per_minute``), then 429.
+``ROUTES`` is the whole surface: each row names the request model (``gateway.operations``) that
+the path parameters and the JSON body validate into, and the operation that runs it. A POST
+answers 201, a GET 200, both ``{"data": result}``. Checkouts honour ``Idempotency-Key`` with
+Equaticket's records (``core.idempotency``): a retry replays the stored answer.
 Errors, by ``ADMIN_ERRORS``: ``{"error": {"code", "message", "fields"}}``.
 """
 
@@ -13,21 +16,34 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.errors import Conflict, CoreError, NotFound, PlanRequired, TermsRequired, ValidationFailed
-from core.models import Input, parse
+from core import boxoffices
+from core import idempotency as records
+from core.errors import (
+    Conflict,
+    CoreError,
+    NotFound,
+    PlanRequired,
+    TermsRequired,
+    Unprocessable,
+    ValidationFailed,
+)
+from core.models import Input, Scope, parse
 from dialects.base import (
     AuthFailed,
     BadRequest,
     ErrorTable,
     MethodNotAllowed,
+    RateLimited,
     RouteNotFound,
     Rule,
     Unavailable,
@@ -44,6 +60,7 @@ from gateway.operations import (
     CreateKey,
     ListBoxOffices,
     ListKeys,
+    ModeRequest,
     Operation,
     PlaceOrder,
     Refund,
@@ -65,6 +82,7 @@ class AdminRoute:
     path: str
     model: type[Input]  # what the path parameters and the body validate into
     operation: Operation[Any]
+    idempotent: bool = False  # honours Idempotency-Key (the model is a ModeRequest)
 
 
 ROUTES: tuple[AdminRoute, ...] = (
@@ -75,7 +93,7 @@ ROUTES: tuple[AdminRoute, ...] = (
     AdminRoute("POST", "/box-offices/{box_office}/keys", CreateKey, operator.create_key),
     AdminRoute("POST", "/box-offices/{box_office}/reset-test-data", ResetTestData, operator.reset_test_data),
     AdminRoute("POST", "/keys/{key_id}/revoke", RevokeKey, operator.revoke_key),
-    AdminRoute("POST", "/box-offices/{box_office}/orders", PlaceOrder, operator.create_order),
+    AdminRoute("POST", "/box-offices/{box_office}/orders", PlaceOrder, operator.create_order, idempotent=True),
     AdminRoute("POST", "/box-offices/{box_office}/orders/{order}/refund", Refund, operator.refund_order),
     AdminRoute("POST", "/box-offices/{box_office}/tickets/{ticket}/void", VoidTicket, operator.void_ticket),
     AdminRoute("POST", "/box-offices/{box_office}/tickets/{ticket}/checkin", CheckIn, operator.check_in),
@@ -89,6 +107,8 @@ def _fields(exc: ValidationFailed) -> dict[str, Any]:
 # A rule without a code answers with the CoreError's own code.
 ADMIN_ERRORS: ErrorTable = {
     AuthFailed: Rule(401, "unauthorized", "Send the admin token as a Bearer token"),
+    RateLimited: Rule(429, "rate_limited", "Too many failed authentications from this address; retry later",
+                      headers=lambda exc: {"Retry-After": str(exc.state.reset_after)}),
     BadRequest: Rule(400, "bad_request"),
     RouteNotFound: Rule(404, "not_found", "Not Found"),
     MethodNotAllowed: Rule(405, "http_error", "Method Not Allowed"),
@@ -125,22 +145,82 @@ async def read_request(request: Request, model: type[Input]) -> Input:
     return parse(model, {**body, **request.path_params})
 
 
+# --- Idempotency-Key on checkouts: Equaticket's records, under a prefix of their own -------------
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+KEY_PREFIX = "admin:"  # apart from the Equaticket keys of the same box office and mode
+MAX_KEY_LENGTH = records.MAX_KEY_LENGTH - len(KEY_PREFIX)
+IDEMPOTENCY_TTL = timedelta(hours=24)
+STALE_RUNNING = timedelta(minutes=5)  # a claim left running this long belongs to a dead request
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+        raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters")
+    return KEY_PREFIX + key
+
+
+async def once(gateway: Gateway, conn: asyncpg.Connection, request: Request, key: str, data: ModeRequest,
+               run: Callable[[], Awaitable[Any]]) -> Response:
+    """``run`` at most once per key in the box office and mode; a retry gets the stored answer."""
+    scope = Scope((await boxoffices.get_box_office(conn, data.box_office))["id"], data.mode == "live")
+    fingerprint = records.fingerprint(request.method, request.url.path, await request.body())
+    claim = await records.claim(conn, scope, key, fingerprint, gateway.clock.now(), IDEMPOTENCY_TTL, STALE_RUNNING)
+    if claim.outcome == "mismatch":
+        raise Unprocessable("This Idempotency-Key was already used with a different request")
+    if claim.outcome == "running":
+        raise Conflict("A request with this Idempotency-Key is still being processed; retry later")
+    if claim.response is not None:
+        stored = claim.response
+        return Response(stored.body, stored.status, {**stored.headers, "Idempotent-Replayed": "true"})
+    try:
+        response = json_response({"data": await run()}, 201)
+    except Exception as exc:  # a refusal is stored like a success: the retry hears the same
+        response = error_response(request, exc)
+    except BaseException:
+        await records.release(conn, scope, key)
+        raise
+    await _settle(conn, scope, key, response)
+    return response
+
+
+async def _settle(conn: asyncpg.Connection, scope: Scope, key: str, response: Response) -> None:
+    if response.status_code >= 500:  # not an answer to keep: the retry runs again
+        await records.release(conn, scope, key)
+        return
+    headers = {"content-type": response.headers["content-type"]}
+    await records.store(conn, scope, key, records.StoredResponse(response.status_code, headers, bytes(response.body)))
+
+
 def admin_app(gateway: Gateway) -> Starlette:
     token = (gateway.settings.admin_token or "").encode()
     checkout = gateway.services().checkout
+    throttle = gateway.auth_throttle
 
-    def authorize(request: Request) -> None:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
-        if not token or not hmac.compare_digest(given, token):
-            raise AuthFailed("admin token")
+    async def authorize(request: Request) -> None:
+        if throttle is not None:  # a spent budget is refused before the token is compared
+            throttle.check(request.scope)
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token):
+            return
+        if throttle is not None:
+            await throttle.failed(request.scope)  # RateLimited once this spends the budget
+        raise AuthFailed("admin token")
 
     def endpoint(route: AdminRoute) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
             try:
-                authorize(request)
+                await authorize(request)
                 data = await read_request(request, route.model)
+                key = idempotency_key(request) if route.idempotent else None
                 assert gateway.pool is not None
                 async with gateway.pool.acquire() as conn:
+                    if key is not None and isinstance(data, ModeRequest):
+                        return await once(gateway, conn, request, key, data,
+                                          lambda: route.operation(conn, checkout, data))
                     result = await route.operation(conn, checkout, data)
             except Exception as exc:
                 return error_response(request, exc)

@@ -30,6 +30,7 @@ from dialects.settings import DialectSettings
 
 ENV_PREFIX = "TICKETGATE_"
 URL_FORBIDDEN = frozenset("\\'\" \t\r\n")
+ADMIN_TOKEN_MIN_LENGTH = 24
 SETTINGS_ENV = "TICKETGATE_SETTINGS_JSON"  # complete settings handed to worker processes
 
 
@@ -53,9 +54,12 @@ class Settings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     workers: int = Field(1, ge=1, le=64)
-    admin_token: str | None = None
+    admin_token: str | None = None  # at least ADMIN_TOKEN_MIN_LENGTH characters ("": no operator API)
     rate_limit_storage: str = "memory://"
     rate_limits_enabled: bool = True
+    # failed authentications per client address in a rolling minute, every dialect and /admin/v1
+    # together, on rate_limit_storage; then 429 for that address (0: not throttled)
+    auth_failures_per_minute: int = Field(30, ge=0)
     public_base_url: str = "http://localhost:8000"
     development: bool = False  # allows http:// webhook URLs on loopback
     webhook_worker: bool = True  # deliver webhooks from every serve process
@@ -107,6 +111,15 @@ class Settings(Section):
     def _keys(cls, value: list[str]) -> list[str]:
         Vault(value)  # ValueError says what a key looks like
         return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token(cls, value: str | None) -> str | None:
+        # the operator API's one credential: long enough that guessing it is hopeless
+        if value and len(value) < ADMIN_TOKEN_MIN_LENGTH:
+            raise ValueError(f"must be at least {ADMIN_TOKEN_MIN_LENGTH} characters"
+                             " (e.g. `openssl rand -hex 24`)")
+        return value or None
 
     def dialect(self, name: str) -> DialectSettings:
         settings: DialectSettings = getattr(self.dialects, name)

@@ -16,10 +16,14 @@ dict of this process. Through limits' strategies and in-memory storage a hit cos
 30 us on a loaded worker (key strings, a dozen calls, and an expiry sweeper started on the
 request path: a thread every 10 ms, or an asyncio task per hit), 10 % of a detail GET.
 Shared storages (``redis://``, ...) go through limits' asyncio strategies.
+
+``FailedAuthThrottle`` counts failed authentications per client address on the same storage:
+a budget per minute, then the area's own 429 for that address until the window frees one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from functools import lru_cache
@@ -30,8 +34,9 @@ from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import Storage as AsyncStorage
 from limits.aio.strategies import FixedWindowRateLimiter, SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
+from starlette.types import Scope
 
-from dialects.base import LimitState, RateLimitPolicy
+from dialects.base import LimitState, RateLimited, RateLimitPolicy
 
 
 def async_uri(uri: str) -> str:
@@ -134,3 +139,66 @@ class RateLimiter:
 
     async def check(self) -> bool:
         return True if self.in_process else bool(await self.storage.check())
+
+
+@lru_cache(maxsize=4096)
+def client_key(host: str) -> str:
+    """What one budget of failures belongs to: an IPv4 address, or an IPv6 address's /64 (one
+    host commonly holds a whole /64, and would otherwise get 2**64 budgets)."""
+    if ":" not in host:
+        return host
+    try:
+        return str(ipaddress.IPv6Network(f"{host}/64", strict=False).network_address)
+    except ValueError:
+        return host
+
+
+def client_of(scope: Scope) -> str:
+    """The ASGI client's address (uvicorn has already applied X-Forwarded-For from trusted
+    proxies); requests without one (a unix socket, an embedding test) share one budget."""
+    client = scope.get("client")
+    return client_key(client[0]) if client else "-"
+
+
+class FailedAuthThrottle:
+    """``per_minute`` failed authentications per client address in a rolling minute, counted
+    on the limiter's storage (shared between processes on ``redis://``).
+
+    Only failures touch the storage. Once a failure finds the budget spent, this process
+    remembers the address until the window frees an attempt, and refuses it before anything is
+    looked up: on the success path the check is one test of an (almost always empty) dict.
+    Another process learns of the spent budget at that address's next failure there.
+    """
+
+    SWEEP_EVERY = 60.0
+
+    def __init__(self, limiter: RateLimiter, per_minute: int) -> None:
+        self.limiter = limiter
+        self.policy = RateLimitPolicy(per_minute, 60, moving=True)
+        self._blocked: dict[str, float] = {}  # client -> when its window frees an attempt
+        self._next_sweep = 0.0
+
+    def check(self, scope: Scope) -> None:
+        if not self._blocked:
+            return
+        client = client_of(scope)
+        until = self._blocked.get(client)
+        if until is None:
+            return
+        left = until - time.time()
+        if left <= 0:
+            del self._blocked[client]
+            return
+        raise RateLimited(LimitState(False, self.policy.amount, 0, max(1, math.ceil(left))))
+
+    async def failed(self, scope: Scope) -> None:
+        client = client_of(scope)
+        state = await self.limiter.hit(self.policy, f"auth-failures:{client}", report=False)
+        if state is None or state.allowed:
+            return
+        now = time.time()
+        if now >= self._next_sweep:  # addresses that stopped trying are not kept for ever
+            self._next_sweep = now + self.SWEEP_EVERY
+            self._blocked = {c: until for c, until in self._blocked.items() if until > now}
+        self._blocked[client] = now + state.reset_after
+        raise RateLimited(state)

@@ -26,7 +26,7 @@ from gateway import maintenance, sampler
 from gateway.config import ConfigError, Settings
 from gateway.keyring import guard_for
 from gateway.metrics import Metrics
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import FailedAuthThrottle, RateLimiter
 from gateway.webhook_worker import Worker, payload_renderer
 
 log = logging.getLogger("ticketgate")
@@ -52,6 +52,14 @@ def build_metrics(settings: Settings) -> Metrics | None:
     if settings.metrics == "off":
         return None
     return Metrics(str(settings.metrics_dir) if settings.metrics_dir else None)
+
+
+def build_auth_throttle(settings: Settings, limiter: RateLimiter | None) -> FailedAuthThrottle | None:
+    """The budget of failed authentications per client: on the rate limits' storage, and kept
+    when rate limits are off (it guards the keys, not the capacity)."""
+    if not settings.auth_failures_per_minute:
+        return None
+    return FailedAuthThrottle(limiter or RateLimiter(settings.rate_limit_storage), settings.auth_failures_per_minute)
 
 
 async def connect_pool(settings: Settings, dsn: str) -> asyncpg.Pool:
@@ -117,6 +125,7 @@ class Gateway:
     pool: asyncpg.Pool | None = None
     keys: KeyStore | None = None
     limiter: RateLimiter | None = None
+    auth_throttle: FailedAuthThrottle | None = None
     cursor_secret: str = ""
     guard: Guard | None = None  # the address policy and the vault of webhook subscriptions
     worker: Worker | None = None
@@ -142,6 +151,7 @@ class Gateway:
         await self.keys.start()
         if self.settings.rate_limits_enabled:
             self.limiter = RateLimiter(self.settings.rate_limit_storage)
+        self.auth_throttle = build_auth_throttle(self.settings, self.limiter)
         self.checkout = build_checkout(self.settings, self.clock, self.metrics)
         loop = asyncio.get_running_loop()
         self._housekeeping = loop.create_task(maintenance.run_forever(self.pool, self.clock))
@@ -186,6 +196,7 @@ class Gateway:
             development=self.settings.development,
             stats=self.metrics,
             timeout=self.settings.request_timeout or None,
+            auth_throttle=self.auth_throttle,
         )
 
     async def ready(self, timeout: float = READY_TIMEOUT) -> bool:

@@ -33,6 +33,7 @@ from gateway.runtime import Gateway
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
+ADMIN_TOKEN = "test-admin-token-0123456789"  # the operator API wants 24 characters or more
 
 
 def _server_dsn() -> str:
@@ -65,8 +66,11 @@ def _reset_clock(clock: OffsetClock) -> None:
 
 @pytest.fixture(scope="session")
 async def gateway(database_dsn: str, clock: OffsetClock) -> AsyncIterator[Gateway]:
-    settings = load_settings(environ={}, database_url=database_dsn, admin_token="test-admin-token",
-                             development=True, pool_max_size=20, webhook_worker=False)
+    # every in-process client has one address (httpx's ASGITransport): the suite's many wrong
+    # keys must not spend a budget of failures (tests/gateway/test_auth_throttle.py has its own)
+    settings = load_settings(environ={}, database_url=database_dsn, admin_token=ADMIN_TOKEN,
+                             auth_failures_per_minute=1_000_000, development=True, pool_max_size=20,
+                             webhook_worker=False)
     gw = Gateway(settings, clock=clock)
     await gw.start()
     yield gw

@@ -9,7 +9,6 @@ still runs is 409 ``conflict``. Records live in PostgreSQL (core.idempotency).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -43,14 +42,7 @@ def idempotency_key(request: Request) -> str | None:
 
 async def fingerprint(request: Request) -> bytes:
     """What makes two requests "the same": method, path and the body's JSON value."""
-    body = await request.body()
-    try:
-        canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body.strip() else b""
-    except orjson.JSONDecodeError:
-        canonical = body
-    digest = hashlib.sha256(f"{request.method}\n{request.url.path}\n".encode())
-    digest.update(canonical)
-    return digest.digest()
+    return records.fingerprint(request.method, request.url.path, await request.body())
 
 
 def replay(request: Request, stored: records.StoredResponse) -> Response:

@@ -17,7 +17,7 @@ from typing import Literal
 
 from tests.bench.seed import WRITE_SLUG, Fixture
 
-ADMIN_TOKEN = "bench-admin-token"
+ADMIN_TOKEN = "bench-admin-token-0123456789"
 FloorKind = Literal["sql", "update", "insert_event", "static"]
 
 EVENT_BODY = (

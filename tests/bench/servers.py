@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import psutil
 
+from tests.bench.scenarios import ADMIN_TOKEN
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HIGH_LIMIT = "1000000000"  # far above anything the benchmark sends: it must never see a 429
@@ -30,7 +32,7 @@ def gateway_env(dsn: str, *, limits: bool = True, metrics: bool = True) -> dict[
     """ticketgate's settings for the benchmark, as environment overrides (what an operator sets)."""
     env = {
         "DATABASE_URL": dsn,
-        "TICKETGATE_ADMIN_TOKEN": "bench-admin-token",
+        "TICKETGATE_ADMIN_TOKEN": ADMIN_TOKEN,
         "TICKETGATE_LOG_LEVEL": "warning",  # no access log line per request, in ticketgate and the floor
         "TICKETGATE_RATE_LIMITS_ENABLED": "true" if limits else "false",
         "TICKETGATE_METRICS": "main" if metrics else "off",  # main: as served by default

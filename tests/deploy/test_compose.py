@@ -12,7 +12,7 @@ import pytest
 from gateway.config import load_settings
 from tests.deploy.files import DEPLOY, check_command, compose, dockerfile_stages, health_paths, healthcheck
 
-REQUIRED = {"TICKETGATE_ADMIN_TOKEN": "compose-test-token"}
+REQUIRED = {"TICKETGATE_ADMIN_TOKEN": "compose-test-token-0123456789"}
 CONDITIONS = {"service_healthy", "service_completed_successfully", "service_started"}
 
 

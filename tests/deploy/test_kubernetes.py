@@ -20,7 +20,8 @@ from gateway.config import load_settings
 from tests.deploy.files import KUBERNETES, by_kind, check_command, dockerfile_stages, health_paths, manifests
 
 VERSIONS = ("1.29", kubernetes_validate.latest_version())  # 1.29: still served by the big clouds
-SECRET_VALUES = {"database-url": "postgresql://ticketgate:pw@db:5432/ticketgate", "admin-token": "k8s-test"}
+SECRET_VALUES = {"database-url": "postgresql://ticketgate:pw@db:5432/ticketgate",
+                 "admin-token": "k8s-test-token-0123456789"}
 WORKLOADS = (("Deployment", "ticketgate-serve"), ("Deployment", "ticketgate-worker"),
              ("Job", "ticketgate-migrate"))
 

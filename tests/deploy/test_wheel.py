@@ -121,7 +121,7 @@ def _image_healthcheck_passes(install: Install, env: dict[str, str], cwd: Path) 
 
 def _compose_healthcheck_passes(install: Install, service: str, env: dict[str, str], cwd: Path) -> None:
     """deploy/compose.yaml's healthcheck of ``service``, run with the venv's python."""
-    test = compose({"TICKETGATE_ADMIN_TOKEN": "t"})["services"][service]["healthcheck"]["test"]
+    test = compose({"TICKETGATE_ADMIN_TOKEN": "t" * 24})["services"][service]["healthcheck"]["test"]
     assert test[0] == "CMD" and test[1] == "python", test
     result = subprocess.run([str(install.bin("python")), *test[2:]], cwd=cwd, env=env,
                             capture_output=True, text=True, timeout=10)

@@ -28,7 +28,7 @@ from dialects.base import AuthFailed, BadRequest, MethodNotAllowed, RouteNotFoun
 from gateway.admin import ADMIN_ERRORS, ROUTES, admin_app, error_response
 from tests.factories import event_with_type
 
-AUTH = {"authorization": "Bearer test-admin-token"}
+AUTH = {"authorization": "Bearer test-admin-token-0123456789"}
 
 
 @pytest.fixture

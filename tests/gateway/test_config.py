@@ -18,12 +18,12 @@ def test_defaults():
 
 def test_toml_then_environment(tmp_path):
     config = tmp_path / "ticketgate.toml"
-    config.write_text('admin_token = "from-file"\nport = 9000\n'
+    config.write_text('admin_token = "from-file-0123456789abcdef"\nport = 9000\n'
                       '[dialects.tickettailor]\nenabled = true\nhosts = ["tt.localhost"]\nlinks = "host"\n')
     env = {"TICKETGATE_PORT": "9100", "TICKETGATE_DIALECTS__TICKETTAILOR__ENABLED": "false",
            "DATABASE_URL": "postgresql://u@h/db", "TICKETGATE_DATA_DIR": "/var/lib/tg"}
     settings = load_settings(config, environ=env)
-    assert settings.admin_token == "from-file" and settings.port == 9100
+    assert settings.admin_token == "from-file-0123456789abcdef" and settings.port == 9100
     assert settings.dialects.tickettailor.enabled is False
     assert settings.dialects.tickettailor.hosts == ("tt.localhost",)
     assert settings.dialects.tickettailor.links == "host"
@@ -31,7 +31,7 @@ def test_toml_then_environment(tmp_path):
 
 
 def test_worker_processes_receive_the_whole_settings():
-    settings = load_settings(environ={}, port=8123, admin_token="t")
+    settings = load_settings(environ={}, port=8123, admin_token="t" * 24)
     again = load_settings(environ={SETTINGS_ENV: settings.model_dump_json()})
     assert again == settings
 

@@ -10,7 +10,7 @@ from core.events import ticket_types_for
 from core.models import Scope
 from tests.tickettailor.conftest import BASE, basic, make_event
 
-ADMIN = {"authorization": "Bearer test-admin-token"}
+ADMIN = {"authorization": "Bearer test-admin-token-0123456789"}
 
 
 async def test_operator_order_shows_up_with_tickets(app, conn):
