@@ -97,3 +97,12 @@ def document(title: str, version: str, paths: dict[str, Any], schemas: dict[str,
     if servers is not None:
         doc["servers"] = servers
     return doc
+
+
+def id_pattern(kind: str) -> str:
+    """The pattern of every id form ``core.ids.parse_id`` reads for ``kind`` (any dialect's prefix,
+    or the bare number): what a filter naming an object accepts."""
+    from core.ids import PREFIXES  # here, not at the top: the document helpers need nothing else of core
+
+    prefixes = "|".join(PREFIXES[kind])
+    return f"^({prefixes})?[1-9][0-9]{{0,17}}$"

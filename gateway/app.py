@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import hmac
 import logging
+import re
 import signal
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -91,7 +92,7 @@ def dialect_routes(
         cls = classes[name] if classes is not None else registry.dialect(name)
         app = cls(services, settings).app()
         hosts += [Host(host, app=app) for host in settings.hosts]
-        mounts.append(Mount(settings.prefix, app=app))
+        mounts.append(DialectMount(settings.prefix, app=app))
     return mounts, hosts
 
 
@@ -101,6 +102,16 @@ def gateway_routes(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None
     if gateway.settings.admin_token:
         routes.append(Mount("/admin/v1", app=admin_app(gateway)))
     return routes + hosts
+
+
+class DialectMount(Mount):
+    """A dialect's mount that also takes a path holding a newline (``%0A`` in a segment):
+    Starlette's ``.*`` stops at one, so the request fell through to the app's plain-text 404
+    instead of the dialect's own answer in its format and headers."""
+
+    def __init__(self, path: str, app: Any) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 def middleware(gateway: Gateway) -> list[Middleware]:

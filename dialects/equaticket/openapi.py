@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
+from pydantic import BaseModel
+
+from core.models import EventCreate, EventStatus, EventUpdate, TicketTypeCreate, TicketTypeUpdate
+from core.subscriptions import SubscriptionCreate, SubscriptionUpdate
 from dialects import schema as js
 from dialects.equaticket.serializers import OBJECTS, ORDER_STATUS
 from dialects.schema import (
@@ -37,8 +41,46 @@ PAGING = [
         "in": "query",
         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
     },
-    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"},
+     "description": "next_cursor of the previous page: opaque and signed; any other value is a 400"},
 ]
+IDEMPOTENCY_KEY = {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]{1,256}$", "maxLength": 256}
+
+
+def body_schema(model: type[BaseModel], rename: dict[str, str] | None = None, drop: tuple[str, ...] = (),
+                add: dict[str, Schema] | None = None) -> Schema:
+    """A request body's schema from the core model the body is parsed into, under the wire's names
+    (closed: the dialect refuses unknown fields). Rules JSON Schema cannot state (time order, an
+    IANA zone, an ISO currency) stay the documented 400 validation_error."""
+    rename = rename or {}
+    model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    properties = {rename.get(name, name): _trimmed({k: v for k, v in prop.items() if k != "title"})
+                  for name, prop in model_schema["properties"].items() if name not in drop}
+    required = [rename.get(name, name) for name in model_schema.get("required", []) if name not in drop]
+    return obj({**properties, **(add or {})}, required)
+
+
+def _trimmed(schema: Schema) -> Schema:
+    """Text is trimmed before its length is checked (core's inputs strip surrounding whitespace):
+    the bound is stated in words, since ``maxLength`` would count the whitespace too."""
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_trimmed(s) for s in schema["anyOf"]]}
+    if schema.get("type") != "string" or "maxLength" not in schema:
+        return schema
+    out = {k: v for k, v in schema.items() if k != "maxLength"}
+    return {**out, "description": f"at most {schema['maxLength']} characters once surrounding whitespace is trimmed"}
+
+
+CURRENCY = {"type": "string", "pattern": "^[A-Za-z]{3}$"}
+TT_WIRE = {"quantity": "quantity_total"}
+INPUTS: dict[str, Schema] = {
+    "EventCreate": body_schema(EventCreate),
+    "EventUpdate": body_schema(EventUpdate),
+    "TicketTypeCreate": body_schema(TicketTypeCreate, TT_WIRE, ("group_id",), {"currency": CURRENCY}),
+    "TicketTypeUpdate": body_schema(TicketTypeUpdate, TT_WIRE, add={"currency": CURRENCY}),
+    "SubscriptionCreate": body_schema(SubscriptionCreate),
+    "SubscriptionUpdate": body_schema(SubscriptionUpdate),
+}
 
 
 def _param(name: str, where: str = "path", **schema: Any) -> Schema:
@@ -57,15 +99,16 @@ def _operation(summary: str, scope: str | None, status: str, schema: str | None,
     return op
 
 
-def _post(summary: str, scope: str, status: str, schema: str, body: bool = True, **extra: Any) -> Schema:
+def _body(name: str) -> Schema:
+    return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
+
+
+def _post(summary: str, scope: str, status: str, schema: str, body: str | None = None, **extra: Any) -> Schema:
     params = extra.pop("parameters", [])
-    params = [*params, _param("Idempotency-Key", "header", maxLength=256)]
+    params = [*params, parameter("Idempotency-Key", "header", IDEMPOTENCY_KEY, required=False)]
     op = _operation(summary, scope, status, schema, parameters=params, **extra)
     if body:
-        op["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
+        op["requestBody"] = _body(body)
     return op
 
 
@@ -75,14 +118,16 @@ def _list(summary: str, scope: str, schema: str, *filters: Schema, within: Schem
 
 
 EV, TT, SUB = _param("event_id"), _param("ticket_type_id"), _param("subscription_id")
+EVENT_STATUS = parameter("status", "query", enum(*get_args(EventStatus)))
+ORDER_STATUS_PARAM = parameter("status", "query", ORDER_STATUS.schema())
 CHECKED_IN = _param("checked_in", "query", enum=["true", "false"])
 
 
 def _event_paths() -> dict[str, Any]:
     return {
         "/events": {
-            "get": _list("List events", "events:read", "EventList", _param("status", "query")),
-            "post": _post("Create an event", "events:write", "201", "Event"),
+            "get": _list("List events", "events:read", "EventList", EVENT_STATUS),
+            "post": _post("Create an event", "events:write", "201", "Event", "EventCreate"),
         },
         "/events/{event_id}": {
             "get": _operation("Get an event", "events:read", "200", "Event", parameters=[EV]),
@@ -92,19 +137,21 @@ def _event_paths() -> dict[str, Any]:
                 "200",
                 "Event",
                 parameters=[EV],
-                requestBody={"content": {"application/json": {"schema": {"type": "object"}}}},
+                requestBody=_body("EventUpdate"),
             ),
         },
         "/events/{event_id}/publish": {
-            "post": _post("Publish", "events:write", "200", "Event", False, parameters=[EV])
+            "post": _post("Publish", "events:write", "200", "Event", parameters=[EV])
         },
-        "/events/{event_id}/cancel": {"post": _post("Cancel", "events:write", "200", "Event", False, parameters=[EV])},
+        "/events/{event_id}/cancel": {"post": _post("Cancel", "events:write", "200", "Event", parameters=[EV])},
         "/events/{event_id}/ticket-types": {
             "get": _operation("List ticket types", "events:read", "200", "TicketTypeList", parameters=[EV]),
-            "post": _post("Add a ticket type", "ticket_types:write", "201", "TicketType", parameters=[EV]),
+            "post": _post("Add a ticket type", "ticket_types:write", "201", "TicketType", "TicketTypeCreate",
+                          parameters=[EV]),
         },
         "/events/{event_id}/ticket-types/{ticket_type_id}": {
-            "patch": _operation("Update a ticket type", "ticket_types:write", "200", "TicketType", parameters=[EV, TT]),
+            "patch": _operation("Update a ticket type", "ticket_types:write", "200", "TicketType", parameters=[EV, TT],
+                                requestBody=_body("TicketTypeUpdate")),
             "delete": _operation(
                 "Delete an unsold ticket type", "ticket_types:write", "200", "Deleted", parameters=[EV, TT]
             ),
@@ -115,21 +162,22 @@ def _event_paths() -> dict[str, Any]:
 def _read_paths() -> dict[str, Any]:
     return {
         "/events/{event_id}/orders": {
-            "get": _list("An event's orders", "orders:read", "OrderList", _param("status", "query"),
+            "get": _list("An event's orders", "orders:read", "OrderList", ORDER_STATUS_PARAM,
                          _param("buyer_email", "query"), within=EV)
         },
         "/events/{event_id}/attendees": {
             "get": _list("An event's attendees", "attendees:read", "AttendeeList", CHECKED_IN, within=EV)
         },
         "/orders": {
-            "get": _list("List orders", "orders:read", "OrderList", parameter("status", "query", ORDER_STATUS.schema()),
-                         _param("buyer_email", "query"), _param("event", "query"))
+            "get": _list("List orders", "orders:read", "OrderList", ORDER_STATUS_PARAM,
+                         _param("buyer_email", "query"), _param("event", "query", pattern=js.id_pattern("event")))
         },
         "/orders/{order_id}": {
             "get": _operation("Get an order", "orders:read", "200", "Order", parameters=[_param("order_id")])
         },
         "/attendees": {
-            "get": _list("List attendees", "attendees:read", "AttendeeList", _param("event", "query"), CHECKED_IN)
+            "get": _list("List attendees", "attendees:read", "AttendeeList",
+                         _param("event", "query", pattern=js.id_pattern("event")), CHECKED_IN)
         },
     }
 
@@ -143,12 +191,14 @@ def _webhook_paths() -> dict[str, Any]:
                 "webhooks:write",
                 "201",
                 "WebhookSubscriptionCreated",
+                "SubscriptionCreate",
             ),
         },
         "/webhooks/subscriptions/{subscription_id}": {
             "get": _operation("Get a subscription", "webhooks:read", "200", "WebhookSubscription", parameters=[SUB]),
             "patch": _operation(
-                "Update a subscription", "webhooks:write", "200", "WebhookSubscription", parameters=[SUB]
+                "Update a subscription", "webhooks:write", "200", "WebhookSubscription", parameters=[SUB],
+                requestBody=_body("SubscriptionUpdate"),
             ),
             "delete": _operation("Delete a subscription", "webhooks:write", "200", "Deleted", parameters=[SUB]),
         },
@@ -166,7 +216,7 @@ def _public_paths() -> dict[str, Any]:
                 None,
                 "200",
                 "PublicEventList",
-                parameters=[parameter("org_slug", "query", STRING, required=True), *PAGING],
+                parameters=[parameter("org_slug", "query", {**STRING, "minLength": 1}, required=True), *PAGING],
             )
         },
         "/openapi.json": {
@@ -183,7 +233,7 @@ def _all_paths() -> dict[str, Any]:
     groups = (_event_paths(), _read_paths(), _webhook_paths(), _public_paths())
     paths = {f"/api/v1{path}": item for group in groups for path, item in group.items()}
     paths["/api/settings/api-keys/reset-test-data"] = {
-        "post": _post("Delete all test-mode data of the organization", "events:write", "200", "TestDataReset", False)
+        "post": _post("Delete all test-mode data of the organization", "events:write", "200", "TestDataReset")
     }
     return paths
 
@@ -215,6 +265,7 @@ def schemas() -> dict[str, Schema]:
         "Error": ERROR,
         "Deleted": DELETED,
         "TestDataReset": RESET,
+        **INPUTS,
         **{f"{name}List": list_of(name) for name in LISTED},
     }
 

@@ -237,7 +237,7 @@ def _statuses(raw: str | None, errors: list[FieldError]) -> tuple[str, ...]:
 
 def _instant(params: Mapping[str, str], name: str, errors: list[FieldError]) -> datetime | None:
     raw = params.get(name)
-    if not raw:
+    if raw is None:  # an empty value is no ISO-8601 datetime: refused, as the vendor documents
         return None
     moment = instant(raw.strip())
     if moment is None:

@@ -25,7 +25,7 @@ from dialects.schema import (
     parameter,
     ref,
 )
-from dialects.ticketsmart.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from dialects.ticketsmart.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE
 from dialects.ticketsmart.serializers import AVAILABILITY, EVENT, STATUS, TICKET_TYPE
 
 PAGINATION = obj({"page": INTEGER, "limit": INTEGER, "total": INTEGER, "totalPages": INTEGER, "hasMore": BOOLEAN})
@@ -87,7 +87,8 @@ LIST_PARAMS = [
     parameter("dateTo", "query", TIME, "events starting at or before (ISO-8601; no offset means UTC)"),
     parameter("liveOnly", "query", {"type": "string", "enum": ["true", "false", "1", "0"]},
               "only published events that have not started"),
-    parameter("page", "query", {"type": "integer", "minimum": 1, "default": 1}, "page number, from 1"),
+    parameter("page", "query", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+              "page number, from 1"),
     parameter("limit", "query", {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
               f"page size; values above {MAX_LIMIT} are capped at {MAX_LIMIT}"),
 ]

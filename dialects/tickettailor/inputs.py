@@ -19,6 +19,7 @@ from dialects.base import BadRequest
 from dialects.tickettailor.serializers import TICKET_STATUS
 
 MAX_UNIX = 253_402_300_799  # 9999-12-31T23:59:59Z, the last instant PostgreSQL and Python share
+LAST = datetime.fromtimestamp(MAX_UNIX, UTC)
 MAX_TEXT = 320
 TIME_FILTERS = {"created_at": "eq", "created_at.gt": "gt", "created_at.gte": "gte",
                 "created_at.lt": "lt", "created_at.lte": "lte"}
@@ -48,7 +49,10 @@ def created_range(params: QueryParams) -> TimeRange:
         # "created_at=N" is the second [N, N+1) as two plain bounds: core's own "eq" leaves its
         # placeholder untyped next to an interval, which PostgreSQL refuses
         bounds["gte"] = max(filter(None, (bounds["gte"], exact)))
-        bounds["lt"] = min(filter(None, (bounds["lt"], exact + timedelta(seconds=1))))
+        # the last second PostgreSQL and Python share has no next one: nothing above it to leave out
+        after = exact + timedelta(seconds=1) if exact < LAST else None
+        uppers = [bound for bound in (bounds["lt"], after) if bound is not None]
+        bounds["lt"] = min(uppers) if uppers else None
     return TimeRange(**bounds)
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from dialects.schema import INTEGER, NULL_STRING, STRING, Schema, array, json_content, obj, parameter, ref
+from dialects.schema import INTEGER, NULL_STRING, STRING, Schema, array, id_pattern, json_content, obj, parameter, ref
 from dialects.schema import document as openapi_document
 from dialects.tickettailor import serializers as wire
 from dialects.tickettailor.errors import ERROR_CODES, LIMIT_HEADERS
-from dialects.tickettailor.inputs import TIME_FILTERS
+from dialects.tickettailor.inputs import MAX_UNIX, TIME_FILTERS
 from dialects.tickettailor.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 ERROR = obj({"status": INTEGER, "error_code": STRING, "message": STRING,
@@ -44,10 +44,11 @@ PAGING = [
     query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
           "Items per page"),
 ]
-CREATED = [query(name, INTEGER, f"Unix timestamp filter on created_at ({name})") for name in TIME_FILTERS]
+UNIX_TIME = {**INTEGER, "minimum": 0, "maximum": MAX_UNIX}
+CREATED = [query(name, UNIX_TIME, f"Unix timestamp filter on created_at ({name})") for name in TIME_FILTERS]
 TICKET_FILTERS = [
-    query("event_id", STRING, "Event id (ev_12 or 12)"),
-    query("order_id", STRING, "Order id (or_12 or 12)"),
+    query("event_id", {**STRING, "pattern": id_pattern("event")}, "Event id (ev_12 or 12)"),
+    query("order_id", {**STRING, "pattern": id_pattern("order")}, "Order id (or_12 or 12)"),
     query("barcode", STRING, "Barcode (event_id must also be given)"),
     query("status", wire.TICKET_STATUS.schema(), "Ticket status"),
     query("email", STRING, "Attendee email (case-insensitive)"),
