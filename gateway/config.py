@@ -73,6 +73,13 @@ class Settings(Section):
     # seconds one request may take in all, its database waits included (client side, so a frozen
     # server cannot hold it either); past it: the dialect's 503 with Retry-After. 0: no limit
     request_timeout: float = Field(15.0, ge=0)
+    # bytes a request body may have, in every dialect and the operator API (gateway.limits):
+    # a declared Content-Length over it is refused before the body is read, a streamed body
+    # as soon as it goes over
+    max_body_bytes: int = Field(1_000_000, ge=1)
+    # seconds a client may leave its body unfinished without sending anything: then answered
+    # and the connection dropped. 0: no limit of its own (request_timeout still bounds it)
+    body_timeout: float = Field(10.0, ge=0)
     dialects: Dialects = Dialects()
 
     @field_validator("public_base_url")

@@ -48,8 +48,16 @@ def created_range(params: QueryParams) -> TimeRange:
         # "created_at=N" is the second [N, N+1) as two plain bounds: core's own "eq" leaves its
         # placeholder untyped next to an interval, which PostgreSQL refuses
         bounds["gte"] = max(filter(None, (bounds["gte"], exact)))
-        bounds["lt"] = min(filter(None, (bounds["lt"], exact + timedelta(seconds=1))))
+        bounds["lt"] = min(filter(None, (bounds["lt"], _next_second(exact))), default=None)
     return TimeRange(**bounds)
+
+
+def _next_second(moment: datetime) -> datetime | None:
+    """The second after ``moment``; None past the last one (MAX_UNIX: nothing comes after it)."""
+    try:
+        return moment + timedelta(seconds=1)
+    except OverflowError:
+        return None
 
 
 def object_id(params: QueryParams, name: str, kind: str) -> int | None:
