@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,11 +36,23 @@ def _no_nul(value: str) -> str:
     return value
 
 
+# The last instant stored: a day short of Python's (and the wire's) last one, so the instant
+# shown in any time zone (offsets are under a day) is still a date every dialect can render;
+# past it, 9999-12-31T23:59:59-14:00 overflowed in the driver and far-east zones in rendering.
+LAST_INSTANT = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must include a time zone offset (for example 2026-09-01T19:00:00Z)")
     if not 1900 <= value.year <= 9999:
         raise ValueError("year out of range")
+    try:
+        in_range = value.astimezone(UTC) <= LAST_INSTANT
+    except OverflowError:  # its offset moves it past year 9999
+        in_range = False
+    if not in_range:
+        raise ValueError("out of range: the latest accepted instant is 9999-12-30T23:59:59Z")
     return value
 
 

@@ -126,6 +126,35 @@ class BadRequest(DialectError):
         self.field = field
 
 
+class BodyTooLarge(BadRequest):
+    """The body is over the gateway's limit (``max_body_bytes``): refused before the rest is read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Request body is too large (at most {limit} bytes)")
+        self.limit = limit
+
+
+class BodyTimeout(BadRequest):
+    """The client stopped sending its body for longer than ``body_timeout``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The request body did not arrive within {seconds:g} s")
+
+
+class ClientGone(BadRequest):
+    """The client disconnected before its body was complete: nobody reads the answer."""
+
+    def __init__(self) -> None:
+        super().__init__("The client disconnected before sending the whole body")
+
+
+class NotJSON(BadRequest):
+    """A body declared as something other than UTF-8 JSON (``text/plain``, ``charset=latin-1``)."""
+
+    def __init__(self) -> None:
+        super().__init__("Content-Type must be application/json (UTF-8)")
+
+
 # --- rate limits ------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +225,24 @@ def json_response(content: Any, status: int = 200, headers: dict[str, str] | Non
     return Response(orjson.dumps(content), status, headers, media_type="application/json")
 
 
+def json_declared(content_type: str) -> bool:
+    """Whether a Content-Type allows reading the body as JSON: none (curl, scripts), or
+    ``application/json`` (or a ``+json`` type) in UTF-8, the only charset JSON has (RFC 8259)."""
+    if not content_type:
+        return True
+    media, _, params = content_type.partition(";")
+    media = media.strip().lower()
+    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+        return False
+    charset = next((v.strip().strip('"').lower() for k, _, v in (p.partition("=") for p in params.split(";"))
+                    if k.strip().lower() == "charset"), "utf-8")
+    return charset in ("utf-8", "utf8")
+
+
 async def read_json(request: Request) -> Any:
-    """The request body as JSON, or BadRequest."""
+    """The request body as JSON, or BadRequest (NotJSON when it is declared as something else)."""
+    if not json_declared(request.headers.get("content-type", "")):
+        raise NotJSON()
     body = await request.body()
     try:
         return orjson.loads(body)
@@ -343,7 +388,9 @@ class Dialect(ABC):
     def app(self) -> ASGIApp:
         """The dialect as one ASGI app; unknown paths and methods answer in its format too."""
         table = [StarletteRoute(r.path, self.endpoint(r), methods=[r.method]) for r in self.routes]
-        return self.middleware(DialectApp(self, Router(routes=table)))
+        # no slash redirects: /events/..%2F answered an undocumented 307; every unknown path is the
+        # dialect's own 404
+        return self.middleware(DialectApp(self, Router(routes=table, redirect_slashes=False)))
 
 
 # --- the pipeline as ASGI apps ----------------------------------------------------------------

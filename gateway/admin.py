@@ -41,6 +41,8 @@ from core.models import Input, Scope, parse
 from dialects.base import (
     AuthFailed,
     BadRequest,
+    BodyTimeout,
+    BodyTooLarge,
     ErrorTable,
     MethodNotAllowed,
     RateLimited,
@@ -110,6 +112,8 @@ ADMIN_ERRORS: ErrorTable = {
     RateLimited: Rule(429, "rate_limited", "Too many failed authentications from this address; retry later",
                       headers=lambda exc: {"Retry-After": str(exc.state.reset_after)}),
     BadRequest: Rule(400, "bad_request"),
+    BodyTooLarge: Rule(413, "payload_too_large"),
+    BodyTimeout: Rule(408, "request_timeout"),
     RouteNotFound: Rule(404, "not_found", "Not Found"),
     MethodNotAllowed: Rule(405, "http_error", "Method Not Allowed"),
     ValidationFailed: Rule(400, extra=_fields),
@@ -235,4 +239,6 @@ def admin_app(gateway: Gateway) -> Starlette:
         return error_response(request, RouteNotFound())
 
     routes = [Route(r.path, endpoint(r), methods=[r.method]) for r in ROUTES]
-    return Starlette(routes=routes, exception_handlers={HTTPException: unrouted})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: unrouted})
+    app.router.redirect_slashes = False  # an unknown path is a 404 in this API's format, never a 307
+    return app

@@ -30,6 +30,7 @@ from dialects.base import Dialect, json_response
 from gateway import pages
 from gateway.admin import admin_app
 from gateway.config import Settings, load_settings
+from gateway.limits import BodyLimit
 from gateway.metrics import CONTENT_TYPE
 from gateway.observe import Observe
 from gateway.runtime import Gateway
@@ -78,6 +79,15 @@ def page_routes(gateway: Gateway) -> list[BaseRoute]:
     return [Route("/events/{box_office}/{slug}", event)]
 
 
+def mount(prefix: str, app: Any) -> Mount:
+    """A mount whose prefix takes every path below it, newlines included: Starlette's ``.*``
+    stops at a decoded ``%0A``, and the request fell through to a plain-text 404 outside the
+    dialect (no CORS, not its format)."""
+    route = Mount(prefix, app=app)
+    route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    return route
+
+
 def dialect_routes(
     gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = None
 ) -> tuple[list[BaseRoute], list[BaseRoute]]:
@@ -92,7 +102,7 @@ def dialect_routes(
         cls = classes[name] if classes is not None else registry.dialect(name)
         app = cls(services, settings).app()
         hosts += [Host(host, app=app) for host in settings.hosts]
-        mounts.append(DialectMount(settings.prefix, app=app))
+        mounts.append(mount(settings.prefix, app))
     return mounts, hosts
 
 
@@ -100,23 +110,15 @@ def gateway_routes(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None
     mounts, hosts = dialect_routes(gateway, classes)
     routes = [*mounts, *health_routes(gateway), *metrics_routes(gateway), *page_routes(gateway)]
     if gateway.settings.admin_token:
-        routes.append(Mount("/admin/v1", app=admin_app(gateway)))
+        routes.append(mount("/admin/v1", admin_app(gateway)))
     return routes + hosts
-
-
-class DialectMount(Mount):
-    """A dialect's mount that also takes a path holding a newline (``%0A`` in a segment):
-    Starlette's ``.*`` stops at one, so the request fell through to the app's plain-text 404
-    instead of the dialect's own answer in its format and headers."""
-
-    def __init__(self, path: str, app: Any) -> None:
-        super().__init__(path, app=app)
-        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 def middleware(gateway: Gateway) -> list[Middleware]:
     """The layers around every route, outermost first: written once, here."""
-    return [Middleware(Observe, metrics=gateway.metrics, tracing=gateway.settings.tracing)]
+    settings = gateway.settings
+    return [Middleware(Observe, metrics=gateway.metrics, tracing=settings.tracing),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)]
 
 
 def build_app(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = None) -> Starlette:

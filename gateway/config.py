@@ -83,6 +83,13 @@ class Settings(Section):
     webhook_allow_cidrs: list[str] = []
     # Fernet keys sealing secrets at rest, newest first (gateway/keyring.py for when it is empty)
     encryption_keys: list[str] = Field(default=[], repr=False)
+    # bytes a request body may have, in every dialect and the operator API (gateway.limits):
+    # a declared Content-Length over it is refused before the body is read, a streamed body
+    # as soon as it goes over
+    max_body_bytes: int = Field(1_000_000, ge=1)
+    # seconds a client may leave its body unfinished without sending anything: then answered
+    # and the connection dropped. 0: no limit of its own (request_timeout still bounds it)
+    body_timeout: float = Field(10.0, ge=0)
     dialects: Dialects = Dialects()
 
     @field_validator("public_base_url")

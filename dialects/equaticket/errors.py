@@ -56,7 +56,8 @@ def _field_param(exc: base.BadRequest) -> dict[str, Any]:
 
 ERRORS: ErrorTable = {
     domain.ValidationFailed: Rule(400, "validation_error", _validation_message, _validation_param),
-    base.BadRequest: Rule(400, "validation_error", extra=_field_param),
+    base.BadRequest: Rule(400, "validation_error", extra=_field_param),  # also a body over the limit
+    base.BodyTimeout: Rule(408, "request_timeout"),  # no documented code: HTTP's own status
     base.AuthFailed: Rule(401, "unauthorized", lambda exc: str(exc) or "Invalid API key"),
     base.ScopeMissing: Rule(403, "forbidden", lambda exc: f"This API key lacks the required scope: {exc}"),
     domain.TermsRequired: Rule(403, "api_terms_required"),

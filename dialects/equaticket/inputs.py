@@ -20,7 +20,6 @@ from dialects import querystring
 from dialects.base import BadRequest, read_json
 from dialects.equaticket.serializers import TICKET_TYPE
 
-MAX_BODY = 1_000_000
 MAX_PARAM = 1000
 NOT_FOUND = {
     "event": "Event not found",
@@ -88,9 +87,7 @@ def choice(request: Request, name: str, allowed: tuple[str, ...] | list[str]) ->
 # --- bodies --------------------------------------------------------------------------------------------
 
 async def json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise BadRequest("Request body is too large")
+    body = await request.body()  # bounded by the gateway's max_body_bytes (gateway.limits)
     if optional and not body.strip():
         return {}
     data = await read_json(request)

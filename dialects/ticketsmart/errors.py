@@ -96,6 +96,8 @@ ERRORS: ErrorTable = {
     base.Unavailable: Rule(503, message="Service unavailable", extra=lambda exc: {"retryAfter": exc.retry_after},
                            headers=base.retry_after),
     InvalidFilters: Rule(400, extra=_as_sent),
+    base.BodyTooLarge: Rule(413),  # the vendor documents no size error: HTTP's own status
+    base.BodyTimeout: Rule(408),
     base.BadRequest: Rule(400),
     base.RouteNotFound: Rule(404, message="Not found"),
     base.MethodNotAllowed: Rule(405, message="Method not allowed", headers=lambda exc: {"Allow": exc.allow}),

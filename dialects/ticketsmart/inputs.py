@@ -47,6 +47,7 @@ NOT_NULL = ("title", "slug", "startsAt", "timezone", "currency", "visibility", "
 DEFAULT_CURRENCY = "USD"  # documented default, whatever the box office's own currency
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 MAX_SEARCH = 200
+LIST_PARAMS = ("status", "search", "dateFrom", "dateTo", "liveOnly", "page", "limit")
 
 
 def _kind(schema: Schema) -> str:
@@ -237,8 +238,9 @@ def _statuses(raw: str | None, errors: list[FieldError]) -> tuple[str, ...]:
 
 def _instant(params: Mapping[str, str], name: str, errors: list[FieldError]) -> datetime | None:
     raw = params.get(name)
-    if raw is None:  # an empty value is no ISO-8601 datetime: refused, as the vendor documents
+    if raw is None:
         return None
+    # "dateTo=" is no ISO-8601 datetime (the document's type): refused, not read as absent
     moment = instant(raw.strip())
     if moment is None:
         errors.append(FieldError(name, "Invalid datetime: must be ISO-8601, e.g. 2026-09-01T00:00:00Z"))
@@ -268,7 +270,8 @@ def _live_only(raw: str | None, errors: list[FieldError]) -> bool:
 
 def list_params(params: Mapping[str, str]) -> tuple[EventFilters, PageRequest]:
     """Filters and page of GET /events; every bad parameter is reported in one 400."""
-    errors: list[FieldError] = []
+    # a parameter given twice (limit=5&limit=500) is ambiguous: refused, whichever it is
+    errors = [FieldError(name, "Must be given once") for name in LIST_PARAMS if querystring.repeated(params, name)]
     filters = EventFilters(
         statuses=_statuses(params.get("status"), errors),
         search=_search(params.get("search"), errors),

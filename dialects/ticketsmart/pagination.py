@@ -30,13 +30,14 @@ class PageRequest:
 
 def _integer(params: Mapping[str, str], name: str, default: int, errors: list[FieldError]) -> int:
     raw = params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    text = raw.strip()
-    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 12:
+    # the document's integer, as sent: empty ("limit=") or padded (" 5") values are refused,
+    # never read as the default
+    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 12:
         errors.append(FieldError(name, "Expected a positive integer"))
         return default
-    return int(text)
+    return int(raw)
 
 
 def page_request(params: Mapping[str, str], errors: list[FieldError]) -> PageRequest:

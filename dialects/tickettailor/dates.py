@@ -11,7 +11,7 @@ Orders repeat their event's dates, so real pages hit the cache as the benchmark'
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -53,7 +53,13 @@ def formatted(local: datetime) -> str:
 def date_object(moment: datetime, timezone: str) -> dict[str, object]:
     """A shared, cached object: callers must not change it."""
     # plain formatting instead of strftime, and no copy of the datetime unless it carries microseconds
-    local = moment.astimezone(zone(timezone))
+    try:
+        local = moment.astimezone(zone(timezone))
+    except OverflowError:
+        # a stored instant so near the end of year 9999 that its local date in a far-east zone
+        # would be in year 10000 (core refuses such writes now; older rows may hold one):
+        # shown in UTC, so one row never takes a list down
+        local = moment.astimezone(UTC)
     if local.microsecond:
         local = local.replace(microsecond=0)
     return {

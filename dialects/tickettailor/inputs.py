@@ -49,11 +49,16 @@ def created_range(params: QueryParams) -> TimeRange:
         # "created_at=N" is the second [N, N+1) as two plain bounds: core's own "eq" leaves its
         # placeholder untyped next to an interval, which PostgreSQL refuses
         bounds["gte"] = max(filter(None, (bounds["gte"], exact)))
-        # the last second PostgreSQL and Python share has no next one: nothing above it to leave out
-        after = exact + timedelta(seconds=1) if exact < LAST else None
-        uppers = [bound for bound in (bounds["lt"], after) if bound is not None]
-        bounds["lt"] = min(uppers) if uppers else None
+        bounds["lt"] = min(filter(None, (bounds["lt"], _next_second(exact))), default=None)
     return TimeRange(**bounds)
+
+
+def _next_second(moment: datetime) -> datetime | None:
+    """The second after ``moment``; None past the last one (MAX_UNIX: nothing comes after it)."""
+    try:
+        return moment + timedelta(seconds=1)
+    except OverflowError:
+        return None
 
 
 def object_id(params: QueryParams, name: str, kind: str) -> int | None:

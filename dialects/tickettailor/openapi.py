@@ -80,6 +80,15 @@ PATHS: dict[str, Schema] = {
         "getIssuedTicket", "Retrieve an issued ticket", "IssuedTicket",
         [path("issued_ticket_id", "Issued ticket id (it_12)")]),
 }
+def query_names(path: str) -> frozenset[str] | None:
+    """The query parameters the document lists for ``path``'s operation (None: not documented
+    here); any other is refused with a 400, as the ``400`` response of each operation says."""
+    operation_ = PATHS.get(path)
+    if operation_ is None:
+        return None
+    return frozenset(p["name"] for p in operation_["get"]["parameters"] if p["in"] == "query")
+
+
 SECURITY = {"basicAuth": {"type": "http", "scheme": "basic", "description": "The API key as username, no password"}}
 
 
@@ -88,5 +97,7 @@ def document(root_path: str = "") -> Schema:
     """The document; ``root_path`` (the mount prefix) makes the server URL right."""
     doc = openapi_document("Ticket Tailor API (ticketgate)", "v1", PATHS, SCHEMAS, security=SECURITY,
                            servers=[{"url": root_path or "/"}])
-    doc["info"]["description"] = "Ticket Tailor's public API served by ticketgate."
+    doc["info"]["description"] = ("Ticket Tailor's public API served by ticketgate. A query parameter an "
+                                  "operation does not list, or one given twice, is refused with a 400; "
+                                  "integers (limit, created_at) are digits only.")
     return doc

@@ -45,7 +45,7 @@ def parse_limit(request: Request) -> int:
     value = text(request.query_params, "limit")
     if value is None:
         return DEFAULT_LIMIT
-    value = value.strip()
+    # digits only, as the document's integer: " 5" or "5 " is refused, not trimmed
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_LIMIT:
         raise BadRequest(f"limit must be an integer between 1 and {MAX_LIMIT}", "limit")
     return int(value)

@@ -100,6 +100,10 @@ async def test_malformed_filters_are_400(tt, seed, path, query):
     assert "errors" not in body
 
 
-async def test_unknown_query_parameters_are_ignored(tt, seed):
-    response = await tt.get(f"{BASE}/orders?foo=bar&expand=all", headers=seed.auth)
-    assert response.status_code == 200 and len(response.json()["data"]) == 2
+async def test_unknown_query_parameters_are_refused(tt, seed):
+    # issue 17: a filter is applied or refused, never ignored (tickettailor-beyond.md)
+    for query in ("foo=bar&expand=all", "event_id=ev_1", "status=completed"):
+        response = await tt.get(f"{BASE}/orders?{query}", headers=seed.auth)
+        assert response.status_code == 400, query
+        assert response.json()["error_code"] == "Bad Request"
+    assert (await tt.get(f"{BASE}/events/ev_1?expand=all", headers=seed.auth)).status_code == 400
