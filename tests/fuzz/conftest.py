@@ -19,11 +19,13 @@ from tests import factories
 @pytest.fixture
 def served_app(database_dsn: str) -> Any:
     """The app as ``ticketgate serve`` builds it, one per run (the engine ends the lifespans it
-    started); rate limits off, so the fuzzer meets the handlers (the limits' 429 is documented
-    and tested in each dialect's own suite)."""
+    started); rate limits and the failed-authentication throttle off, so the fuzzer meets the
+    handlers (their 429s are documented and tested in each dialect's own suite and
+    tests/gateway/test_auth_throttle.py)."""
     settings = load_settings(environ={}, database_url=database_dsn, admin_token="fuzz-admin-token-0123456789",
                              development=True, pool_min_size=1, pool_max_size=4, webhook_worker=False,
-                             rate_limits_enabled=False, metrics="off", log_level="error")
+                             rate_limits_enabled=False, auth_failures_per_minute=0, metrics="off",
+                             log_level="error")
     return create_app(settings)
 
 
@@ -38,7 +40,8 @@ async def seeded(gateway: Gateway, checkout: Any) -> Any:
             for quantity in (1, 2):
                 await checkout.place(conn, scope, factories.order_input(event_id, type_id, quantity))
         await subscriptions.create_subscription(conn, scope, "pro", parse(subscriptions.SubscriptionCreate, {
-            "url": "https://hooks.example.com/ticketgate", "event_types": ["order.placed"]}), development=True)
+            "url": "https://hooks.example.com/ticketgate", "event_types": ["order.placed"]}),
+            gateway.services().webhooks)
         office_keys = {name: await factories.key(conn, office, name) for name in ("ticketsmart", "tickettailor",
                                                                                   "equaticket")}
     return office, office_keys

@@ -14,7 +14,7 @@ import pytest
 
 from tests.tickettailor.conftest import basic
 
-ADMIN = {"authorization": "Bearer test-admin-token"}
+ADMIN = {"authorization": "Bearer test-admin-token-0123456789"}
 # every table a write of a dialect or the operator API can touch, counted per box office
 COUNTS = {table: f"SELECT count(*) FROM {table} WHERE box_office_id = $1"
           for table in ("events", "orders", "issued_tickets", "webhook_subscriptions", "api_keys")}

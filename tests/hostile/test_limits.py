@@ -69,7 +69,7 @@ async def test_a_streamed_body_is_counted_as_it_arrives(app, keys):
 async def test_the_operator_api_has_the_same_limit(app):
     receive = Chunks([b"x" * 600_000] * 3)
     status, body, _ = await call(app, "POST", "/admin/v1/box-offices",
-                                 {"authorization": "Bearer test-admin-token"}, receive)
+                                 {"authorization": "Bearer test-admin-token-0123456789"}, receive)
     assert status == 413 and body["error"]["code"] == "payload_too_large"
 
 

@@ -35,7 +35,7 @@ class Served:
         self.stderr_path, self.stdout_path = folder / "stderr.log", folder / "stdout.log"
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("TICKETGATE_", "PYTEST_", "PROMETHEUS_")) and k != "DATABASE_URL"}
-        env.update(PYTHONPATH=str(ROOT), DATABASE_URL=dsn, TICKETGATE_ADMIN_TOKEN="test-admin-token",
+        env.update(PYTHONPATH=str(ROOT), DATABASE_URL=dsn, TICKETGATE_ADMIN_TOKEN="test-admin-token-0123456789",
                    TICKETGATE_DATA_DIR=str(folder / "data"), TICKETGATE_WEBHOOK_WORKER="false",
                    TICKETGATE_DEVELOPMENT="true", TICKETGATE_POOL_MIN_SIZE="1", TICKETGATE_POOL_MAX_SIZE="4")
         env.update({f"TICKETGATE_{k.upper()}": v for k, v in settings.items()})

@@ -21,7 +21,7 @@ from gateway import logs
 from tests import factories
 from tests.ops.served import serving
 
-ADMIN_TOKEN = "test-admin-token"
+ADMIN_TOKEN = "test-admin-token-0123456789"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 EMAILS = ("ada.lovelace@example.org", "grace.hopper@example.net")
 
@@ -72,7 +72,8 @@ async def _exercise(run: Run, conn: Any) -> dict[str, Any]:
     run.call("GET", "/equaticket/api/v1/attendees", 200, headers=eq, params={"email": EMAILS[0]})
     run.call("GET", "/ticketsmart/api/v1/events", 200, headers=_auth("ticketsmart", keys["ticketsmart"][0]))
     tt = _auth("tickettailor", keys["tickettailor"][0])
-    run.call("GET", "/tickettailor/v1/orders", 200, headers=tt, params={"email": EMAILS[1]})
+    run.call("GET", "/tickettailor/v1/orders", 200, headers=tt)
+    run.call("GET", "/equaticket/api/v1/orders", 200, headers=eq, params={"buyer_email": EMAILS[1]})
     run.call("GET", "/tickettailor/v1/orders/or_999999999", 404, headers=tt)
     wrong = keys["tickettailor"][0][:-4] + "0000"
     run.call("GET", "/tickettailor/v1/events", 401, headers=_auth("tickettailor", wrong))

@@ -25,7 +25,7 @@ from gateway.runtime import Gateway
 from tests import factories
 from tests.ops.scrape import Sample, label_values, samples, value
 
-ADMIN = {"Authorization": "Bearer test-admin-token"}
+ADMIN = {"Authorization": "Bearer test-admin-token-0123456789"}
 REQUESTS = "ticketgate_http_requests_total"
 
 
@@ -61,7 +61,7 @@ async def admin(client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_metrics_need_the_admin_token(client: httpx.AsyncClient) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic dGVzdC1hZG1pbi10b2tlbg=="},
-                    {"Authorization": "test-admin-token"}):
+                    {"Authorization": "test-admin-token-0123456789"}):
         refused = await client.get("/metrics", headers=headers)
         assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
         assert "ticketgate_" not in refused.text

@@ -45,7 +45,7 @@ async def test_the_scrape_counts_every_workers_requests(
             scrapes = [httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)]
             assert httpx.get(f"{server.url}/metrics", timeout=5).status_code == 404  # not on the main port
         else:
-            auth = {"Authorization": "Bearer test-admin-token"}
+            auth = {"Authorization": "Bearer test-admin-token-0123456789"}
             with httpx.Client(limits=httpx.Limits(max_keepalive_connections=0), timeout=5) as c:
                 scrapes = [c.get(f"{server.url}/metrics", headers=auth) for _ in range(6)]  # any worker answers
         for scraped in scrapes:

@@ -16,7 +16,7 @@ import pytest
 from gateway.app import build_app
 from tests.tickettailor.conftest import basic
 
-ADMIN = {"authorization": "Bearer test-admin-token"}
+ADMIN = {"authorization": "Bearer test-admin-token-0123456789"}
 
 
 class DownPool:
