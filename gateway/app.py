@@ -42,11 +42,12 @@ def health_routes(gateway: Gateway) -> list[BaseRoute]:
         return json_response({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        if await gateway.ready():
-            return json_response({"status": "ready", "database": "ok"})
         if gateway.draining:
             return json_response({"status": "draining"}, 503)
-        return json_response({"status": "unavailable", "database": "unreachable"}, 503)
+        checks = await gateway.checks()
+        if all(state == "ok" for state in checks.values()):
+            return json_response({"status": "ready", **checks})
+        return json_response({"status": "unavailable", **checks}, 503)
 
     return [Route("/healthz", healthz), Route("/readyz", readyz)]
 

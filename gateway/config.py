@@ -57,6 +57,11 @@ class Settings(Section):
     admin_token: str | None = None  # at least ADMIN_TOKEN_MIN_LENGTH characters ("": no operator API)
     rate_limit_storage: str = "memory://"
     rate_limits_enabled: bool = True
+    # a shared rate-limit storage (redis://) that fails or does not answer within
+    # rate_limit_storage_timeout seconds: "open" serves the request uncounted (a log line, a
+    # metric), "closed" answers each dialect's 503 (and /readyz checks the storage)
+    rate_limit_on_storage_error: Literal["open", "closed"] = "open"
+    rate_limit_storage_timeout: float = Field(0.5, gt=0)
     # failed authentications per client address in a rolling minute, every dialect and /admin/v1
     # together, on rate_limit_storage; then 429 for that address (0: not throttled)
     auth_failures_per_minute: int = Field(30, ge=0)

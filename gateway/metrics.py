@@ -71,6 +71,9 @@ class Metrics:
                                  ["dialect", "route", "method"], buckets=LATENCY_BUCKETS, registry=reg)
         self.rate_limited = Counter("ticketgate_rate_limited_total", "Requests refused by the rate limit",
                                     ["dialect"], registry=reg)
+        self.rate_limit_storage_errors = Counter(
+            "ticketgate_rate_limit_storage_errors_total",
+            "Rate-limit storage calls that failed or timed out (served uncounted when open)", registry=reg)
         self.auth_failures = Counter("ticketgate_auth_failures_total", "Requests refused for their credentials",
                                      ["dialect"], registry=reg)
         self.idempotent_replays = Counter("ticketgate_idempotent_replays_total",
@@ -112,6 +115,9 @@ class Metrics:
 
     def attempted(self, outcome: str) -> None:
         self.deliveries.labels(outcome).inc()
+
+    def storage_failed(self) -> None:
+        self.rate_limit_storage_errors.inc()
 
     def route(self, dialect: str, route: str, method: str) -> RouteMetrics:
         return RouteMetrics(self, dialect, route, method)

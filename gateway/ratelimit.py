@@ -23,9 +23,12 @@ a budget per minute, then the area's own 429 for that address until the window f
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import logging
 import math
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from typing import cast
 from urllib.parse import urlsplit
@@ -33,10 +36,13 @@ from urllib.parse import urlsplit
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import Storage as AsyncStorage
 from limits.aio.strategies import FixedWindowRateLimiter, SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from starlette.types import Scope
 
-from dialects.base import LimitState, RateLimited, RateLimitPolicy
+from dialects.base import LimitState, RateLimited, RateLimitPolicy, Unavailable
+
+log = logging.getLogger("ticketgate.ratelimit")
 
 
 def async_uri(uri: str) -> str:
@@ -114,14 +120,30 @@ def _state(allowed: bool, amount: int, remaining: int, reset_at: float, now: flo
     return LimitState(allowed, amount, max(0, remaining), max(1, math.ceil(reset_at - now)))
 
 
+def _timeouts(uri: str, seconds: float) -> dict[str, float]:
+    """Socket timeouts for the storage's client (limits hands them to coredis for redis://)."""
+    return {"connect_timeout": seconds, "stream_timeout": seconds} if urlsplit(uri).scheme.startswith("redis") else {}
+
+
 class RateLimiter:
-    def __init__(self, storage_uri: str) -> None:
+    """Counts hits on the storage. When a shared storage fails or does not answer within
+    ``timeout`` seconds, ``on_error`` decides: ``"open"`` serves the request uncounted (one log
+    line per ``QUIET_SECONDS``, and ``on_storage_error`` for the metric), ``"closed"`` refuses it
+    with ``Unavailable`` (each dialect's 503)."""
+
+    QUIET_SECONDS = 10.0
+
+    def __init__(self, storage_uri: str, *, on_error: str = "open", timeout: float = 0.5,
+                 on_storage_error: Callable[[], None] | None = None) -> None:
         # memory:// is a dict in this process: no I/O to wait for, so it is used synchronously
         self.in_process = urlsplit(storage_uri).scheme == "memory"
+        self.on_error, self.timeout, self.on_storage_error = on_error, timeout, on_storage_error
+        self._quiet_until = 0.0
         if self.in_process:
             self.local = LocalWindows()
         else:
-            self.storage = cast(AsyncStorage, storage_from_string(async_uri(storage_uri)))
+            self.storage = cast(AsyncStorage, storage_from_string(
+                async_uri(storage_uri), wrap_exceptions=True, **_timeouts(storage_uri, timeout)))
             self._async = {True: SlidingWindowCounterRateLimiter(self.storage),
                            False: FixedWindowRateLimiter(self.storage)}
 
@@ -129,6 +151,15 @@ class RateLimiter:
         if self.in_process:
             count = self.local.sliding if policy.moving else self.local.fixed
             return count(key, policy.amount, policy.per_seconds, report)
+        try:
+            # bounded here too: a client that ignored its socket timeouts must not hold the request
+            async with asyncio.timeout(self.timeout * 2):
+                return await self._remote_hit(policy, key, report)
+        except (StorageError, OSError, TimeoutError) as exc:
+            self._failed(exc)
+            return None  # open: served uncounted
+
+    async def _remote_hit(self, policy: RateLimitPolicy, key: str, report: bool) -> LimitState | None:
         item = _item(policy)
         remote = self._async[policy.moving]
         allowed = await remote.hit(item, key)
@@ -137,8 +168,25 @@ class RateLimiter:
         stats = await remote.get_window_stats(item, key)
         return _state(allowed, policy.amount, stats.remaining, stats.reset_time, time.time())
 
-    async def check(self) -> bool:
-        return True if self.in_process else bool(await self.storage.check())
+    def _failed(self, exc: BaseException) -> None:
+        if self.on_storage_error is not None:
+            self.on_storage_error()
+        if self.on_error == "closed":
+            raise Unavailable("rate-limit storage", exc)
+        now = time.monotonic()
+        if now >= self._quiet_until:
+            self._quiet_until = now + self.QUIET_SECONDS
+            log.warning("rate-limit storage unavailable (%s): serving requests uncounted", type(exc).__name__)
+
+    async def check(self, timeout: float | None = None) -> bool:
+        """Whether the storage answers (within ``timeout`` seconds, default the limiter's)."""
+        if self.in_process:
+            return True
+        try:
+            async with asyncio.timeout(timeout or self.timeout * 2):
+                return bool(await self.storage.check())
+        except (StorageError, OSError, TimeoutError):
+            return False
 
 
 @lru_cache(maxsize=4096)

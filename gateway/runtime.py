@@ -59,7 +59,13 @@ def build_auth_throttle(settings: Settings, limiter: RateLimiter | None) -> Fail
     when rate limits are off (it guards the keys, not the capacity)."""
     if not settings.auth_failures_per_minute:
         return None
-    return FailedAuthThrottle(limiter or RateLimiter(settings.rate_limit_storage), settings.auth_failures_per_minute)
+    return FailedAuthThrottle(limiter or build_limiter(settings), settings.auth_failures_per_minute)
+
+
+def build_limiter(settings: Settings, metrics: Metrics | None = None) -> RateLimiter:
+    return RateLimiter(settings.rate_limit_storage, on_error=settings.rate_limit_on_storage_error,
+                       timeout=settings.rate_limit_storage_timeout,
+                       on_storage_error=metrics.storage_failed if metrics else None)
 
 
 async def connect_pool(settings: Settings, dsn: str) -> asyncpg.Pool:
@@ -150,7 +156,7 @@ class Gateway:
         self.keys = KeyStore(self.pool, self.dsn)
         await self.keys.start()
         if self.settings.rate_limits_enabled:
-            self.limiter = RateLimiter(self.settings.rate_limit_storage)
+            self.limiter = build_limiter(self.settings, self.metrics)
         self.auth_throttle = build_auth_throttle(self.settings, self.limiter)
         self.checkout = build_checkout(self.settings, self.clock, self.metrics)
         loop = asyncio.get_running_loop()
@@ -200,9 +206,23 @@ class Gateway:
         )
 
     async def ready(self, timeout: float = READY_TIMEOUT) -> bool:
-        """Not draining, and the database answers within ``timeout`` (acquiring and the query
-        together: a frozen server must not hold the probe)."""
-        if self.pool is None or self.draining:
+        """Not draining, and every dependency answers (see ``checks``)."""
+        if self.draining:
+            return False
+        return all(state == "ok" for state in (await self.checks(timeout)).values())
+
+    async def checks(self, timeout: float = READY_TIMEOUT) -> dict[str, str]:
+        """Each dependency readiness needs: the database, answering within ``timeout`` (acquiring
+        and the query together: a frozen server must not hold the probe), and the rate-limit
+        storage when requests are refused without it (``rate_limit_on_storage_error = "closed"``)."""
+        found = {"database": "ok" if await self._database_answers(timeout) else "unreachable"}
+        limiter = self.limiter
+        if limiter is not None and not limiter.in_process and limiter.on_error == "closed":
+            found["rate_limit_storage"] = "ok" if await limiter.check(timeout) else "unreachable"
+        return found
+
+    async def _database_answers(self, timeout: float) -> bool:
+        if self.pool is None:
             return False
         try:
             return await asyncio.wait_for(self._ping(self.pool), timeout)
