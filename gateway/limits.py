@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dialects.base import BodyTimeout, BodyTooLarge, ClientGone
 
 log = logging.getLogger("ticketgate.limits")
+NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class BodyLimit:
@@ -30,7 +31,7 @@ class BodyLimit:
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout or None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in NO_BODY:  # nothing reads their bodies
             await self.app(scope, receive, send)
             return
         await self.app(scope, _Body(scope, receive, self.max_bytes, self.timeout), send)

@@ -37,7 +37,9 @@ class Observe:
         self.app, self.metrics = app, metrics
         self.ids = ids or RequestIds()
         self.tracing = tracing
-        self._routes: dict[tuple[int, str], RouteMetrics] = {}
+        # bound children per (matched route, area, method): labels are worked out once. Routes
+        # compare by value and are unhashable; their ids are stable (they live as long as the app)
+        self._routes: dict[tuple[int, str, str], RouteMetrics] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,7 +54,7 @@ class Observe:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*(h for h in message.get("headers", ()) if h[0].lower() != HEADER), header]
+                message["headers"] = [*message.get("headers", ()), header]  # no layer below sets it
                 if self.tracing:  # now: the tracing layer ends the request's span with the body
                     _annotate(scope)
             await send(message)
@@ -74,10 +76,10 @@ class Observe:
             self._done(scope, status or 500, time.perf_counter() - started, rid)
 
     def _done(self, scope: Scope, status: int, seconds: float, rid: str) -> None:
-        dialect, route = _labels(scope)
         if self.metrics is not None:
-            self._route(dialect, route, scope["method"]).observe(status, seconds)
+            self._route(scope).observe(status, seconds)
         if access_log.isEnabledFor(logging.INFO):
+            dialect, route = _labels(scope)
             principal = scope.get(PRINCIPAL_KEY)
             access_log.info("request", extra={
                 "request_id": rid, "dialect": dialect, "route": route, "method": scope["method"],
@@ -85,12 +87,12 @@ class Observe:
                 "box_office_id": getattr(principal, "box_office_id", None),
                 "key_id": getattr(principal, "key_id", None)})
 
-    def _route(self, dialect: str, route: str, method: str) -> RouteMetrics:
-        key = (hash((dialect, route)), method)
+    def _route(self, scope: Scope) -> RouteMetrics:
+        key = (id(scope.get("route")), scope.get(AREA_KEY, "gateway"), scope["method"])
         bound = self._routes.get(key)
         if bound is None:
             assert self.metrics is not None
-            bound = self._routes[key] = self.metrics.route(dialect, route, method)
+            bound = self._routes[key] = self.metrics.route(*_labels(scope), scope["method"])
         return bound
 
 
