@@ -23,7 +23,6 @@ from dialects.base import RateLimitPolicy, Unavailable
 from gateway.app import build_app
 from gateway.ratelimit import RateLimiter
 from tests.ops.procs import free_port
-from tests.tickettailor.conftest import basic
 
 POLICY = RateLimitPolicy(1000, 60, moving=True)
 PATHS = {"ticketsmart": "/ticketsmart/api/v1/events", "tickettailor": "/tickettailor/v1/events",
@@ -72,26 +71,18 @@ async def test_closed_refuses_as_unavailable(kind, silent):
     assert caught.value.what == "rate-limit storage"
 
 
-@pytest.fixture
-async def keys(box_office: Any, make_key: Any) -> dict[str, dict[str, str]]:
-    return {
-        "ticketsmart": {"x-api-key": await make_key(box_office, "ticketsmart")},
-        "tickettailor": basic(await make_key(box_office, "tickettailor")),
-        "equaticket": {"authorization": f"Bearer {await make_key(box_office, 'equaticket')}"},
-    }
-
 
 async def _get(app: Any, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         return await c.get(path, headers=headers or {})
 
 
-async def test_through_the_dialects_open_is_200_closed_is_each_dialects_503(gateway, app_with, keys, silent):
+async def test_through_the_dialects_open_is_200_closed_is_each_dialects_503(gateway, app_with, dialect_keys, silent):
     opened = app_with(*PATHS, limiter=RateLimiter(silent, on_error="open", timeout=0.2))
     for name, path in PATHS.items():
-        assert (await _get(opened, path, keys[name])).status_code == 200, name
+        assert (await _get(opened, path, dialect_keys[name])).status_code == 200, name
     closed = app_with(*PATHS, limiter=RateLimiter(silent, on_error="closed", timeout=0.2))
-    answers = {name: await _get(closed, path, keys[name]) for name, path in PATHS.items()}
+    answers = {name: await _get(closed, path, dialect_keys[name]) for name, path in PATHS.items()}
     assert all(a.status_code == 503 and a.headers["retry-after"] == "2" for a in answers.values())
     message = "The rate-limit storage is unavailable; retry in 2 s"
     assert answers["ticketsmart"].json() == {"error": "Service unavailable", "retryAfter": 2}

@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from gateway.app import build_app
-from tests.tickettailor.conftest import basic
 
 ADMIN = {"authorization": "Bearer test-admin-token-0123456789"}
 
@@ -47,14 +46,6 @@ async def _get(app: Any, path: str, headers: dict[str, str]) -> httpx.Response:
         return await c.get(path, headers=headers)
 
 
-@pytest.fixture
-async def keys(box_office: Any, make_key: Any) -> dict[str, dict[str, str]]:
-    return {
-        "ticketsmart": {"x-api-key": await make_key(box_office, "ticketsmart")},
-        "tickettailor": basic(await make_key(box_office, "tickettailor")),
-        "equaticket": {"authorization": f"Bearer {await make_key(box_office, 'equaticket')}"},
-    }
-
 
 def _bodies(responses: dict[str, httpx.Response]) -> None:
     ts, tt, eq = responses["ticketsmart"], responses["tickettailor"], responses["equaticket"]
@@ -76,10 +67,10 @@ PATHS = {"ticketsmart": "/ticketsmart/api/v1/events", "tickettailor": "/ticketta
                                    asyncpg.CannotConnectNowError("the database system is starting up"),
                                    asyncpg.AdminShutdownError("terminating connection due to administrator command"),
                                    asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")])
-async def test_an_outage_is_each_dialects_503_logged_as_one_line(gateway, keys, error, caplog):
+async def test_an_outage_is_each_dialects_503_logged_as_one_line(gateway, dialect_keys, error, caplog):
     app = build_app(dataclasses.replace(gateway, pool=DownPool(error)))
     with caplog.at_level(logging.WARNING):
-        responses = {name: await _get(app, PATHS[name], keys[name]) for name in PATHS}
+        responses = {name: await _get(app, PATHS[name], dialect_keys[name]) for name in PATHS}
     _bodies(responses)
     outage_lines = [r for r in caplog.records if "database is unavailable" in r.getMessage()]
     assert len(outage_lines) == 3 and all(r.exc_info is None for r in outage_lines)  # one line each, no traceback
@@ -93,11 +84,12 @@ async def test_the_operator_api_answers_503_too(gateway):
                                          "message": "The database is unavailable; retry in 2 s"}}
 
 
-async def test_a_frozen_database_is_a_503_within_the_request_timeout(gateway, keys):
+async def test_a_frozen_database_is_a_503_within_the_request_timeout(gateway, dialect_keys):
     settings = gateway.settings.model_copy(update={"request_timeout": 0.3})
     app = build_app(dataclasses.replace(gateway, pool=FrozenPool(), settings=settings))
     started = time.monotonic()
-    responses = dict(zip(PATHS, await asyncio.gather(*(_get(app, PATHS[n], keys[n]) for n in PATHS)), strict=True))
+    answers = await asyncio.gather(*(_get(app, PATHS[n], dialect_keys[n]) for n in PATHS))
+    responses = dict(zip(PATHS, answers, strict=True))
     assert time.monotonic() - started < 2  # not the frozen server's time: the request's own deadline
     _bodies(responses)
 
