@@ -27,6 +27,7 @@ from dialects import registry
 from gateway import demo, operator
 from gateway import operations as ops
 from gateway.config import ConfigError, Settings, load_settings
+from gateway.keyring import data_dir_key
 from gateway.runtime import DatabaseUnavailable, build_checkout, resolve_dsn
 
 T = TypeVar("T")
@@ -138,13 +139,21 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None,
     except PortInUse as exc:
         fail(str(exc))
     if not settings.database_url:  # start the embedded server once, here, and share it
-        settings = settings.model_copy(update={"database_url": resolve_dsn(settings)})
+        settings = embedded(settings, resolve_dsn)
     if with_demo:
         _print_demo(ctx, settings)
     try:
         run_server(settings)
     except DatabaseUnavailable as exc:
         fail(str(exc))
+
+
+def embedded(settings: Settings, resolve: Callable[[Settings], str]) -> Settings:
+    """The settings of a server on the embedded database, started once (``resolve``) and named
+    by its URL for the workers; its secrets are sealed with the data folder's key (gateway.keyring),
+    named here too, since the workers only see a database_url."""
+    keys = settings.encryption_keys or [data_dir_key(settings.data_dir)]
+    return settings.model_copy(update={"database_url": resolve(settings), "encryption_keys": keys})
 
 
 @main.command("demo")

@@ -121,3 +121,19 @@ async def test_serve_refuses_a_busy_port_before_touching_any_key(run, conn):
     assert f"127.0.0.1:{port} is already in use" in refused.stderr
     assert "ts_sk_" not in refused.stdout
     assert await conn.fetchval("SELECT count(*) FROM api_keys") == keys_before  # none made, none revoked
+
+
+def test_serve_on_the_embedded_database_seals_with_the_data_folders_key(tmp_path):
+    from gateway.cli import embedded
+    from gateway.config import load_settings
+
+    settings = load_settings(environ={}, data_dir=tmp_path / "data")
+    served = embedded(settings, lambda s: "postgresql://embedded.example/db")
+    key_file = tmp_path / "data" / "encryption.key"
+    assert served.database_url == "postgresql://embedded.example/db"
+    assert served.encryption_keys == [key_file.read_text().strip()]  # the workers get the folder's key
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert embedded(settings, lambda s: "x").encryption_keys == served.encryption_keys  # the same key again
+    own = load_settings(environ={}, data_dir=tmp_path / "other", encryption_keys=served.encryption_keys)
+    assert embedded(own, lambda s: "x").encryption_keys == served.encryption_keys
+    assert not (tmp_path / "other" / "encryption.key").exists()  # configured keys win: no file made
