@@ -1,12 +1,14 @@
 """A PostgreSQL of the test's own stopped (pg_ctl stop -m fast) and restarted under a load of mixed
 GETs over the three dialects and two `ticketgate serve` processes: every answer is 200 or the
 dialect's own 503 with Retry-After, none past request_timeout, no traceback logged, and requests
-succeed again within seconds of the restart without restarting ticketgate."""
+succeed again within seconds of the restart without restarting ticketgate. Frozen (SIGSTOP of the
+postmaster and its backends, by PID): the same, and /readyz answers 503 within its 2 s bound."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 
 from core.db import create_database, migrate
 from tests.faults.load import Load, seed_keys
@@ -22,6 +25,7 @@ from tests.ops.procs import Proc, free_port, process_env, running, until, until_
 
 REQUEST_TIMEOUT, MARGIN = 3.0, 1.0  # request_timeout of the processes; what a hang is past it
 WORKERS, OUTAGE, RECOVERY = 12, 5.0, 8.0  # concurrent clients; seconds down; seconds allowed to recover
+FREEZE, READY_BOUND = 6.0, 2.5  # seconds SIGSTOPped; /readyz's bound (2 s) plus a margin
 
 
 @contextmanager
@@ -86,3 +90,36 @@ async def test_postgres_stopped_and_restarted_under_load(tmp_path: Path) -> None
     report(tmp_path, "postgres_stop_restart", figures)
     assert_clean(load, procs, settled)
     assert any(a.kind == "503" for a in load.between(stopped, started)), "no 503 while PostgreSQL was down"
+
+
+async def readiness(bases: list[str]) -> list[tuple[int, float]]:
+    """Each process's /readyz: (status, seconds to answer)."""
+    async def one(client: httpx.AsyncClient, base: str) -> tuple[int, float]:
+        started = time.monotonic()
+        response = await client.get(base + "/readyz")
+        return response.status_code, round(time.monotonic() - started, 3)
+
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT + MARGIN) as client:
+        return list(await asyncio.gather(*(one(client, base) for base in bases)))
+
+
+async def test_postgres_frozen_under_load(tmp_path: Path) -> None:
+    async with loaded(tmp_path) as (pg, load, procs):
+        frozen = time.monotonic()
+        pg.signal_all(signal.SIGSTOP)
+        try:
+            await asyncio.sleep(0.5)
+            ready = await readiness(load.bases)
+            await asyncio.sleep(FREEZE - (time.monotonic() - frozen))
+        finally:
+            pg.signal_all(signal.SIGCONT)
+        thawed = time.monotonic()
+        await until(lambda: load.recovered(thawed) is not None, RECOVERY, "200s again after the thaw")
+        await asyncio.sleep(1.0)
+        settled = time.monotonic() - 0.8
+    figures = {**load.figures(), "while_frozen": load.figures(frozen, thawed), "readyz_while_frozen": ready,
+               "recovered_s_after_thaw": round(load.recovered(thawed) or -1, 2)}
+    report(tmp_path, "postgres_freeze", figures)
+    assert_clean(load, procs, settled)
+    assert all(status == 503 and took <= READY_BOUND for status, took in ready), ready
+    assert any(a.kind == "503" for a in load.between(frozen, thawed)), "no 503 while PostgreSQL was frozen"
