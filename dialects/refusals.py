@@ -69,6 +69,9 @@ class Unavailable(DialectError):
 DATABASE_DOWN: tuple[type[BaseException], ...] = (
     OSError, TimeoutError, asyncpg.ConnectionDoesNotExistError, asyncpg.CannotConnectNowError,
     asyncpg.OperatorInterventionError, asyncpg.TooManyConnectionsError, asyncpg.QueryCanceledError,
+    # a pooled connection the server closed while it was idle (pg_ctl stop -m fast) fails its next
+    # query with "cannot switch to state 12; another operation (2) is in progress"
+    asyncpg.InternalClientError,
 )
 
 

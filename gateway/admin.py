@@ -181,7 +181,12 @@ async def once(gateway: Gateway, conn: asyncpg.Connection, request: Request, key
         stored = claim.response
         return Response(stored.body, stored.status, {**stored.headers, "Idempotent-Replayed": "true"})
     try:
-        response = json_response({"data": await run()}, 201)
+        # the order and its stored answer commit together: a process killed between two commits
+        # would leave an order whose retry (once the claim is stale) buys again
+        async with conn.transaction():
+            response = json_response({"data": await run()}, 201)
+            await _settle(conn, scope, key, response)
+        return response
     except Exception as exc:  # a refusal is stored like a success: the retry hears the same
         response = error_response(request, exc)
     except BaseException:

@@ -17,6 +17,8 @@ from typing import Any
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
+from dialects.refusals import unavailable
+
 ACCESS = "ticketgate.access"
 # the request being served (set by gateway.observe): every record logged while it runs carries its
 # id, so a dialect's "unexpected error" record is found by the id the client was given
@@ -58,6 +60,16 @@ def with_request_id(record: logging.LogRecord) -> bool:
     return True
 
 
+def outage_in_one_line(record: logging.LogRecord) -> bool:
+    """A logger filter: asyncpg's pool, failing to reconnect while the database is down, logs the
+    outage as one line (what failed, as the dialects' outage lines do), never a traceback."""
+    error = record.exc_info[1] if record.exc_info else None
+    if error is not None and unavailable(error) is not None:
+        record.msg, record.args = f"{record.getMessage()}: {type(error).__name__}", None
+        record.exc_info = record.exc_text = None
+    return True
+
+
 def handler(log_format: str) -> logging.Handler:
     """The stderr handler ``configure`` installs (tests format records through it too)."""
     out = logging.StreamHandler(sys.stderr)
@@ -75,6 +87,9 @@ def configure(level: str, log_format: str) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    pool = logging.getLogger("asyncpg.pool")
+    if outage_in_one_line not in pool.filters:
+        pool.addFilter(outage_in_one_line)
     # httpx logs every request it sends (each webhook delivery, with its URL) at INFO: the
     # deliveries have their own records (attempts, metrics), so only its warnings are kept
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
