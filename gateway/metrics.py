@@ -14,7 +14,6 @@ Per-request cost is one bound counter and one bound histogram (about 1.7 us in o
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,9 +149,3 @@ def _write_files() -> None:
     ``PROMETHEUS_MULTIPROC_DIR``, and its values then stayed in memory, out of the port's sight."""
     if values.ValueClass is values.MutexValue:
         values.ValueClass = values.MultiProcessValue()
-
-
-def family_names(metrics: Metrics) -> Iterable[str]:
-    """The exported family names (for the README's table and its test)."""
-    return sorted(value._name for value in vars(metrics).values()
-                  if isinstance(value, Counter | Gauge | Histogram))
