@@ -68,6 +68,9 @@ class Settings(Section):
     public_base_url: str = "http://localhost:8000"
     development: bool = False  # allows http:// webhook URLs on loopback
     webhook_worker: bool = True  # deliver webhooks from every serve process
+    # seconds between a worker's looks at the outbox when nothing woke it: NOTIFY wakes it at
+    # once, so this only bounds how late a delivery can be while its LISTEN connection is down
+    webhook_poll_interval: float = Field(1.0, gt=0)
     pool_min_size: int = Field(2, ge=1)
     pool_max_size: int = Field(10, ge=1)
     statement_timeout: float = Field(60.0, ge=0)  # seconds a statement may run (0: no limit)

@@ -99,7 +99,7 @@ async def run_worker(settings: Settings, dsn: str) -> None:
     """``ticketgate worker``: deliver webhooks until SIGTERM or SIGINT, then drain as ``serve``
     does (attempts in flight get ``shutdown_timeout`` seconds, the rest are handed back)."""
     pool = await connect_pool(settings.model_copy(update={"pool_min_size": 1, "pool_max_size": 4}), dsn)
-    worker = Worker(pool, dsn, SystemClock(), guard_for(settings))
+    worker = Worker(pool, dsn, SystemClock(), guard_for(settings), poll_interval=settings.webhook_poll_interval)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     try:
@@ -165,6 +165,7 @@ class Gateway:
             self._sampler = loop.create_task(sampler.run_forever(self.pool, self.metrics, self.clock))
         if self.settings.webhook_worker:
             self.worker = Worker(self.pool, self.dsn, self.clock, self.guard,
+                                 poll_interval=self.settings.webhook_poll_interval,
                                  on_attempt=self.metrics.attempted if self.metrics else None)
             await self.worker.start()
 
