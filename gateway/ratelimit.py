@@ -43,6 +43,9 @@ from starlette.types import Scope
 from dialects.base import LimitState, RateLimited, RateLimitPolicy, Unavailable
 
 log = logging.getLogger("ticketgate.ratelimit")
+# what a failing shared storage raises: RuntimeError too, since coredis writes on a connection
+# another request's timeout has just closed and uvloop refuses with it ("the handler is closed")
+STORAGE_FAILURES = (StorageError, OSError, TimeoutError, RuntimeError)
 
 
 def async_uri(uri: str) -> str:
@@ -155,7 +158,7 @@ class RateLimiter:
             # bounded here too: a client that ignored its socket timeouts must not hold the request
             async with asyncio.timeout(self.timeout * 2):
                 return await self._remote_hit(policy, key, report)
-        except (StorageError, OSError, TimeoutError) as exc:
+        except STORAGE_FAILURES as exc:
             self._failed(exc)
             return None  # open: served uncounted
 
@@ -185,7 +188,7 @@ class RateLimiter:
         try:
             async with asyncio.timeout(timeout or self.timeout * 2):
                 return bool(await self.storage.check())
-        except (StorageError, OSError, TimeoutError):
+        except STORAGE_FAILURES:
             return False
 
 
