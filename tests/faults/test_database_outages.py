@@ -10,7 +10,7 @@ import asyncio
 import json
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -103,20 +103,29 @@ async def readiness(bases: list[str]) -> list[tuple[int, float]]:
         return list(await asyncio.gather(*(one(client, base) for base in bases)))
 
 
+async def frozen_and_thawed(freeze: Callable[[], None], thaw: Callable[[], None], load: Load,
+                            seconds: float) -> tuple[float, float, list[tuple[int, float]], float]:
+    """Frozen for ``seconds`` under ``load`` (/readyz asked half a second in), thawed, until 200s
+    again and a second more: the freeze's and thaw's times, /readyz's answers, and when the load
+    had settled."""
+    frozen = time.monotonic()
+    freeze()
+    try:
+        await asyncio.sleep(0.5)
+        ready = await readiness(load.bases)
+        await asyncio.sleep(seconds - (time.monotonic() - frozen))
+    finally:
+        thaw()
+    thawed = time.monotonic()
+    await until(lambda: load.recovered(thawed) is not None, RECOVERY, "200s again after the thaw")
+    await asyncio.sleep(1.0)
+    return frozen, thawed, ready, time.monotonic() - 0.8
+
+
 async def test_postgres_frozen_under_load(tmp_path: Path) -> None:
     async with loaded(tmp_path) as (pg, load, procs):
-        frozen = time.monotonic()
-        pg.signal_all(signal.SIGSTOP)
-        try:
-            await asyncio.sleep(0.5)
-            ready = await readiness(load.bases)
-            await asyncio.sleep(FREEZE - (time.monotonic() - frozen))
-        finally:
-            pg.signal_all(signal.SIGCONT)
-        thawed = time.monotonic()
-        await until(lambda: load.recovered(thawed) is not None, RECOVERY, "200s again after the thaw")
-        await asyncio.sleep(1.0)
-        settled = time.monotonic() - 0.8
+        frozen, thawed, ready, settled = await frozen_and_thawed(
+            lambda: pg.signal_all(signal.SIGSTOP), lambda: pg.signal_all(signal.SIGCONT), load, FREEZE)
     figures = {**load.figures(), "while_frozen": load.figures(frozen, thawed), "readyz_while_frozen": ready,
                "recovered_s_after_thaw": round(load.recovered(thawed) or -1, 2)}
     report(tmp_path, "postgres_freeze", figures)

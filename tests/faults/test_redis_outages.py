@@ -17,7 +17,7 @@ from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 
 from tests.faults.load import Load, seed_keys
-from tests.faults.test_database_outages import readiness, report
+from tests.faults.test_database_outages import frozen_and_thawed, report
 from tests.ops.procs import Proc, free_port, process_env, running, until, until_ready
 from tests.ops.test_limiter_outages import redis_server
 
@@ -104,18 +104,8 @@ async def test_redis_lost_and_restarted_open(fresh_dsn: str, tmp_path: Path) -> 
 
 async def test_redis_frozen_closed(fresh_dsn: str, tmp_path: Path) -> None:
     async with loaded(fresh_dsn, tmp_path, "closed") as (server, port, load):
-        frozen = time.monotonic()
-        server.send_signal(signal.SIGSTOP)
-        try:
-            await asyncio.sleep(0.5)
-            ready = await readiness(load.bases)
-            await asyncio.sleep(OUTAGE - (time.monotonic() - frozen))
-        finally:
-            server.send_signal(signal.SIGCONT)
-        thawed = time.monotonic()
-        await until(lambda: load.recovered(thawed) is not None, RECOVERY, "200s again after the thaw")
-        await asyncio.sleep(1.0)
-        settled = time.monotonic() - 0.8
+        frozen, thawed, ready, settled = await frozen_and_thawed(
+            lambda: server.send_signal(signal.SIGSTOP), lambda: server.send_signal(signal.SIGCONT), load, OUTAGE)
         load.stopping = True
     figures = {**load.figures(), "while_frozen": load.figures(frozen, thawed), "readyz_while_frozen": ready,
                "recovered_s_after_thaw": round(load.recovered(thawed) or -1, 2)}
