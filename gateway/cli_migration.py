@@ -1,4 +1,4 @@
-"""``ticketgate record``, ``import`` and ``replay``: the migration toolkit's commands.
+"""``ticketgate record``, ``import``, ``replay`` and ``shadow``: the migration toolkit's commands.
 
 ``register(main)`` adds them to the ``ticketgate`` group. The commands use the group's
 context object (``ctx.obj``: settings, database, ``--json`` output) without importing the
@@ -115,10 +115,13 @@ def import_command(obj: Any, source: str, base_url: str, key: str, box_office: s
                                    "translates ids (read from this installation's database).")
 @click.option("--mode", type=MODE, default="live", show_default=True)
 @click.option("--redact-secret", help=SECRET_HELP)
+@click.option("--replay-writes", is_flag=True, help="Send POST/PATCH/DELETE too (KEY must be a test-mode key); "
+                                                    "ids they create are mapped for the requests after them.")
 @click.option("--fail-on-difference", is_flag=True, help="Exit 1 unless every replayed request matched.")
 @click.pass_obj
 def replay_command(obj: Any, capture: Path, target: str, as_dialect: str | None, key: str, report: Path,
-                   box_office: str | None, mode: str, redact_secret: str | None, fail_on_difference: bool) -> None:
+                   box_office: str | None, mode: str, redact_secret: str | None, replay_writes: bool,
+                   fail_on_difference: bool) -> None:
     """Replay CAPTURE against TARGET (optionally as another dialect) and write a comparison report."""
     try:
         check_url(target, "--target")
@@ -128,7 +131,7 @@ def replay_command(obj: Any, capture: Path, target: str, as_dialect: str | None,
         if box_office else None
     try:
         summary = asyncio.run(replay_capture(capture, target, key, report, as_dialect=as_dialect,
-                                             redact_secret=redact_secret, id_lookup=lookup))
+                                             redact_secret=redact_secret, id_lookup=lookup, writes=replay_writes))
     except ValueError as exc:
         fail(str(exc))
         return
@@ -136,6 +139,66 @@ def replay_command(obj: Any, capture: Path, target: str, as_dialect: str | None,
     totals = summary["totals"]
     if fail_on_difference and totals["matches"] != totals["replayed"]:
         sys.exit(1)
+
+
+@click.command("shadow")
+@click.option("--primary", required=True, help="Base URL of the API that answers (the old vendor).")
+@click.option("--dialect", type=DIALECT, required=True, help="The primary's API dialect.")
+@click.option("--candidate", required=True, help="Base URL of the API compared with it (ticketgate).")
+@click.option("--as", "as_dialect", type=DIALECT, help="The candidate's dialect (default: the primary's).")
+@click.option("--key", required=True, help="A key of the candidate, for the mirrored reads.")
+@click.option("--box-office", required=True, help="Box office the primary's was imported into: its id map "
+                                                  "translates ids (reloaded every --refresh-ids seconds).")
+@click.option("--mode", type=MODE, default="live", show_default=True, help="Which import's id map to use.")
+@click.option("--listen", default="127.0.0.1:8100", show_default=True, help="HOST:PORT the proxy listens on.")
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False), default=Path("shadow-report.html"),
+              show_default=True, help="The HTML report written on stop; its JSON summary next to it.")
+@click.option("--mirror-writes", "test_key", help="A test-mode key of the candidate: writes are mirrored with it.")
+@click.option("--redact-secret", help=SECRET_HELP)
+@click.option("--queue-size", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Exchanges waiting for the candidate; past it, mirrors are dropped and counted.")
+@click.option("--max-in-flight", type=click.IntRange(1, 1000), default=8, show_default=True,
+              help="Mirrored requests at once.")
+@click.option("--refresh-ids", type=click.FloatRange(0.1), default=30.0, show_default=True)
+@click.pass_obj
+def shadow_command(obj: Any, primary: str, dialect: str, candidate: str, as_dialect: str | None, key: str,
+                   box_office: str, mode: str, listen: str, report: Path, test_key: str | None,
+                   redact_secret: str | None, queue_size: int, max_in_flight: int, refresh_ids: float) -> None:
+    """Proxy integrations to PRIMARY unchanged and compare the candidate's answers, live (see /_shadow/)."""
+    import uvicorn
+
+    from gateway.migration.run import RefreshingIds, shadow_proxy
+    from gateway.migration.shadow import Limits
+    from gateway.runtime import resolve_dsn
+
+    host, port = listen_address(listen)
+    try:
+        check_url(primary, "--primary")
+        check_url(candidate, "--candidate")
+    except ValueError as exc:
+        fail(str(exc))
+    livemode = mode == "live"
+    ids = RefreshingIds(obj.run(lambda conn: id_map(conn, box_office, dialect, livemode)), None)
+    dsn = resolve_dsn(obj.settings())
+
+    async def load() -> Any:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await id_map(conn, box_office, dialect, livemode)
+        finally:
+            await conn.close()
+
+    ids.load = load
+    try:
+        app = shadow_proxy(primary, dialect, candidate, key, report, as_dialect=as_dialect, ids=ids,
+                           refresh_ids=refresh_ids, test_key=test_key, redact_secret=redact_secret,
+                           limits=Limits(queue=queue_size, in_flight=max_in_flight))
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    click.echo(f"shadowing {dialect} at {primary} with {as_dialect or dialect} at {candidate} on "
+               f"http://{host}:{port} (live results: /_shadow/)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def _dialect_of(capture: Path) -> str:
@@ -165,5 +228,5 @@ def _human(brief: dict[str, Any]) -> str:
 
 
 def register(main: click.Group) -> None:
-    for command in (record_command, import_command, replay_command):
+    for command in (record_command, import_command, replay_command, shadow_command):
         main.add_command(command)
