@@ -67,7 +67,7 @@ def endpoint_label(module: ModuleType, method: str, path: str) -> str:
     return f"{method} {path} (unknown to {module.DIALECT})"
 
 
-def _json(reply: httpx.Response) -> Any:
+def json_body(reply: httpx.Response) -> Any:
     try:
         return reply.json()
     except ValueError:
@@ -145,7 +145,7 @@ class Replayer:
         elif self.source is self.target and outcome.source_status == outcome.target_status:
             # same dialect: its error bodies must match too (request ids and waits normalised)
             self._compare(outcome, self.normalisers[0].value("error", response.get("body")),
-                          self.normalisers[1].value("error", _json(reply)))
+                          self.normalisers[1].value("error", json_body(reply)))
 
     @staticmethod
     def _compare(outcome: Outcome, source: Any, target: Any) -> None:
@@ -189,13 +189,13 @@ class Replayer:
         """Both answers as neutral objects (None for an error, a note for an unparseable body)."""
         resource, op = described["resource"], described["op"]
         return (self._neutral(self.source, resource, op, response.get("body"), response.get("status")),
-                self._neutral(self.target, resource, op, _json(reply), reply.status_code))
+                self._neutral(self.target, resource, op, json_body(reply), reply.status_code))
 
     def _parse(self, described: dict, response: dict, reply: httpx.Response, offset: int | None,
                key: str) -> tuple[Any, Any]:
         resource = described["resource"]
         source, target = self.neutral_pair(described, response, reply)
-        target_json = _json(reply)
+        target_json = json_body(reply)
         if offset is not None:
             if isinstance(source, dict) and "items" in source:
                 self.translator.source_positions.observe(key, offset, source["items"], response.get("body"))

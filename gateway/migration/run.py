@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from core.ids import parse_id
 from gateway.migration.clients import Transport, client_module, http_client, network
 from gateway.migration.importer import Importer
-from gateway.migration.normalise import IdLookup, Normaliser
+from gateway.migration.normalise import RULES, WRITE_RULES, IdLookup, Normaliser, rules_table
 from gateway.migration.record import public_url, read_capture
 from gateway.migration.redact import Redactor
 from gateway.migration.replay import Replayer
@@ -64,13 +64,14 @@ def replayer(source: ModuleType, target: ModuleType, client: Any, redactor: Reda
     """A Replayer from ``source`` to ``target``; given the client's ``test_key``, writes go to the
     target's test mode and the ids they create are mapped (ValueError unless it is a test-mode key)."""
     lookup: IdLookup | None = id_lookup
-    replay_writes = None
+    replay_writes, rules = None, RULES
     if test_key is not None:
         check_test_key(target.DIALECT, test_key)
-        lookup = ReplayIds(id_lookup)
-        replay_writes = WriteReplay(source, lookup)
+        lookup, rules = ReplayIds(source, id_lookup), WRITE_RULES
+        replay_writes = WriteReplay(lookup)
     return Replayer(source, target, client, Translator(source, target, lookup),
-                    (Normaliser("source", redactor, lookup), Normaliser("target", redactor)), replay_writes)
+                    (Normaliser("source", redactor, lookup, rules), Normaliser("target", redactor, rules=rules)),
+                    replay_writes)
 
 
 def replay_meta(source: ModuleType, target: ModuleType, target_url: str, redactor: Redactor,
@@ -97,6 +98,7 @@ async def replay_capture(capture: Path, target_url: str, key: str, report: Path,
     meta = {**replay_meta(source, target, target_url, redactor, id_lookup, writes),
             "upstream": header.get("upstream"), "started_at": header.get("started_at")}
     summary = summarise(outcomes, meta, redactor)
+    summary["rules"] = rules_table(WRITE_RULES if writes else RULES)
     summary["json_summary"] = str(write_report(summary, report))
     summary["report"] = str(report)
     return summary
