@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from dialects import registry
 from gateway.migration.importer import ImportFailed
 from gateway.migration.record import check_url
 from gateway.migration.run import id_map, import_box_office, replay_capture
+from gateway.migration.writes import check_test_key
 
 DIALECT = click.Choice(registry.NAMES)
 MODE = click.Choice(["live", "test"])
@@ -71,9 +73,13 @@ def record_command(upstream: str, dialect: str, listen: str, out: Path, redact_s
 @click.option("--mode", type=MODE, default="live", show_default=True, help="Import as live or test data.")
 @click.option("--restart", is_flag=True, help="Ignore the checkpoints of an interrupted import.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.option("--follow", is_flag=True, help="After the first pass, keep importing what changes (Ctrl-C stops; "
+                                            "the next --follow resumes from its checkpoint).")
+@click.option("--interval", type=click.FloatRange(0.1), default=30.0, show_default=True,
+              help="Seconds between follow passes.")
 @click.pass_obj
 def import_command(obj: Any, source: str, base_url: str, key: str, box_office: str, mode: str, restart: bool,
-                   no_progress: bool) -> None:
+                   no_progress: bool, follow: bool, interval: float) -> None:
     """Pull events, ticket types, orders and issued tickets from a vendor into a box office.
 
     Re-running updates what was imported before; an interrupted run resumes where it stopped.
@@ -82,26 +88,61 @@ def import_command(obj: Any, source: str, base_url: str, key: str, box_office: s
         check_url(base_url, "--base-url")
     except ValueError as exc:
         fail(str(exc))
+    if follow:
+        _follow(obj, source, base_url, key, box_office, mode == "live", interval, not no_progress)
+        return
 
     async def op(conn: asyncpg.Connection) -> dict[str, Any]:
-        try:
-            return await import_box_office(conn, source, base_url, key, box_office, livemode=mode == "live",
-                                           restart=restart, progress=not no_progress)
-        except ImportFailed as exc:
-            return {"error": str(exc)}
-        except httpx.HTTPStatusError as exc:
-            return {"error": f"the vendor answered {exc.response.status_code} for {exc.request.url.path}; "
-                             "run the same command again to resume"}
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            return {"error": f"cannot reach the vendor ({type(exc).__name__}); run the same command again to resume"}
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return {"error": f"the vendor's answer is not a {source} list ({type(exc).__name__}: {exc}); "
-                             "check --from and --base-url"}
+        return await _vendor_errors(source, import_box_office(conn, source, base_url, key, box_office,
+                                                             livemode=mode == "live", restart=restart,
+                                                             progress=not no_progress))
 
     result = obj.run(op)
     if "error" in result:
         fail(result["error"])
     obj.emit(result)
+
+
+async def _vendor_errors(source: str, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """The import's result, or ``{"error": ...}`` saying what went wrong with the vendor in plain words."""
+    try:
+        return await work
+    except ImportFailed as exc:
+        return {"error": str(exc)}
+    except httpx.HTTPStatusError as exc:
+        return {"error": f"the vendor answered {exc.response.status_code} for {exc.request.url.path}; "
+                         "run the same command again to resume"}
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        return {"error": f"cannot reach the vendor ({type(exc).__name__}); run the same command again to resume"}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return {"error": f"the vendor's answer is not a {source} list ({type(exc).__name__}: {exc}); "
+                         "check --from and --base-url"}
+
+
+def _follow(obj: Any, source: str, base_url: str, key: str, box_office: str, livemode: bool, interval: float,
+            progress: bool) -> None:
+    """Import, then follow until Ctrl-C, with a live status line on stderr."""
+    from gateway.migration.run import follow_box_office
+
+    last: dict[str, Any] = {}
+    tty = sys.stderr.isatty()
+
+    def show(status: Any) -> None:
+        last.update(status.as_dict())
+        click.echo(("\r\x1b[K" if tty else "") + status.line(), err=True, nl=not tty)
+
+    async def op(conn: asyncpg.Connection) -> dict[str, Any]:
+        return await _vendor_errors(source, follow_box_office(conn, source, base_url, key, box_office,
+                                                              interval=interval, livemode=livemode,
+                                                              progress=progress, show=show))
+
+    try:
+        result = obj.run(op)
+    except KeyboardInterrupt:
+        click.echo(("\n" if tty else "") + "stopped; the next import --follow resumes from the checkpoint", err=True)
+        obj.emit({"box_office": box_office, "source": source, "stopped": True, **last})
+        return
+    fail(result.get("error", "the follow stopped"))
 
 
 @click.command("replay")
@@ -175,6 +216,8 @@ def shadow_command(obj: Any, primary: str, dialect: str, candidate: str, as_dial
     try:
         check_url(primary, "--primary")
         check_url(candidate, "--candidate")
+        if test_key is not None:
+            check_test_key(as_dialect or dialect, test_key)
     except ValueError as exc:
         fail(str(exc))
     livemode = mode == "live"

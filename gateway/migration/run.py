@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from core.ids import parse_id
 from gateway.migration.clients import Transport, client_module, http_client, network
+from gateway.migration.follow import Follower, Status
 from gateway.migration.importer import Importer
 from gateway.migration.normalise import RULES, WRITE_RULES, IdLookup, Normaliser, rules_table
 from gateway.migration.record import public_url, read_capture
@@ -41,6 +42,22 @@ async def import_box_office(conn: asyncpg.Connection, dialect: str, base_url: st
         await client.aclose()
     summary["rate_limit_waits"] = len(limiter.waits)
     return summary
+
+
+async def follow_box_office(conn: asyncpg.Connection, dialect: str, base_url: str, key: str, box_office: str, *,
+                            interval: float, livemode: bool = True, progress: bool = True,
+                            show: Callable[[Status], None] = lambda status: None, passes: int | None = None,
+                            transport: Transport = network) -> dict[str, Any]:
+    """The first pass (or the follow checkpoint), then a follow pass every ``interval`` seconds."""
+    module = client_module(dialect)
+    http, limiter = http_client(dialect, transport)
+    client = module.Client(base_url, key, http)
+    try:
+        importer = Importer(conn, module, client, base_url, progress=progress)
+        status = await Follower(importer, box_office, livemode, show=show).run(interval, passes)
+    finally:
+        await client.aclose()
+    return {"box_office": box_office, "source": dialect, **status.as_dict(), "rate_limit_waits": len(limiter.waits)}
 
 
 async def id_map(conn: asyncpg.Connection, box_office: str, dialect: str, livemode: bool = True) -> IdLookup:
