@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.migration.record import HOP_BY_HOP, METHODS, body_value, now_iso, public_url
+from gateway.migration.record import METHODS, body_value, now_iso, pass_on, public_url
 from gateway.migration.redact import Redactor
 from gateway.migration.replay import WRITES, Outcome, Replayer, endpoint_label
 from gateway.migration.report import Tallies, render_html, write_report
@@ -147,22 +147,14 @@ class ShadowProxy:
         self.meta = meta
 
     async def forward(self, request: Request) -> Response:
-        body = await request.body()
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-        url = self.primary + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        started = time.perf_counter()
-        try:
-            upstream = await self.http.request(request.method, url, headers=headers, content=body)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            return Response(f"upstream unreachable: {type(exc).__name__}", 502, media_type="text/plain")
-        latency = round((time.perf_counter() - started) * 1000, 3)
-        kept = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
-        label = self.label(request.method, request.url.path)
-        self.mirror.metrics.primary(label, latency)
-        self.mirror.offer(Mirrored(label, request.method, request.url.path, request.query_params.multi_items(),
-                                   dict(request.headers), body, upstream.status_code, kept, upstream.content,
-                                   latency))
-        return Response(upstream.content, upstream.status_code, headers=kept)
+        sent = await pass_on(self.http, self.primary, request)
+        if sent.response is not None:  # (a primary that did not answer has nothing to compare)
+            label = self.label(request.method, request.url.path)
+            self.mirror.metrics.primary(label, sent.latency_ms)
+            self.mirror.offer(Mirrored(label, request.method, request.url.path, request.query_params.multi_items(),
+                                       dict(request.headers), sent.body, sent.response.status_code, sent.headers,
+                                       sent.response.content, sent.latency_ms))
+        return sent.reply()
 
     def label(self, method: str, path: str) -> str:
         """The endpoint's template; a path the dialect does not know is one label, not one per path."""

@@ -27,6 +27,7 @@ from starlette.routing import Route
 from gateway.migration.run import import_box_office
 from tests.migration.conftest import target_key
 from tests.migration.test_end_to_end import SECRET, client_session, serving
+from tests.migration.test_writes import equaticket_session
 from tests.ops.procs import Proc, free_port, process_env, running
 
 STOP_TIMEOUT = 30.0
@@ -194,3 +195,29 @@ async def test_the_mirror_never_slows_the_primary(app, vendor, target_gateway, t
                 assert listing["dropped"] >= 25, listing  # one in flight, two queued, the rest dropped
             else:
                 assert listing["target_failures"] >= 1 and listing["matches"] == 0, listing
+
+
+async def test_shadow_mirrors_writes_to_the_candidates_test_mode(app, vendor, target_gateway, target_app,
+                                                                 target_conn, target_office, tmp_path):
+    live_key = await target_key(target_conn, target_office, "equaticket")
+    test_key = await target_key(target_conn, target_office, "equaticket", mode="test")
+    async with serving(app) as vendor_url, serving(target_app) as target_url:
+        with shadow(tmp_path, target_gateway.settings.database_url, "--primary", f"{vendor_url}/equaticket",
+                    "--dialect", "equaticket", "--candidate", f"{target_url}/equaticket", "--key", live_key,
+                    "--mirror-writes", test_key, "--box-office", target_office["slug"],
+                    "--report", str(tmp_path / "w.html"), "--max-in-flight", "1") as (proc, proxy):
+            await until_serving(proc, proxy)
+            async with httpx.AsyncClient(base_url=proxy) as client:
+                recorded = await equaticket_session(client, vendor["keys"]["equaticket"])
+            live = await summary_when(proxy, lambda s: s["totals"]["requests"] == 5)
+            assert await stop(proc) == 0, proc.output
+    endpoints = live["endpoints"]
+    for write in ("POST /api/v1/events", "PATCH /api/v1/events/{id}", "POST /api/v1/events/{id}/(publish|cancel)"):
+        assert endpoints[write]["matches"] == endpoints[write]["requests"], (write, endpoints[write])
+    assert endpoints["POST /api/v1/events"]["requests"] == 2  # the retry answered from both idempotency records
+    # the read goes to the candidate's live data, where the event (made in test mode) has no counterpart
+    assert endpoints["GET /api/v1/events/{id}"]["no_equivalent_reasons"] == {
+        f"event {recorded!r} has no known counterpart in the target (not imported?)": 1}
+    rows = await target_conn.fetch("SELECT title, status, livemode FROM events WHERE box_office_id = $1",
+                                   target_office["id"])
+    assert [tuple(r) for r in rows] == [("Spring Workshop II", "published", False)]
