@@ -221,7 +221,16 @@ def shadow_command(obj: Any, primary: str, dialect: str, candidate: str, as_dial
     except ValueError as exc:
         fail(str(exc))
     livemode = mode == "live"
-    ids = RefreshingIds(obj.run(lambda conn: id_map(conn, box_office, dialect, livemode)), None)
+
+    async def first(conn: asyncpg.Connection) -> Any:
+        if not await conn.fetchval("SELECT 1 FROM box_offices WHERE slug = $1", box_office):
+            return None
+        return await id_map(conn, box_office, dialect, livemode)
+
+    lookup = obj.run(first)
+    if lookup is None:
+        fail(f"no box office with slug {box_office!r}")
+    ids = RefreshingIds(lookup)
     dsn = resolve_dsn(obj.settings())
 
     async def load() -> Any:

@@ -18,6 +18,7 @@ first pass.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -132,12 +133,13 @@ class Follower:
     async def _recent(self, store: Store, resource: str) -> int:
         """The newest pages, until one holds nothing new (no creation-time filter to ask with)."""
         objects = 0
-        async for items, _next in self.importer.client.pages(resource):
-            known = [await store.lookup(RESOURCE_KIND[resource], item.get("source_id")) for item in items]
-            await self._write(store, resource, items)
-            objects += len(items)
-            if all(k is not None for k in known):
-                break
+        async with contextlib.aclosing(self.importer.client.pages(resource)) as pages:
+            async for items, _next in pages:
+                known = [await store.lookup(RESOURCE_KIND[resource], item.get("source_id")) for item in items]
+                await self._write(store, resource, items)
+                objects += len(items)
+                if all(k is not None for k in known):
+                    break
         return objects
 
     async def _write(self, store: Store, resource: str, items: list[dict[str, Any]]) -> None:
