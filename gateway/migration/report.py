@@ -23,6 +23,8 @@ from gateway.migration.replay import Outcome
 
 EXAMPLE_CHARS = 120
 COLOURS = {"source": "#3b6ea8", "target": "#d9822b"}
+SIDES = ("recorded (source)", "replayed (target)")
+SHADOW_SIDES = ("primary", "candidate")
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -224,11 +226,14 @@ section.endpoint{border-top:2px solid #ddd;margin-top:1.5em}"""
 def render_html(summary: dict[str, Any], title: str = "Replay report", refresh: int | None = None) -> str:
     """The page; ``refresh`` (seconds) makes a browser reload it (a running shadow's live page)."""
     t = summary["totals"]
+    source, target, started = (f"<code>{esc(summary[k])}</code>" for k in ("upstream", "target", "started_at"))
+    lead, sides = (f"Answered by the primary {source} since {started}; compared with the candidate {target}",
+                   SHADOW_SIDES) if summary.get("kind") == "shadow" else \
+        (f"Capture recorded against {source} at {started}; replayed against {target}", SIDES)
     head = (f"<h1>{esc(title)}: {esc(summary['source_dialect'])} &rarr; {esc(summary['target_dialect'])}</h1>"
-            f"<p>Capture recorded against <code>{esc(summary['upstream'])}</code> at {esc(summary['started_at'])}; "
-            f"replayed against <code>{esc(summary['target'])}</code> ({esc(summary['mode'])}).</p>")
-    legend = ('<p class="legend">Latency charts: <span style="background:#3b6ea8"></span>recorded (source)'
-              '<span style="background:#d9822b"></span>replayed (target)</p>')
+            f"<p>{lead} ({esc(summary['mode'])}).</p>")
+    legend = (f'<p class="legend">Latency charts: <span style="background:#3b6ea8"></span>{sides[0]}'
+              f'<span style="background:#d9822b"></span>{sides[1]}</p>')
     totals = table(["requests", "replayed", "matches", "with differences", "status mismatches", "no equivalent",
                     "target failures"],
                    [[t["requests"], t["replayed"], t["matches"], t["with_differences"], t["status_mismatches"],

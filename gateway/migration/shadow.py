@@ -186,7 +186,8 @@ def shadow_app(primary: str, mirror: Mirror, report: Path, meta: dict[str, Any],
     """The proxy as an ASGI app. ``background`` runs while it serves; on shutdown the mirror drains,
     the report is written and ``close`` runs (the candidate clients)."""
     client = http or httpx.AsyncClient(timeout=60, follow_redirects=False)
-    proxy = ShadowProxy(primary, mirror, client, {**meta, "upstream": public_url(primary), "started_at": now_iso(),
+    proxy = ShadowProxy(primary, mirror, client, {**meta, "kind": "shadow", "upstream": public_url(primary),
+                                                  "started_at": now_iso(),
                                                   "mode": "shadow: the primary answers, the candidate is compared"})
 
     @asynccontextmanager

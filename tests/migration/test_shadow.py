@@ -122,6 +122,7 @@ async def test_shadow_serves_the_primary_and_finds_the_candidates_differences(
     assert live["totals"]["dropped"] == 0 and live["totals"]["target_failures"] == 0
     assert live["latency_ms"]["source"]["count"] == live["totals"]["replayed"]
     assert '<meta http-equiv="refresh"' in page and "Shadow report" in page and "item.title" in page
+    assert "Answered by the primary" in page and "candidate</p>" in page
     assert 'ticketgate_shadow_mirrored_total{endpoint="GET /v1/events/{id}",result="difference"} 2.0' in metrics
     assert 'ticketgate_shadow_field_differences_total{endpoint="GET /v1/events/{id}",field="item.title"} 2.0' \
         in metrics
@@ -189,7 +190,8 @@ async def test_the_mirror_never_slows_the_primary(app, vendor, target_gateway, t
             print(f"candidate {kind}: primary p50 {statistics.median(direct) * 1000:.1f} ms, through the proxy "
                   f"{statistics.median(proxied) * 1000:.1f} ms, max {max(proxied) * 1000:.1f} ms")
             # the candidate takes 2 s (or never answers): the proxy adds a forwarding hop, not the candidate's time
-            assert added < 0.1 and max(proxied) < 1.0, (added, max(proxied))
+            # (bounds loose enough for a loaded machine, far below the candidate's 2 s)
+            assert added < 0.25 and max(proxied) < 1.5, (added, max(proxied))
             listing = live["endpoints"]["GET /v1/events"]
             if kind == "slow":
                 assert listing["dropped"] >= 25, listing  # one in flight, two queued, the rest dropped
