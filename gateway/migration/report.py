@@ -73,12 +73,12 @@ class EndpointTally:
                                       "target": _example(d.target, self.redactor)}
         if o.status_mismatch:
             self.statuses[f"{o.source_status} -> {o.target_status}"] += 1
-        if o.no_equivalent:
-            self.reasons[o.no_equivalent] += 1
+        if o.no_equivalent:  # (a shadow's requests are not redacted before they are described)
+            self.reasons[self.redactor.text(o.no_equivalent)] += 1
         if o.failure:
             self.failures[o.failure] += 1
         if o.target_request:
-            self.target_requests.add(o.target_request.split("?")[0])
+            self.target_requests.add(self.redactor.text(o.target_request.split("?")[0]))
         if o.replayed and o.source_latency_ms is not None:
             self.latency["source"].append(o.source_latency_ms)
         if o.target_latency_ms is not None:

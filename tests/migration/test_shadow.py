@@ -100,8 +100,10 @@ async def test_shadow_serves_the_primary_and_finds_the_candidates_differences(
                 via, plain = await direct.get(proxy + path), await direct.get(primary + path)
                 assert (via.status_code, via.json()) == (plain.status_code, plain.json())
                 assert via.headers["x-rate-limit-limit"] == plain.headers["x-rate-limit-limit"]
+                # personal data in a path reaches no report: the reason it has no equivalent is redacted
+                assert (await direct.get(proxy + "/v1/orders/buyer00@mail.test")).status_code == 404
             await client_session(proxy, tt_key)
-            live = await summary_when(proxy, lambda s: s["totals"]["requests"] == 11)
+            live = await summary_when(proxy, lambda s: s["totals"]["requests"] == 12)
             async with httpx.AsyncClient(base_url=proxy) as client:
                 page = (await client.get("/_shadow/")).text
                 metrics = (await client.get("/_shadow/metrics")).text
@@ -117,6 +119,8 @@ async def test_shadow_serves_the_primary_and_finds_the_candidates_differences(
     assert (orders["matches"], orders["with_differences"], orders["no_equivalent"]) == (1, 1, 1), orders
     one = endpoints["GET /v1/orders/{id}"]
     assert one["with_differences"] == 1 and [d["field"] for d in one["field_differences"]] == ["item.total"], one
+    assert [reason.split("@")[-1] for reason in one["no_equivalent_reasons"]] == [
+        "example.invalid' has no known counterpart in the target (not imported?)"]
     assert endpoints["GET /v1/issued_tickets"]["matches"] == 1
     assert endpoints["GET /v1/ping"]["no_equivalent"] == 1
     assert live["totals"]["dropped"] == 0 and live["totals"]["target_failures"] == 0
