@@ -199,7 +199,7 @@ def replay_command(obj: Any, capture: Path, target: str, as_dialect: str | None,
 @click.option("--queue-size", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
               help="Exchanges waiting for the candidate; past it, mirrors are dropped and counted.")
 @click.option("--max-in-flight", type=click.IntRange(1, 1000), default=8, show_default=True,
-              help="Mirrored requests at once.")
+              help="Mirrored reads at once (mirrored writes go one at a time, in order).")
 @click.option("--refresh-ids", type=click.FloatRange(0.1), default=30.0, show_default=True)
 @click.pass_obj
 def shadow_command(obj: Any, primary: str, dialect: str, candidate: str, as_dialect: str | None, key: str,

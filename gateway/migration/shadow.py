@@ -74,24 +74,34 @@ class Mirror:
         self.metrics = metrics
         self.tallies = Tallies(redactor, limits.samples)
         self.queue: asyncio.Queue[Mirrored] = asyncio.Queue(limits.queue)
+        # writes depend on each other (a PATCH of what a POST created): one worker sends them in order
+        self.write_queue: asyncio.Queue[Mirrored] = asyncio.Queue(limits.queue)
         self.busy = 0
         self.workers: list[asyncio.Task[None]] = []
 
+    @property
+    def queued(self) -> int:
+        return self.queue.qsize() + self.write_queue.qsize()
+
     def offer(self, item: Mirrored) -> None:
         """Queue ``item`` for the candidate, or drop and count it: never waits."""
+        queue = self.write_queue if item.method in WRITES and self.writes is not None else self.queue
         try:
-            self.queue.put_nowait(item)
+            queue.put_nowait(item)
         except asyncio.QueueFull:
             self.tallies.drop(item.label)
             self.metrics.dropped.labels(item.label).inc()
 
     def start(self) -> None:
-        self.workers = [asyncio.create_task(self._work()) for _ in range(self.limits.in_flight)]
+        self.workers = [asyncio.create_task(self._work(self.queue, self.reads))
+                        for _ in range(self.limits.in_flight)]
+        if self.writes is not None:
+            self.workers.append(asyncio.create_task(self._work(self.write_queue, self.writes)))
 
     async def stop(self) -> None:
         """Give queued and in-flight exchanges ``drain`` seconds, then cancel the workers."""
         deadline = time.monotonic() + self.limits.drain
-        while (self.busy or not self.queue.empty()) and time.monotonic() < deadline:
+        while (self.busy or self.queued) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         for task in self.workers:
             task.cancel()
@@ -99,19 +109,18 @@ class Mirror:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _work(self) -> None:
+    async def _work(self, queue: asyncio.Queue[Mirrored], replayer: Replayer) -> None:
         while True:
-            item = await self.queue.get()
+            item = await queue.get()
             self.busy += 1
             try:
-                outcome = await self.compare(item)
+                outcome = await self.compare(replayer, item)
             finally:
                 self.busy -= 1
             self.tallies.add(outcome)
             self.metrics.observe(outcome)
 
-    async def compare(self, item: Mirrored) -> Outcome:
-        replayer = self.writes if item.method in WRITES and self.writes is not None else self.reads
+    async def compare(self, replayer: Replayer, item: Mirrored) -> Outcome:
         try:
             outcome = await replayer.one(self.exchange(item))
         except Exception as exc:  # noqa: BLE001  (one odd exchange must not stop the worker)
@@ -164,7 +173,7 @@ class ShadowProxy:
     def summary(self) -> dict[str, Any]:
         summary = self.mirror.tallies.summary(self.meta)
         summary["totals"]["dropped"] = sum(e["dropped"] for e in summary["endpoints"].values())
-        summary["mirror"] = {"queued": self.mirror.queue.qsize(), "in_flight": self.mirror.busy,
+        summary["mirror"] = {"queued": self.mirror.queued, "in_flight": self.mirror.busy,
                              "queue_size": self.mirror.limits.queue, "max_in_flight": self.mirror.limits.in_flight,
                              "at": now_iso()}
         return summary
@@ -176,7 +185,7 @@ class ShadowProxy:
         return HTMLResponse(render_html(self.summary(), TITLE, refresh=self.mirror.limits.refresh))
 
     async def metrics(self, request: Request) -> Response:
-        self.mirror.metrics.queue_depth.set(self.mirror.queue.qsize())
+        self.mirror.metrics.queue_depth.set(self.mirror.queued)
         return Response(self.mirror.metrics.render(), media_type=self.mirror.metrics.content_type)
 
 

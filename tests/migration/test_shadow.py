@@ -211,7 +211,7 @@ async def test_shadow_mirrors_writes_to_the_candidates_test_mode(app, vendor, ta
         with shadow(tmp_path, target_gateway.settings.database_url, "--primary", f"{vendor_url}/equaticket",
                     "--dialect", "equaticket", "--candidate", f"{target_url}/equaticket", "--key", live_key,
                     "--mirror-writes", test_key, "--box-office", target_office["slug"],
-                    "--report", str(tmp_path / "w.html"), "--max-in-flight", "1") as (proc, proxy):
+                    "--report", str(tmp_path / "w.html")) as (proc, proxy):
             await until_serving(proc, proxy)
             async with httpx.AsyncClient(base_url=proxy) as client:
                 recorded = await equaticket_session(client, vendor["keys"]["equaticket"])
