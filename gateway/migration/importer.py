@@ -9,6 +9,8 @@ updates what it finds (the id map turns re-imports into updates).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -73,19 +75,33 @@ class Importer:
     async def run(self, box_office: str, livemode: bool = True, *, restart: bool = False,
                   max_pages: int | None = None) -> dict[str, Any]:
         """Import everything; ``max_pages`` stops early (as an interruption would), for tests and dry runs."""
+        async with self.locked(box_office) as office:
+            return await self._run(box_office, Scope(office["id"], livemode), office["currency"], restart, max_pages)
+
+    @asynccontextmanager
+    async def locked(self, box_office: str) -> AsyncIterator[asyncpg.Record]:
+        """The box office's row, held for this import alone (ImportFailed: no such office, or busy)."""
         office = await self.conn.fetchrow("SELECT id, currency FROM box_offices WHERE slug = $1", box_office)
         if office is None:
             raise ImportFailed(f"no box office with slug {box_office!r}")
-        scope = Scope(office["id"], livemode)
         # one import per box office at a time: two would race to insert the same vendor objects
         if not await self.conn.fetchval("SELECT pg_try_advisory_lock(hashtext('ticketgate.import'), $1::int)",
                                         office["id"] % 2_147_483_647):
             raise ImportFailed(f"another import into {box_office!r} is running")
         try:
-            return await self._run(box_office, scope, office["currency"], restart, max_pages)
+            yield office
         finally:
             await self.conn.execute("SELECT pg_advisory_unlock(hashtext('ticketgate.import'), $1::int)",
                                     office["id"] % 2_147_483_647)
+
+    @staticmethod
+    async def write(store: Store, resource: str, item: dict[str, Any]) -> None:
+        if resource == "events":
+            await store.event(item)
+        elif resource == "orders":
+            await store.order(item)
+        else:
+            await store.ticket(item)
 
     async def _run(self, box_office: str, scope: Scope, currency: str, restart: bool,
                    max_pages: int | None) -> dict[str, Any]:
@@ -102,12 +118,16 @@ class Importer:
                 "resources": {c.resource: {"pages": c.pages, "objects": c.objects, "done": c.done}
                               for c in checkpoints.values()}}
 
-    async def _checkpoints(self, scope: Scope, restart: bool) -> tuple[dict[str, Checkpoint], bool]:
-        rows = await self.conn.fetch(
+    async def checkpoint_rows(self, scope: Scope) -> list[asyncpg.Record]:
+        """This source's checkpoints in the box office (the import's, and ``import --follow``'s)."""
+        rows: list[asyncpg.Record] = await self.conn.fetch(
             "SELECT resource, next_token, pages, objects, done FROM import_checkpoints WHERE box_office_id = $1"
             " AND livemode = $2 AND source_dialect = $3 AND source_url = $4",
             scope.box_office_id, scope.livemode, self.module.DIALECT, self.source_url)
-        saved = {r["resource"]: Checkpoint(**dict(r)) for r in rows}
+        return rows
+
+    async def _checkpoints(self, scope: Scope, restart: bool) -> tuple[dict[str, Checkpoint], bool]:
+        saved = {r["resource"]: Checkpoint(**dict(r)) for r in await self.checkpoint_rows(scope)}
         fresh = restart or not saved or all(r in saved and saved[r].done for r in self.module.IMPORTS)
         if fresh:  # a finished (or no) previous run: start over, and forget its checkpoints
             await self.conn.execute(
@@ -126,11 +146,11 @@ class Importer:
                     # lists come newest first: writing a page oldest first gives objects created in the
                     # same second ascending ids, so the copy lists them in the vendor's order
                     for item in reversed(items):
-                        await self._write(store, checkpoint.resource, item)
+                        await self.write(store, checkpoint.resource, item)
                     checkpoint.pages += 1
                     checkpoint.objects += len(items)
                     checkpoint.next_token, checkpoint.done = next_token, next_token is None
-                    await self._save(scope, checkpoint)
+                    await self.save(scope, checkpoint)
                 self.progress.page(checkpoint, len(items))
                 budget[0] -= 1
                 if budget[0] == 0:
@@ -138,16 +158,7 @@ class Importer:
         finally:
             self.progress.finish(checkpoint)
 
-    @staticmethod
-    async def _write(store: Store, resource: str, item: dict[str, Any]) -> None:
-        if resource == "events":
-            await store.event(item)
-        elif resource == "orders":
-            await store.order(item)
-        else:
-            await store.ticket(item)
-
-    async def _save(self, scope: Scope, c: Checkpoint) -> None:
+    async def save(self, scope: Scope, c: Checkpoint) -> None:
         await self.conn.execute(
             "INSERT INTO import_checkpoints (box_office_id, livemode, source_dialect, source_url, resource,"
             " next_token, pages, objects, done) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"

@@ -17,6 +17,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,37 @@ class Capture:
             self._append({"type": "exchange", "seq": self.seq, **exchange})
 
 
+@dataclass
+class Forwarded:
+    """One request passed on to the upstream: its body, and the answer (None: the upstream did not answer)."""
+
+    body: bytes
+    response: httpx.Response | None
+    latency_ms: float
+    headers: dict[str, str]  # the answer's headers without the hop-by-hop ones
+    error: str | None = None  # the transport error's name
+
+    def reply(self) -> Response:
+        """The answer for the client: the upstream's, unchanged, or a 502."""
+        if self.response is None:
+            return Response(f"upstream unreachable: {self.error}", 502, media_type="text/plain")
+        return Response(self.response.content, self.response.status_code, headers=self.headers)
+
+
+async def pass_on(http: httpx.AsyncClient, upstream: str, request: Request) -> Forwarded:
+    """``request`` sent to ``upstream`` as it came (path, query, headers, body), timed."""
+    body = await request.body()
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+    url = upstream + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    started = time.perf_counter()
+    try:
+        answer = await http.request(request.method, url, headers=headers, content=body)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        return Forwarded(body, None, round((time.perf_counter() - started) * 1000, 3), {}, type(exc).__name__)
+    kept = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}
+    return Forwarded(body, answer, round((time.perf_counter() - started) * 1000, 3), kept)
+
+
 class RecordingProxy:
     def __init__(self, upstream: str, capture: Capture, redactor: Redactor, http: httpx.AsyncClient) -> None:
         self.upstream = upstream.rstrip("/")
@@ -109,22 +141,15 @@ class RecordingProxy:
         self.http = http
 
     async def forward(self, request: Request) -> Response:
-        body = await request.body()
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-        url = self.upstream + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        at, started = now_iso(), time.perf_counter()
-        try:
-            upstream = await self.http.request(request.method, url, headers=headers, content=body)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            latency = (time.perf_counter() - started) * 1000
-            await self._record(request, body, at, latency, {"status": 502, "error": type(exc).__name__})
-            return Response(f"upstream unreachable: {type(exc).__name__}", 502, media_type="text/plain")
-        latency = (time.perf_counter() - started) * 1000
-        kept = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
-        await self._record(request, body, at, latency, {
-            "status": upstream.status_code, "headers": self.redactor.headers(kept),
-            "body": body_value(upstream.content, self.redactor)})
-        return Response(upstream.content, upstream.status_code, headers=kept)
+        at = now_iso()
+        sent = await pass_on(self.http, self.upstream, request)
+        if sent.response is None:
+            await self._record(request, sent.body, at, sent.latency_ms, {"status": 502, "error": sent.error})
+        else:
+            await self._record(request, sent.body, at, sent.latency_ms, {
+                "status": sent.response.status_code, "headers": self.redactor.headers(sent.headers),
+                "body": body_value(sent.response.content, self.redactor)})
+        return sent.reply()
 
     async def _record(self, request: Request, body: bytes, at: str, latency: float, response: dict) -> None:
         await self.capture.write({

@@ -3,8 +3,8 @@
 For each recorded exchange: describe it with the source dialect's client, translate it (ids
 through the import id map, paging through list offsets), send it to the target, then map both
 responses to neutral objects, normalise them by the declared rules and compare field by field.
-Writes are not replayed (they would change the target); they, and every request that has no
-equivalent in the target dialect, are reported with the reason.
+Writes are replayed only against a test-mode key (writes.py); otherwise they, and every request
+that has no equivalent in the target dialect, are reported with the reason.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from gateway.migration.normalise import Difference, Normaliser, diff
 from gateway.migration.translate import NoEquivalent, Translator, list_key
+
+if TYPE_CHECKING:
+    from gateway.migration.writes import WriteReplay
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 MAX_WALK = 100  # pages walked to find a position in the target before giving up
@@ -64,7 +67,7 @@ def endpoint_label(module: ModuleType, method: str, path: str) -> str:
     return f"{method} {path} (unknown to {module.DIALECT})"
 
 
-def _json(reply: httpx.Response) -> Any:
+def json_body(reply: httpx.Response) -> Any:
     try:
         return reply.json()
     except ValueError:
@@ -77,11 +80,12 @@ def is_success(status: int | None) -> bool:
 
 class Replayer:
     def __init__(self, source: ModuleType, target: ModuleType, client: Any, translator: Translator,
-                 normalisers: tuple[Normaliser, Normaliser]) -> None:
+                 normalisers: tuple[Normaliser, Normaliser], writes: WriteReplay | None = None) -> None:
         self.source, self.target = source, target
         self.client = client  # the target dialect's Client, with the target key
         self.translator = translator
         self.normalisers = normalisers
+        self.writes = writes  # None: writes are listed, not sent
 
     async def run(self, exchanges: list[dict[str, Any]]) -> list[Outcome]:
         return [await self.one(exchange) for exchange in exchanges]
@@ -96,14 +100,18 @@ class Replayer:
         outcome = Outcome(exchange.get("seq", 0), endpoint_label(self.source, method, path), response.get("status"),
                           exchange.get("latency_ms"))
         try:
-            await self._replay(outcome, method, path, [tuple(p) for p in request.get("query") or []], response)
+            if method in WRITES and self.writes is not None:
+                await self.writes.replay(self, outcome, request, response)
+            else:
+                await self._replay(outcome, method, path, [tuple(p) for p in request.get("query") or []], response)
         except NoEquivalent as exc:
             outcome.no_equivalent = str(exc)
         return outcome
 
     async def _replay(self, outcome: Outcome, method: str, path: str, query: list, response: dict) -> None:
         if method in WRITES:
-            raise NoEquivalent("write request: not replayed, it would change the target")
+            raise NoEquivalent("write request: not replayed, it would change the target (--replay-writes "
+                               "sends writes to a test-mode key)")
         if method != "GET":
             raise NoEquivalent(f"{method} request: only GET requests are replayed")
         described = self.source.describe(method, path, query)
@@ -126,13 +134,18 @@ class Replayer:
             return
         outcome.target_latency_ms = round((time.perf_counter() - started) * 1000, 3)
         outcome.target_status = reply.status_code
+        self.compare_bodies(outcome, described, response, reply, offset, key)
+
+    def compare_bodies(self, outcome: Outcome, described: dict, response: dict, reply: httpx.Response,
+                       offset: int | None = None, key: str = "") -> None:
+        """Both answers compared: 2xx bodies as normalised neutral objects, same-dialect errors as they are."""
         source_body, target_body = self._parse(described, response, reply, offset, key)
         if is_success(outcome.source_status) and is_success(outcome.target_status):
             self._compare(outcome, source_body, target_body)
         elif self.source is self.target and outcome.source_status == outcome.target_status:
             # same dialect: its error bodies must match too (request ids and waits normalised)
             self._compare(outcome, self.normalisers[0].value("error", response.get("body")),
-                          self.normalisers[1].value("error", _json(reply)))
+                          self.normalisers[1].value("error", json_body(reply)))
 
     @staticmethod
     def _compare(outcome: Outcome, source: Any, target: Any) -> None:
@@ -172,12 +185,17 @@ class Replayer:
                 return
             position = self.translator.target_positions.position_at(key, offset)
 
+    def neutral_pair(self, described: dict, response: dict, reply: httpx.Response) -> tuple[Any, Any]:
+        """Both answers as neutral objects (None for an error, a note for an unparseable body)."""
+        resource, op = described["resource"], described["op"]
+        return (self._neutral(self.source, resource, op, response.get("body"), response.get("status")),
+                self._neutral(self.target, resource, op, json_body(reply), reply.status_code))
+
     def _parse(self, described: dict, response: dict, reply: httpx.Response, offset: int | None,
                key: str) -> tuple[Any, Any]:
-        resource, op = described["resource"], described["op"]
-        source = self._neutral(self.source, resource, op, response.get("body"), response.get("status"))
-        target_json = _json(reply)
-        target = self._neutral(self.target, resource, op, target_json, reply.status_code)
+        resource = described["resource"]
+        source, target = self.neutral_pair(described, response, reply)
+        target_json = json_body(reply)
         if offset is not None:
             if isinstance(source, dict) and "items" in source:
                 self.translator.source_positions.observe(key, offset, source["items"], response.get("body"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ from gateway.migration.replay import Outcome
 
 EXAMPLE_CHARS = 120
 COLOURS = {"source": "#3b6ea8", "target": "#d9822b"}
+SIDES = ("recorded (source)", "replayed (target)")
+SHADOW_SIDES = ("primary", "candidate")
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -44,46 +46,101 @@ def _example(value: Any, redactor: Redactor) -> str:
     return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + "…"
 
 
-def endpoint_summary(outcomes: list[Outcome], redactor: Redactor) -> dict[str, Any]:
-    fields: Counter[str] = Counter()
-    examples: dict[str, dict[str, str]] = {}
-    for outcome in outcomes:
-        for d in outcome.differences:
-            fields[d.field] += 1
-            examples.setdefault(d.field, {"source": _example(d.source, redactor),
-                                          "target": _example(d.target, redactor)})
-    statuses = Counter(f"{o.source_status} -> {o.target_status}" for o in outcomes if o.status_mismatch)
-    reasons = Counter(o.no_equivalent for o in outcomes if o.no_equivalent)
-    failures = Counter(o.failure for o in outcomes if o.failure)
-    return {
-        "requests": len(outcomes), "replayed": sum(o.replayed for o in outcomes),
-        "matches": sum(o.match for o in outcomes),
-        "with_differences": sum(bool(o.differences) for o in outcomes),
-        "fields_compared": sum(o.compared for o in outcomes),
-        "status_mismatches": dict(statuses), "no_equivalent": sum(reasons.values()),
-        "no_equivalent_reasons": dict(reasons), "target_failures": sum(failures.values()),
-        "target_failure_reasons": dict(failures),
-        "field_differences": [{"field": f, "count": n, "example": examples[f]} for f, n in fields.most_common()],
-        "target_requests": sorted({o.target_request.split("?")[0] for o in outcomes if o.target_request}),
-        "latency_ms": {"source": latency_stats([o.source_latency_ms for o in outcomes if o.replayed
-                                                and o.source_latency_ms is not None]),
-                       "target": latency_stats([o.target_latency_ms for o in outcomes
-                                                if o.target_latency_ms is not None])},
-    }
+class EndpointTally:
+    """One endpoint's figures, added to one outcome at a time (a replay's list, or a shadow's stream).
+
+    Counts are exact; latencies keep the latest ``samples`` values per side (all of them when
+    None), so a shadow proxy running for days holds a bounded amount.
+    """
+
+    def __init__(self, redactor: Redactor, samples: int | None = None) -> None:
+        self.redactor = redactor
+        self.counts: Counter[str] = Counter()
+        self.fields: Counter[str] = Counter()
+        self.examples: dict[str, dict[str, str]] = {}  # field -> its latest example
+        self.statuses: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.failures: Counter[str] = Counter()
+        self.target_requests: set[str] = set()
+        self.latency: dict[str, deque[float]] = {"source": deque(maxlen=samples), "target": deque(maxlen=samples)}
+
+    def add(self, o: Outcome) -> None:
+        self.counts.update(requests=1, replayed=int(o.replayed), matches=int(o.match),
+                           with_differences=int(bool(o.differences)), fields_compared=o.compared)
+        for d in o.differences:
+            self.fields[d.field] += 1
+            self.examples[d.field] = {"source": _example(d.source, self.redactor),
+                                      "target": _example(d.target, self.redactor)}
+        if o.status_mismatch:
+            self.statuses[f"{o.source_status} -> {o.target_status}"] += 1
+        if o.no_equivalent:  # (a shadow's requests are not redacted before they are described)
+            self.reasons[self.redactor.text(o.no_equivalent)] += 1
+        if o.failure:
+            self.failures[o.failure] += 1
+        if o.target_request:
+            self.target_requests.add(self.redactor.text(o.target_request.split("?")[0]))
+        if o.replayed and o.source_latency_ms is not None:
+            self.latency["source"].append(o.source_latency_ms)
+        if o.target_latency_ms is not None:
+            self.latency["target"].append(o.target_latency_ms)
+
+    def drop(self) -> None:
+        """A request that was not compared (a shadow's full mirror queue)."""
+        self.counts.update(requests=1, dropped=1)
+
+    def summary(self) -> dict[str, Any]:
+        c = self.counts
+        return {
+            "requests": c["requests"], "replayed": c["replayed"], "matches": c["matches"],
+            "with_differences": c["with_differences"], "fields_compared": c["fields_compared"],
+            "status_mismatches": dict(self.statuses), "no_equivalent": self.reasons.total(),
+            "no_equivalent_reasons": dict(self.reasons), "target_failures": self.failures.total(),
+            "target_failure_reasons": dict(self.failures), "dropped": c["dropped"],
+            "field_differences": [{"field": f, "count": n, "example": self.examples[f]}
+                                  for f, n in self.fields.most_common()],
+            "target_requests": sorted(self.target_requests),
+            "latency_ms": {side: latency_stats(list(values)) for side, values in self.latency.items()},
+        }
+
+
+TOTALS = ("requests", "replayed", "matches", "with_differences", "no_equivalent", "target_failures")
+
+
+class Tallies:
+    """Every endpoint's tally and one over all of them (for the overall latency chart)."""
+
+    def __init__(self, redactor: Redactor, samples: int | None = None) -> None:
+        self.redactor, self.samples = redactor, samples
+        self.endpoints: dict[str, EndpointTally] = {}
+        self.overall = EndpointTally(redactor, samples)
+
+    def endpoint(self, label: str) -> EndpointTally:
+        tally = self.endpoints.get(label)
+        if tally is None:
+            tally = self.endpoints[label] = EndpointTally(self.redactor, self.samples)
+        return tally
+
+    def add(self, outcome: Outcome) -> None:
+        self.endpoint(outcome.endpoint).add(outcome)
+        self.overall.add(outcome)
+
+    def drop(self, label: str) -> None:
+        self.endpoint(label).drop()
+        self.overall.drop()
+
+    def summary(self, meta: dict[str, Any]) -> dict[str, Any]:
+        endpoints = {label: tally.summary() for label, tally in sorted(self.endpoints.items())}
+        totals = {k: sum(e[k] for e in endpoints.values()) for k in TOTALS}
+        totals["status_mismatches"] = sum(sum(e["status_mismatches"].values()) for e in endpoints.values())
+        return {**meta, "totals": totals, "latency_ms": self.overall.summary()["latency_ms"], "endpoints": endpoints,
+                "rules": rules_table()}
 
 
 def summarise(outcomes: list[Outcome], meta: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
-    by_endpoint: dict[str, list[Outcome]] = {}
+    tallies = Tallies(redactor)
     for outcome in outcomes:
-        by_endpoint.setdefault(outcome.endpoint, []).append(outcome)
-    endpoints = {label: endpoint_summary(group, redactor) for label, group in sorted(by_endpoint.items())}
-    totals = {k: sum(e[k] for e in endpoints.values())
-              for k in ("requests", "replayed", "matches", "with_differences", "no_equivalent", "target_failures")}
-    totals["status_mismatches"] = sum(sum(e["status_mismatches"].values()) for e in endpoints.values())
-    latency = {"source": latency_stats([o.source_latency_ms for o in outcomes
-                                        if o.replayed and o.source_latency_ms is not None]),
-               "target": latency_stats([o.target_latency_ms for o in outcomes if o.target_latency_ms is not None])}
-    return {**meta, "totals": totals, "latency_ms": latency, "endpoints": endpoints, "rules": rules_table()}
+        tallies.add(outcome)
+    return tallies.summary(meta)
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -136,6 +193,8 @@ def endpoint_html(label: str, e: dict[str, Any]) -> str:
              table(["requests", "replayed", "matches", "with differences", "no equivalent", "fields compared"],
                    [[e["requests"], e["replayed"], e["matches"], e["with_differences"], e["no_equivalent"],
                      e["fields_compared"]]])]
+    if e.get("dropped"):
+        parts.append(f"<p>Not compared: {esc(e['dropped'])} request(s) dropped while the mirror queue was full.</p>")
     if e["target_requests"]:
         parts.append(f"<p>Sent to the target as: <code>{esc(', '.join(e['target_requests']))}</code></p>")
     if e["no_equivalent_reasons"]:
@@ -164,13 +223,17 @@ code{background:#f6f6f6}.legend span{display:inline-block;width:12px;height:12px
 section.endpoint{border-top:2px solid #ddd;margin-top:1.5em}"""
 
 
-def render_html(summary: dict[str, Any]) -> str:
+def render_html(summary: dict[str, Any], title: str = "Replay report", refresh: int | None = None) -> str:
+    """The page; ``refresh`` (seconds) makes a browser reload it (a running shadow's live page)."""
     t = summary["totals"]
-    head = (f"<h1>Replay report: {esc(summary['source_dialect'])} &rarr; {esc(summary['target_dialect'])}</h1>"
-            f"<p>Capture recorded against <code>{esc(summary['upstream'])}</code> at {esc(summary['started_at'])}; "
-            f"replayed against <code>{esc(summary['target'])}</code> ({esc(summary['mode'])}).</p>")
-    legend = ('<p class="legend">Latency charts: <span style="background:#3b6ea8"></span>recorded (source)'
-              '<span style="background:#d9822b"></span>replayed (target)</p>')
+    source, target, started = (f"<code>{esc(summary[k])}</code>" for k in ("upstream", "target", "started_at"))
+    lead, sides = (f"Answered by the primary {source} since {started}; compared with the candidate {target}",
+                   SHADOW_SIDES) if summary.get("kind") == "shadow" else \
+        (f"Capture recorded against {source} at {started}; replayed against {target}", SIDES)
+    head = (f"<h1>{esc(title)}: {esc(summary['source_dialect'])} &rarr; {esc(summary['target_dialect'])}</h1>"
+            f"<p>{lead} ({esc(summary['mode'])}).</p>")
+    legend = (f'<p class="legend">Latency charts: <span style="background:#3b6ea8"></span>{sides[0]}'
+              f'<span style="background:#d9822b"></span>{sides[1]}</p>')
     totals = table(["requests", "replayed", "matches", "with differences", "status mismatches", "no equivalent",
                     "target failures"],
                    [[t["requests"], t["replayed"], t["matches"], t["with_differences"], t["status_mismatches"],
@@ -179,14 +242,16 @@ def render_html(summary: dict[str, Any]) -> str:
         ["field pattern", "action", "why"], [[r["pattern"], r["action"], r["why"]] for r in summary["rules"]])
     overall = "<h2>Latency, all replayed requests</h2>" + chart("all endpoints", summary["latency_ms"])
     sections = "".join(endpoint_html(label, e) for label, e in summary["endpoints"].items())
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ticketgate replay report</title>'
-            f"<style>{STYLE}</style></head><body>{head}{totals}{legend}{overall}{sections}{rules}</body></html>")
+    reload = f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh else ""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">{reload}'
+            f"<title>ticketgate {esc(title.lower())}</title><style>{STYLE}</style></head>"
+            f"<body>{head}{totals}{legend}{overall}{sections}{rules}</body></html>")
 
 
-def write_report(summary: dict[str, Any], out: Path) -> Path:
+def write_report(summary: dict[str, Any], out: Path, title: str = "Replay report") -> Path:
     """Write OUT.html and its JSON summary next to it (OUT.json); returns the JSON path."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(summary), encoding="utf-8")
+    out.write_text(render_html(summary, title), encoding="utf-8")
     json_path = out.with_suffix(".json")
     json_path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     return json_path

@@ -83,7 +83,7 @@ class Translator:
         if not isinstance(text, str) or kind is None:
             raise NoEquivalent("the request names an object of a kind ticketgate does not migrate")
         number = self.id_lookup(kind, text) if self.id_lookup else parse_id(kind, text)
-        if number is None and self.source is self.target:
+        if number is None and self.source is self.target and parse_id(kind, text) is None:
             return text  # same dialect: a slug (kept by the import) is passed on as recorded
         if number is None:
             raise NoEquivalent(f"{kind} {text!r} has no known counterpart in the target (not imported?)")

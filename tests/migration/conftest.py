@@ -107,5 +107,5 @@ async def target_office(target_conn) -> Any:
                                       currency="GBP")
 
 
-async def target_key(conn: asyncpg.Connection, office: Any, dialect: str) -> str:
-    return await factories.key(conn, office, dialect)
+async def target_key(conn: asyncpg.Connection, office: Any, dialect: str, mode: str = "live") -> str:
+    return await factories.key(conn, office, dialect, mode=mode)

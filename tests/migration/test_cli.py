@@ -17,9 +17,9 @@ def cli() -> click.Group:
     return group
 
 
-def test_register_adds_the_three_commands():
+def test_register_adds_the_four_commands():
     group = cli()
-    assert {"record", "import", "replay"} <= set(group.commands)
+    assert {"record", "import", "replay", "shadow"} <= set(group.commands)
     result = CliRunner().invoke(group, ["replay", "--help"])
     assert result.exit_code == 0 and "--as" in result.output and "--report" in result.output
 
@@ -68,3 +68,19 @@ def test_replay_against_an_unreachable_target_reports_instead_of_crashing(tmp_pa
     summary = (tmp_path / "r.json").read_text()
     assert "the target did not answer (ConnectError)" in summary and "malformed capture line" in summary
     assert '"target_failures": 1' in summary
+
+
+def test_shadow_refuses_a_live_key_for_mirrored_writes_and_bad_urls():
+    base = ["shadow", "--primary", "http://127.0.0.1:1/equaticket", "--dialect", "equaticket", "--key", "k",
+            "--box-office", "acme"]
+    result = CliRunner().invoke(cli(), [*base, "--candidate", "http://127.0.0.1:2/equaticket",
+                                        "--mirror-writes", "sk_live_abcdefghijklmnopqrstuvwxyz"])
+    assert result.exit_code == 2 and "test-mode key (sk_test_...)" in result.output
+    assert "sk_live_abcdefghijklmnopqrstuvwxyz" not in result.output
+    result = CliRunner().invoke(cli(), [*base, "--candidate", "ftp://elsewhere"])
+    assert result.exit_code == 2 and "--candidate must be an http:// or https:// URL" in result.output
+
+
+def test_import_follow_shows_its_options():
+    result = CliRunner().invoke(cli(), ["import", "--help"])
+    assert result.exit_code == 0 and "--follow" in result.output and "--interval" in result.output
