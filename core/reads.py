@@ -36,6 +36,7 @@ from typing import Any
 import asyncpg
 
 from core import listing
+from core.errors import NotFound
 from core.listing import AnchoredPage, Page, PageQuery, Source, Where
 from core.models import Scope
 from core.projection import Field, Projection, sql_text
@@ -129,11 +130,14 @@ async def one(conn: asyncpg.Connection, columns: str, source: Source, where: Whe
 
 
 async def read_one(conn: asyncpg.Connection, shape: Shape, source: Source, scope: Scope, object_id: int,
-                   **values: Any) -> asyncpg.Record | None:
-    """One of the scope's objects with its children, or None when the scope has no such object."""
+                   **values: Any) -> asyncpg.Record:
+    """One of the scope's objects with its children, or NotFound (the source's kind and message)."""
     where = scoped_where(scope, source.alias, object_id)
     columns, bound = shape.bind(where, source, **values)
-    return await one(conn, columns, bound, where)
+    row = await one(conn, columns, bound, where)
+    if row is None:
+        raise NotFound(source.kind, source.missing)
+    return row
 
 
 async def page(conn: asyncpg.Connection, shape: Shape, source: Source, where: Where, query: PageQuery,

@@ -45,8 +45,6 @@ async def event_page(conn: asyncpg.Connection, scope: Scope, filters: EventFilte
 
 async def event(conn: asyncpg.Connection, scope: Scope, event_id: int, view: View) -> dict[str, Any]:
     row = await reads.read_one(conn, EVENT_READ, listing.EVENTS, scope, event_id, now=view.now)
-    if row is None:
-        raise NotFound("event", "Event not found")
     (body,) = serializers.events([row], view.events_page)
     return body
 
