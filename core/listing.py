@@ -16,7 +16,6 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from core import scoped
 from core.models import Scope
 from core.projection import Field
 
@@ -165,7 +164,11 @@ def _escape_like(text: str) -> str:
 
 
 def event_where(scope: Scope, f: EventFilters) -> Where:
-    where = _scoped(scope, "e")
+    return event_filters(_scoped(scope, "e"), f)
+
+
+def event_filters(where: Where, f: EventFilters) -> Where:
+    """``f``'s conditions on events ``e`` added to ``where`` (which chooses their box office)."""
     if f.statuses:
         where.add("e.status = ANY(?::text[])", list(f.statuses))
     if f.visibility:
@@ -319,18 +322,6 @@ async def page_next_to(
     return AnchoredPage(rows, has_more, values, found=bool(values["_found"]), beyond=bool(values["_beyond"]))
 
 
-async def read_one(
-    conn: asyncpg.Connection, columns: str, source: Source, scope: Scope, object_id: int
-) -> asyncpg.Record:
-    """One of the scope's objects through a projection's columns, or NotFound."""
-    return await scoped.fetch_one(conn, source.tables, columns, scope, object_id, source.kind, alias=source.alias,
-                                  missing=source.missing)
-
-
-async def count(conn: asyncpg.Connection, table: str, alias: str, where: Where) -> int:
-    return await conn.fetchval(f"SELECT count(*) FROM {table} {alias} WHERE {where.sql()}", *where.args)
-
-
 Connection: TypeAlias = asyncpg.Connection
 
 
@@ -344,27 +335,3 @@ async def list_orders(conn: Connection, columns: str, scope: Scope, f: OrderFilt
 
 async def list_tickets(conn: Connection, columns: str, scope: Scope, f: TicketFilters, q: PageQuery) -> Page:
     return await page(conn, columns, TICKETS, ticket_where(scope, f), q)
-
-
-async def children(
-    conn: asyncpg.Connection, columns: str, table: str, parent: str, parent_ids: list[int], order: str = "id"
-) -> list[asyncpg.Record]:
-    """The rows of ``table`` (with its alias) whose ``parent`` column is one of ``parent_ids``: one
-    query for a whole page of parents, grouped by parent, each parent's in ``order``."""
-    return await conn.fetch(
-        f"SELECT {columns} FROM {table} WHERE {parent} = ANY($1::bigint[]) ORDER BY {parent}, {order}", parent_ids
-    )
-
-
-async def line_items_for(
-    conn: asyncpg.Connection, order_ids: list[int], columns: str = "li.*"
-) -> list[asyncpg.Record]:
-    """Line items (alias ``li``) of many orders, each order's in creation order."""
-    return await children(conn, columns, "order_line_items li", "li.order_id", order_ids, "li.id")
-
-
-async def tickets_for_orders(
-    conn: asyncpg.Connection, order_ids: list[int], columns: str = "t.*"
-) -> list[asyncpg.Record]:
-    """Issued tickets (alias ``t``) of many orders, each order's in creation order."""
-    return await children(conn, columns, "issued_tickets t", "t.order_id", order_ids, "t.id")

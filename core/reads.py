@@ -83,6 +83,7 @@ class Shape:
     parent: Projection
     children: tuple[Child, ...] = ()
     hidden: tuple[Field, ...] = ()  # more hidden columns (a box office flag, a parent's raw value)
+    raw: str = ""  # columns read as they are, before the projection's (rows Python renders by name)
     columns: str = field(init=False)
     joins: str = field(init=False)
 
@@ -96,7 +97,8 @@ class Shape:
                        for name, sql in self.parent.fields)
         aggregates = tuple((name, f'{aliases[c.field]}."{name}"') for c in self.children for name, _ in c.aggregates)
         projection = Projection(fields, (*self.parent.hidden, *aggregates, *self.hidden))
-        object.__setattr__(self, "columns", projection.columns)
+        columns = ", ".join(part for part in (self.raw, projection.columns) if part)
+        object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "joins", "".join(c.join(aliases[c.field]) for c in self.children))
 
     def objects(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
