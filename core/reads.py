@@ -122,13 +122,9 @@ def scoped_where(scope: Scope, alias: str, object_id: int) -> Where:
     return where
 
 
-async def one(conn: asyncpg.Connection, columns: str, source: Source, where: Where, order: str = ""
-              ) -> asyncpg.Record | None:
-    """The first row ``where`` selects (``order`` chooses among several), through bound columns."""
-    sql = f"SELECT {columns} FROM {source.tables} WHERE {where.sql()}"
-    if order:
-        sql += f" ORDER BY {order} LIMIT 1"
-    return await conn.fetchrow(sql, *where.args)
+async def one(conn: asyncpg.Connection, columns: str, source: Source, where: Where) -> asyncpg.Record | None:
+    """The row ``where`` selects (one object), through bound columns."""
+    return await conn.fetchrow(f"SELECT {columns} FROM {source.tables} WHERE {where.sql()}", *where.args)
 
 
 async def read_one(conn: asyncpg.Connection, shape: Shape, source: Source, scope: Scope, object_id: int,

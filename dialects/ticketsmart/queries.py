@@ -56,12 +56,14 @@ async def by_ref(conn: asyncpg.Connection, shape: reads.Shape, scope: Scope, ref
     if number is None and not SLUG_RE.fullmatch(ref):
         raise NotFound("event", "Event not found")  # not an id or slug: no lookup needed
     where = Where()
-    where.add("e.box_office_id = ? AND e.livemode = ?", scope.box_office_id, scope.livemode)
-    by_id, by_slug = where.bind(number), where.bind(ref)
-    where.parts.append(f"(e.id = {by_id}::bigint OR e.slug = {by_slug})")
+    office, mode = where.bind(scope.box_office_id), where.bind(scope.livemode)
+    scoped = f"x.box_office_id = {office} AND x.livemode = {mode}"
+    # two index lookups PostgreSQL runs once each (the slug's only when the id finds nothing): an
+    # id that names an event wins over another event's slug that reads the same
+    where.parts.append(f"e.id = coalesce((SELECT x.id FROM events x WHERE x.id = {where.bind(number)}::bigint"
+                       f" AND {scoped}), (SELECT x.id FROM events x WHERE x.slug = {where.bind(ref)} AND {scoped}))")
     columns, source = shape.bind(where, listing.EVENTS, now=now)
-    # an id that names an event wins over another event's slug that reads the same
-    row = await reads.one(conn, columns, source, where, order=f"e.slug = {by_slug}")
+    row = await reads.one(conn, columns, source, where)
     if row is None:
         raise NotFound("event", "Event not found")
     return row
