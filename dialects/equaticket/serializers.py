@@ -247,7 +247,7 @@ OBJECTS = (TICKET_TYPE, PUBLIC_TICKET_TYPE, EVENT, PUBLIC_EVENT, LINE_ITEM, ORDE
 
 def _types(obj: WireObject, field: str, where: str = "") -> Child:
     """An event's ticket types (``e``'s), in display order."""
-    return Child(field, obj.projection, "ticket_types tt", "tt.event_id = e.id", "tt.sort_order, tt.id", where)
+    return Child(field, obj.projection, "ticket_types tt", "tt.event_id", "tt.sort_order, tt.id", where)
 
 
 EVENT_READ = Shape(EVENT.projection, (_types(TICKET_TYPE, "ticket_types"),))
@@ -256,10 +256,10 @@ PUBLIC_EVENT_READ = Shape(PUBLIC_EVENT.projection,
                           (_types(PUBLIC_TICKET_TYPE, "ticket_types", dict(_TYPE_HIDDEN)["_public"]),))
 TICKET_TYPES_READ = Shape(Projection((("data", "NULL"),)), (_types(TICKET_TYPE, "data"),))
 ORDER_READ = Shape(ORDER.projection, (
-    Child("line_items", LINE_ITEM.projection, "order_line_items li", "li.order_id = o.id", "li.id"),))
+    Child("line_items", LINE_ITEM.projection, "order_line_items li", "li.order_id", "li.id"),))
 ATTENDEE_READ = Shape(ATTENDEE.projection)
 DELIVERY_READ = Shape(Projection((("_attempts", "NULL"),)), (
-    Child("_attempts", WEBHOOK_ATTEMPT.projection, "webhook_attempts a", "a.delivery_id = d.id", "a.id"),),
+    Child("_attempts", WEBHOOK_ATTEMPT.projection, "webhook_attempts a", "a.delivery_id", "a.id"),),
     raw=DELIVERY_COLUMNS)
 
 

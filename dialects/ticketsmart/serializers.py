@@ -147,17 +147,16 @@ AVAILABILITY = WireObject("Availability", (
 
 # --- what each GET reads in its one statement (core.reads) -----------------------------------------
 
-_TYPES = Child("ticketTypes", TICKET_TYPE.projection, "ticket_types tt", "tt.event_id = e.id", "tt.sort_order, tt.id")
+_TYPES = Child("ticketTypes", TICKET_TYPE.projection, "ticket_types tt", "tt.event_id", "tt.sort_order, tt.id")
 EVENT_READ = Shape(EVENT.projection, (_TYPES,))
 # GET .../ticket-types: the event's id and its types, already the response body
 _EVENT_SQL = dict(EVENT.projection.fields)
 TICKET_TYPES_READ = Shape(Projection((("eventId", _EVENT_SQL["id"]), ("ticketTypes", "NULL"))), (_TYPES,))
 # the availability lines are the types without an access code (hidden); the totals are over them
-_LINES = Child("ticketTypes", AVAILABILITY_LINE.projection, "ticket_types tt", "tt.event_id = e.id",
-               "tt.sort_order, tt.id", where="NOT tt.hidden", aggregates=(
-                   ("_lines", "count(*)"), ("_quantity", "coalesce(sum(tt.quantity), 0)"),
-                   ("_sold", "coalesce(sum(tt.sold), 0)"), ("_available", f"coalesce(sum({_AVAILABLE}), 0)"),
-                   ("_buyable", f"coalesce(bool_or({_ON_SALE}), false)")))
+_LINES = Child("ticketTypes", AVAILABILITY_LINE.projection, "ticket_types tt", "tt.event_id", "tt.sort_order, tt.id",
+               where="NOT tt.hidden", aggregates=(
+                   ("_lines", "count(*)", "0"), ("_quantity", "sum(tt.quantity)", "0"), ("_sold", "sum(tt.sold)", "0"),
+                   ("_available", f"sum({_AVAILABLE})", "0"), ("_buyable", f"bool_or({_ON_SALE})", "false")))
 AVAILABILITY_READ = Shape(Projection(
     (*((name, _EVENT_SQL[name]) for name in ("id", "status", "currency")), ("ticketTypes", "NULL")),
     hidden=(("_status", "e.status"), ("_starts", "e.starts_at"))), (_LINES,))

@@ -279,11 +279,10 @@ EVENT = WireObject("Event", (
 
 _TYPE_HIDDEN = dict(TICKET_TYPE.hidden)
 # an event's types, and over the same rows whether one can be bought now and one is not off sale
-_TYPES = Child("ticket_types", TICKET_TYPE.projection, "ticket_types tt", "tt.event_id = e.id",
-               "tt.sort_order, tt.id", aggregates=(
-                   ("_types", "count(*)"), ("_buyable", f"coalesce(bool_or({_TYPE_HIDDEN['_buyable']}), false)"),
-                   ("_selling", f"coalesce(bool_or(NOT ({_TYPE_HIDDEN['_off_sale']})), false)")))
-_GROUPS = Child("ticket_groups", TICKET_GROUP.projection, "ticket_groups g", "g.event_id = e.id", "g.sort_order, g.id")
+_TYPES = Child("ticket_types", TICKET_TYPE.projection, "ticket_types tt", "tt.event_id", "tt.sort_order, tt.id",
+               aggregates=(("_types", "count(*)", "0"), ("_buyable", f"bool_or({_TYPE_HIDDEN['_buyable']})", "false"),
+                           ("_selling", f"bool_or(NOT ({_TYPE_HIDDEN['_off_sale']}))", "false")))
+_GROUPS = Child("ticket_groups", TICKET_GROUP.projection, "ticket_groups g", "g.event_id", "g.sort_order, g.id")
 # payment methods: the box office's flag, one subquery per statement (it names no column of the row)
 EVENT_READ = Shape(EVENT.projection, (_TYPES, _GROUPS), hidden=(
     ("_payments", f"(SELECT b.payments_connected FROM box_offices b WHERE b.id = {BOX_OFFICE})"),))
@@ -292,8 +291,8 @@ EVENT_READ = Shape(EVENT.projection, (_TYPES, _GROUPS), hidden=(
 def order_read(ticket: WireObject) -> Shape:
     """Orders with their line items and issued tickets (``ticket``: the dialect's issued ticket)."""
     return Shape(ORDER.projection, (
-        Child("issued_tickets", ticket.projection, "issued_tickets t", "t.order_id = o.id", "t.id"),
-        Child("line_items", LINE_ITEM.projection, "order_line_items li", "li.order_id = o.id", "li.id"),
+        Child("issued_tickets", ticket.projection, "issued_tickets t", "t.order_id", "t.id"),
+        Child("line_items", LINE_ITEM.projection, "order_line_items li", "li.order_id", "li.id"),
     ))
 
 
