@@ -18,7 +18,6 @@ from core.errors import (
     ValidationFailed,
 )
 from core.ids import parse_id
-from core.listing import children
 from core.models import EventCreate, EventUpdate, Scope, TicketTypeCreate, TicketTypeUpdate
 from core.models import check_event_times as _check_times
 from core.slugs import slugify
@@ -203,13 +202,6 @@ async def ticket_type_by_id(conn: asyncpg.Connection, type_id: int, columns: str
     if row is None:
         raise NotFound("ticket_type", "Ticket type not found")
     return row
-
-
-async def ticket_groups_for(
-    conn: asyncpg.Connection, event_ids: list[int], columns: str = "g.*"
-) -> list[asyncpg.Record]:
-    """Ticket groups (alias ``g``) of many events, ordered for display."""
-    return await children(conn, columns, "ticket_groups g", "g.event_id", event_ids, "g.sort_order, g.id")
 
 
 async def add_ticket_type(

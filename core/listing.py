@@ -9,13 +9,13 @@ the rows' positions as the hidden ``_at`` and ``_id`` (``keyset_columns``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias
 
 import asyncpg
 
-from core import scoped
 from core.models import Scope
 from core.projection import Field
 
@@ -40,6 +40,7 @@ class PageQuery:
 class Page:
     rows: list[asyncpg.Record]
     has_more: bool  # more rows beyond this page in the direction of travel
+    head: Mapping[str, Any] = field(default_factory=dict)  # the statement's head columns (``page``)
 
     @property
     def ids(self) -> list[int]:
@@ -91,9 +92,13 @@ class Where:
 
     def add(self, sql: str, *values: Any) -> None:
         for value in values:
-            self.args.append(value)
-            sql = sql.replace("?", f"${len(self.args)}", 1)
+            sql = sql.replace("?", self.bind(value), 1)
         self.parts.append(sql)
+
+    def bind(self, value: Any) -> str:
+        """A parameter of the statement outside the WHERE clause: its placeholder."""
+        self.args.append(value)
+        return f"${len(self.args)}"
 
     def sql(self) -> str:
         return " AND ".join(self.parts) if self.parts else "true"
@@ -159,7 +164,11 @@ def _escape_like(text: str) -> str:
 
 
 def event_where(scope: Scope, f: EventFilters) -> Where:
-    where = _scoped(scope, "e")
+    return event_filters(_scoped(scope, "e"), f)
+
+
+def event_filters(where: Where, f: EventFilters) -> Where:
+    """``f``'s conditions on events ``e`` added to ``where`` (which chooses their box office)."""
     if f.statuses:
         where.add("e.status = ANY(?::text[])", list(f.statuses))
     if f.visibility:
@@ -214,13 +223,17 @@ def _limit(limit: int) -> str:
     return f"LIMIT {int(limit) + 1}"
 
 
-async def page(conn: asyncpg.Connection, columns: str, source: Source, where: Where, query: PageQuery) -> Page:
-    """One keyset page, newest first, whichever direction it was asked in.
+async def page(conn: asyncpg.Connection, columns: str, source: Source, where: Where, query: PageQuery,
+               head: Sequence[Field] = ()) -> Page:
+    """One keyset page, newest first, whichever direction it was asked in, in one statement.
 
     ``columns`` must include ``keyset_columns(source.alias)`` (the rows' positions). The page's
-    rows are chosen in a subquery and only they are projected and joined: PostgreSQL evaluates
-    a select list for every row a LIMIT ... OFFSET skips, which made page 100 of a projected
-    list seven times slower than page 1.
+    rows are chosen first, in a CTE named like the source's alias, and only they are projected
+    and joined: PostgreSQL evaluates a select list for every row a LIMIT ... OFFSET skips, which
+    made page 100 of a projected list seven times slower than page 1; the children's joins
+    (core.reads) read the CTE again, to group the whole page's children in one scan. ``head``
+    columns (name, SQL on ``where``'s parameters: a total, whether a parent exists) are read once
+    by the same statement, empty page or not, and returned as ``Page.head``.
     """
     alias = source.alias
     where = Where(list(where.parts), list(where.args))
@@ -233,15 +246,40 @@ async def page(conn: asyncpg.Connection, columns: str, source: Source, where: Wh
     order = f"ORDER BY {alias}.created_at {direction}, {alias}.id {direction}"
     chosen = f"SELECT * FROM {source.table} {alias} WHERE {where.sql()} {order} {_limit(query.limit)}"
     if query.offset:
-        where.args.append(query.offset)
-        chosen += f" OFFSET ${len(where.args)}"
-    sql = f"SELECT {columns} FROM ({chosen}) {alias}{source.joins} {order}"
-    rows = await conn.fetch(sql, *where.args)
+        chosen += f" OFFSET {where.bind(query.offset)}"
+    sql = f"WITH {alias} AS ({chosen}) SELECT {columns} FROM {alias}{source.joins} {order}"
+    rows, values = await _headed(conn, sql, head, direction, where.args)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     if backwards:
         rows.reverse()
-    return Page(rows, has_more)
+    return Page(rows, has_more, values)
+
+
+async def _headed(conn: asyncpg.Connection, sql: str, head: Sequence[Field], direction: str, args: list[Any]
+                  ) -> tuple[list[asyncpg.Record], dict[str, Any]]:
+    """The page's rows and the head's values: the head is a one-row subquery the page is
+    left-joined to, so an empty page still answers it (one row of NULL page columns)."""
+    if not head:
+        return await conn.fetch(sql, *args), {}
+    values = ", ".join(f'{expression} AS "{name}"' for name, expression in head)
+    names = ", ".join(f'h."{name}"' for name, _ in head)
+    sql = (f"SELECT p.*, {names} FROM (SELECT {values}) h LEFT JOIN ({sql}) p ON true"
+           f' ORDER BY p."{KEY_AT}" {direction}, p."{KEY_ID}" {direction}')
+    rows = await conn.fetch(sql, *args)
+    first = rows[0]
+    return (rows if first[KEY_ID] is not None else []), {name: first[name] for name, _ in head}
+
+
+def exists(table: str, where: Where, scope: Scope, object_id: int) -> Field:
+    """A head column ``_found``: whether the scope has the object ``object_id`` of ``table`` (the
+    parameters are bound to ``where``, whose statement reads it)."""
+    return "_found", f"EXISTS {_position(table, where, scope, object_id)}"
+
+
+def _position(table: str, where: Where, scope: Scope, object_id: int) -> str:
+    return (f"(SELECT x.created_at, x.id FROM {table} x WHERE x.id = {where.bind(object_id)}"
+            f" AND x.box_office_id = {where.bind(scope.box_office_id)} AND x.livemode = {where.bind(scope.livemode)})")
 
 
 @dataclass(slots=True)
@@ -259,47 +297,30 @@ async def page_next_to(
     """The page of rows older (newer, with ``before``) than one of the scope's objects.
 
     One statement reads the object's position (a subquery PostgreSQL runs once, feeding the
-    index range), the page, and whether rows lie on the object's own side (so a list can tell
-    whether a link back leads anywhere): a cursor page costs what a first page costs, instead
-    of two more round trips. Only an empty page needs a second look, to tell "nothing past
-    the object" from "no such object".
+    index range), the page, and as its head whether the object is the scope's and whether rows
+    lie on the object's own side (so a list can tell whether a link back leads anywhere): a
+    cursor page costs one round trip, empty or not.
     """
     a = source.alias
     order, op, back, back_order = ("ASC", ">", "<=", "DESC") if before else ("DESC", "<", ">=", "ASC")
-    n = len(where.args)
-    args = [*where.args, object_id, scope.box_office_id, scope.livemode]
-    position = (f"(SELECT x.created_at, x.id FROM {source.table} x"
-                f" WHERE x.id = ${n + 1} AND x.box_office_id = ${n + 2} AND x.livemode = ${n + 3})")
+    where = Where(list(where.parts), list(where.args))
+    filters = where.sql()
+    position = _position(source.table, where, scope, object_id)
     # a scalar subquery in index order, not EXISTS: PostgreSQL drops an EXISTS's ORDER BY and may
     # then scan the table from its start for the first row on the far side of a recent object
-    beyond = (f"(SELECT true FROM {source.table} {a} WHERE {where.sql()} AND ({a}.created_at, {a}.id) {back}"
+    beyond = (f"(SELECT true FROM {source.table} {a} WHERE {filters} AND ({a}.created_at, {a}.id) {back}"
               f" {position} ORDER BY {a}.created_at {back_order}, {a}.id {back_order} LIMIT 1)")
     sorted_ = f"ORDER BY {a}.created_at {order}, {a}.id {order}"
-    sql = (f"SELECT {columns}, {beyond} AS _beyond FROM (SELECT {a}.* FROM {source.table} {a}"
-           f" WHERE {where.sql()} AND ({a}.created_at, {a}.id) {op} {position} {sorted_} {_limit(limit)})"
-           f" {a}{source.joins} {sorted_}")
-    rows = await conn.fetch(sql, *args)
-    if not rows:
-        found = await scoped.find_one(conn, f"{source.table} x", "true", scope, object_id, alias="x")
-        return AnchoredPage([], False, found=found is not None)
+    sql = (f"WITH {a} AS (SELECT {a}.* FROM {source.table} {a}"
+           f" WHERE {filters} AND ({a}.created_at, {a}.id) {op} {position} {sorted_} {_limit(limit)})"
+           f" SELECT {columns} FROM {a}{source.joins} {sorted_}")
+    head = (("_found", f"EXISTS {position}"), ("_beyond", beyond))
+    rows, values = await _headed(conn, sql, head, order, where.args)
     has_more = len(rows) > limit
-    beyond_ = bool(rows[0]["_beyond"])
     rows = rows[:limit]
     if before:
         rows.reverse()
-    return AnchoredPage(rows, has_more, found=True, beyond=beyond_)
-
-
-async def read_one(
-    conn: asyncpg.Connection, columns: str, source: Source, scope: Scope, object_id: int
-) -> asyncpg.Record:
-    """One of the scope's objects through a projection's columns, or NotFound."""
-    return await scoped.fetch_one(conn, source.tables, columns, scope, object_id, source.kind, alias=source.alias,
-                                  missing=source.missing)
-
-
-async def count(conn: asyncpg.Connection, table: str, alias: str, where: Where) -> int:
-    return await conn.fetchval(f"SELECT count(*) FROM {table} {alias} WHERE {where.sql()}", *where.args)
+    return AnchoredPage(rows, has_more, values, found=bool(values["_found"]), beyond=bool(values["_beyond"]))
 
 
 Connection: TypeAlias = asyncpg.Connection
@@ -315,27 +336,3 @@ async def list_orders(conn: Connection, columns: str, scope: Scope, f: OrderFilt
 
 async def list_tickets(conn: Connection, columns: str, scope: Scope, f: TicketFilters, q: PageQuery) -> Page:
     return await page(conn, columns, TICKETS, ticket_where(scope, f), q)
-
-
-async def children(
-    conn: asyncpg.Connection, columns: str, table: str, parent: str, parent_ids: list[int], order: str = "id"
-) -> list[asyncpg.Record]:
-    """The rows of ``table`` (with its alias) whose ``parent`` column is one of ``parent_ids``: one
-    query for a whole page of parents, grouped by parent, each parent's in ``order``."""
-    return await conn.fetch(
-        f"SELECT {columns} FROM {table} WHERE {parent} = ANY($1::bigint[]) ORDER BY {parent}, {order}", parent_ids
-    )
-
-
-async def line_items_for(
-    conn: asyncpg.Connection, order_ids: list[int], columns: str = "li.*"
-) -> list[asyncpg.Record]:
-    """Line items (alias ``li``) of many orders, each order's in creation order."""
-    return await children(conn, columns, "order_line_items li", "li.order_id", order_ids, "li.id")
-
-
-async def tickets_for_orders(
-    conn: asyncpg.Connection, order_ids: list[int], columns: str = "t.*"
-) -> list[asyncpg.Record]:
-    """Issued tickets (alias ``t``) of many orders, each order's in creation order."""
-    return await children(conn, columns, "issued_tickets t", "t.order_id", order_ids, "t.id")

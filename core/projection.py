@@ -4,13 +4,14 @@ A dialect describes each object it serves as a ``Projection``: the wire field na
 vendor's order, each with the SQL expression that computes it (prefixed ids, formatted
 times, ``"true"``/``"false"`` strings, enum mappings). PostgreSQL renders the fields, the
 driver decodes plain strings and integers, and Python turns each row into its wire object
-with one ``dict(record)``; only nesting (and what depends on a whole group of rows) stays
-in Python. Measured on the benchmark's pages (docs/performance.md): building the same
-objects field by field in Python cost 2-5 us each, several times the driver's own cost
-per row, and made list pages two to three times slower than the floor of the stack.
+with one ``dict(record)``; children come nested in the same row, as JSON arrays of their own
+projections (core.reads), and only small fixed sub-objects stay in Python. Measured on the
+benchmark's pages (docs/performance.md): building the same objects field by field in Python
+cost 2-5 us each, several times the driver's own cost per row, and made list pages two to
+three times slower than the floor of the stack.
 
-``hidden`` columns travel with a row for Python's use (keyset positions, parent ids for
-grouping, raw values behind a derived field); they come after the fields and are never sent.
+``hidden`` columns travel with a row for Python's use (keyset positions, figures over a row's
+children, raw values behind a derived field); they come after the fields and are never sent.
 """
 
 from __future__ import annotations
@@ -74,14 +75,3 @@ class Projection:
         """
         names = self.names
         return [dict(zip(names, row)) for row in rows]  # noqa: B905 - stops at the last field on purpose
-
-    def grouped(self, rows: Sequence[Mapping[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
-        """Child objects by a hidden column of their rows (the parent's id), in row order."""
-        grouped: dict[Any, list[dict[str, Any]]] = {}
-        for row, obj in zip(rows, self.objects(rows), strict=True):  # type: ignore[arg-type]
-            bucket = grouped.get(row[key])
-            if bucket is None:
-                grouped[row[key]] = [obj]
-            else:
-                bucket.append(obj)
-        return grouped

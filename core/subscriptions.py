@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 import asyncpg
 from pydantic import Field, field_validator
 
-from core import scoped
+from core import reads, scoped
 from core.addresses import AddressPolicy, is_loopback, parse_address
 from core.errors import NotFound, PlanRequired, ValidationFailed
-from core.listing import Page, PageQuery, Source, Where, children, page, raw_columns
+from core.listing import Page, PageQuery, Source, Where, exists, page, raw_columns
 from core.models import Input, Scope, ShortText, Text
+from core.projection import Projection
+from core.reads import Shape
 from core.vault import Vault
 
 EventType = Literal["order.placed", "order.refunded", "event.sold_out", "ticket.scanned"]
@@ -167,15 +169,17 @@ SUBSCRIPTIONS = Source("webhook_subscriptions", "s", "webhook_subscription", "We
 DELIVERIES = Source("webhook_deliveries", "d", "webhook_delivery", "Webhook delivery not found",
                     " JOIN webhook_events ev ON ev.id = d.event_id")
 DELIVERY_COLUMNS = f"{raw_columns('d')}, ev.type AS event_type, ev.payload AS event_payload"
+DELIVERY_ROWS = Shape(Projection(()), raw=DELIVERY_COLUMNS)
 
 
-async def list_deliveries(conn: asyncpg.Connection, scope: Scope, subscription_id: int, q: PageQuery) -> Page:
-    """A subscription's deliveries, newest first (NotFound when it is not the scope's)."""
-    await get_subscription(conn, scope, subscription_id)
+async def list_deliveries(conn: asyncpg.Connection, scope: Scope, subscription_id: int, q: PageQuery,
+                          shape: Shape = DELIVERY_ROWS) -> Page:
+    """A subscription's deliveries, newest first, through ``shape`` (its ``raw`` columns: the
+    rows; children: their attempts), in one statement; NotFound when it is not the scope's."""
     where = Where()
     where.add("d.subscription_id = ?", subscription_id)
-    return await page(conn, DELIVERY_COLUMNS, DELIVERIES, where, q)
-
-
-async def attempts_for(conn: asyncpg.Connection, delivery_ids: list[int]) -> list[asyncpg.Record]:
-    return await children(conn, "*", "webhook_attempts", "delivery_id", delivery_ids)
+    found = exists("webhook_subscriptions", where, scope, subscription_id)
+    deliveries = await reads.page(conn, shape, DELIVERIES, where, q, (found,))
+    if not deliveries.head["_found"]:
+        raise NotFound("webhook_subscription")
+    return deliveries

@@ -58,24 +58,46 @@ class Cursors:
         payload = [scope.box_office_id, scope.livemode, kind, position.created_at.isoformat(), position.id]
         return str(self._serializer(kind).dumps(payload))
 
-    def decode(self, scope: Scope, kind: str, token: str) -> Keyset:
+    def read(self, kind: str, token: str) -> tuple[Any, Any, Keyset]:
+        """A cursor's box office, mode and position, once its signature and list kind are checked."""
         try:
             if len(token) > MAX_CURSOR:
                 raise ValueError
             office, livemode, got_kind, created, row_id = self._serializer(kind).loads(token)
-            if [office, livemode, got_kind] != [scope.box_office_id, scope.livemode, kind]:
+            if got_kind != kind:
                 raise ValueError
             if not isinstance(row_id, int) or isinstance(row_id, bool):
                 raise ValueError
-            return Keyset(datetime.fromisoformat(created), row_id)
+            return office, livemode, Keyset(datetime.fromisoformat(created), row_id)
         except (BadData, ValueError, TypeError):
             raise BadRequest("Invalid cursor", "cursor") from None
+
+    def decode(self, scope: Scope, kind: str, token: str) -> Keyset:
+        office, livemode, position = self.read(kind, token)
+        self.check(scope, (office, livemode))
+        return position
+
+    @staticmethod
+    def check(scope: Scope, owner: tuple[Any, Any] | None) -> None:
+        """A cursor minted for another box office or mode is refused (``owner`` None: no cursor)."""
+        if owner is not None and list(owner) != [scope.box_office_id, scope.livemode]:
+            raise BadRequest("Invalid cursor", "cursor")
 
     def page_query(self, request: Request, scope: Scope, kind: str) -> PageQuery:
         limit = parse_limit(request)
         token = query_param(request, "cursor")
         after = self.decode(scope, kind, token) if token else None
         return PageQuery(limit=limit, after=after)
+
+    def unscoped_page_query(self, request: Request, kind: str) -> tuple[PageQuery, tuple[Any, Any] | None]:
+        """The page a request asks for before its scope is known, and whose cursor it holds (the
+        caller ``check``s it once the scope is read)."""
+        limit = parse_limit(request)
+        token = query_param(request, "cursor")
+        if not token:
+            return PageQuery(limit=limit), None
+        office, livemode, position = self.read(kind, token)
+        return PageQuery(limit=limit, after=position), (office, livemode)
 
     def envelope(self, scope: Scope, kind: str, page: Page, data: list[Any]) -> dict[str, Any]:
         next_cursor = self.encode(scope, kind, page.keyset(page.rows[-1])) if page.has_more and page.rows else None

@@ -1,5 +1,7 @@
-"""Equaticket's reads on asyncpg: rows through the projections of serializers.py, children
-batch-loaded with one statement per kind (never one per parent).
+"""Equaticket's reads on asyncpg: every GET is one statement (core.reads), through the shapes
+of serializers.py: rows with their children (an event's ticket types, an order's line items, a
+delivery's attempts) aggregated in the same statement, and as its head whether the parent of a
+nested list (an event's orders, a subscription's deliveries) is the scope's.
 
 ``WebhookPayloads`` renders the objects of webhook events exactly as the GET endpoints return
 them; it holds the public base URL the events' ``url`` is built on, so a process that never
@@ -12,88 +14,90 @@ from typing import Any
 
 import asyncpg
 
-from core import listing
+from core import listing, reads
 from core import subscriptions as subs
-from core.events import ticket_type_by_id, ticket_types_for
-from core.listing import KEY_ID, EventFilters, OrderFilters, Page, PageQuery, TicketFilters
+from core.errors import NotFound
+from core.events import ticket_type_by_id
+from core.listing import EventFilters, OrderFilters, Page, PageQuery, Source, TicketFilters, Where
 from core.models import Scope
+from core.projection import Field
 from dialects.equaticket import serializers as ser
 
 Objects = list[dict[str, Any]]
 
 
-async def events(conn: asyncpg.Connection, rows: list[Any], base: str, *, public: bool = False) -> Objects:
-    """Events (rows of EVENT, or PUBLIC_EVENT when ``public``) with their ticket types nested."""
-    if not rows:
-        return []
-    child = ser.PUBLIC_TICKET_TYPE if public else ser.TICKET_TYPE
-    types = await ticket_types_for(conn, [row[KEY_ID] for row in rows], child.columns)
-    return ser.nest_events(rows, types, base, public=public)
-
-
 async def event(conn: asyncpg.Connection, scope: Scope, event_id: int, base: str) -> dict[str, Any]:
-    row = await listing.read_one(conn, ser.EVENT.columns, listing.EVENTS, scope, event_id)
-    return (await events(conn, [row], base))[0]
+    return ser.events([await reads.read_one(conn, ser.EVENT_READ, listing.EVENTS, scope, event_id)], base)[0]
 
 
-async def event_page(conn: asyncpg.Connection, scope: Scope, filters: EventFilters, query: PageQuery, base: str,
-                     *, public: bool = False) -> tuple[Page, Objects]:
-    parent = ser.PUBLIC_EVENT if public else ser.EVENT
-    page = await listing.list_events(conn, parent.columns, scope, filters, query)
-    return page, await events(conn, page.rows, base, public=public)
+async def event_page(conn: asyncpg.Connection, scope: Scope, filters: EventFilters, query: PageQuery, base: str
+                     ) -> tuple[Page, Objects]:
+    page = await reads.page(conn, ser.EVENT_READ, listing.EVENTS, listing.event_where(scope, filters), query)
+    return page, ser.events(page.rows, base)
 
 
-async def ticket_types(conn: asyncpg.Connection, event_id: int) -> Objects:
-    return ser.TICKET_TYPE.objects(await ticket_types_for(conn, [event_id], ser.TICKET_TYPE.columns))
+async def public_event_page(conn: asyncpg.Connection, slug: str, filters: EventFilters, query: PageQuery, base: str
+                            ) -> tuple[int | None, Page, Objects]:
+    """The live events of the box office ``slug`` names, and its id (None: no such box office)."""
+    where = Where()
+    office = f"(SELECT b.id FROM box_offices b WHERE b.slug = {where.bind(slug)})"
+    where.parts.append(f"e.box_office_id = {office} AND e.livemode")
+    listing.event_filters(where, filters)
+    head = ("_office", office)
+    page = await reads.page(conn, ser.PUBLIC_EVENT_READ, listing.EVENTS, where, query, (head,))
+    return page.head["_office"], page, ser.events(page.rows, base, public=True)
+
+
+async def ticket_types(conn: asyncpg.Connection, scope: Scope, event_id: int) -> Objects:
+    """All of an event's types (NotFound when the event is not the scope's)."""
+    row = await reads.read_one(conn, ser.TICKET_TYPES_READ, listing.EVENTS, scope, event_id)
+    types: Objects = row["data"]
+    return types
 
 
 async def ticket_type(conn: asyncpg.Connection, type_id: int) -> dict[str, Any]:
     return ser.TICKET_TYPE.objects([await ticket_type_by_id(conn, type_id, ser.TICKET_TYPE.columns)])[0]
 
 
-async def orders(conn: asyncpg.Connection, rows: list[Any]) -> Objects:
-    if not rows:
-        return []
-    columns = ser.LINE_ITEM.columns
-    items = await listing.line_items_for(conn, [row[KEY_ID] for row in rows], columns)
-    return ser.nest_orders(rows, items)
-
-
 async def order(conn: asyncpg.Connection, scope: Scope, order_id: int) -> dict[str, Any]:
-    row = await listing.read_one(conn, ser.ORDER.columns, listing.ORDERS, scope, order_id)
-    return (await orders(conn, [row]))[0]
+    return ser.ORDER_READ.objects([await reads.read_one(conn, ser.ORDER_READ, listing.ORDERS, scope, order_id)])[0]
 
 
-async def order_page(conn: asyncpg.Connection, scope: Scope, query: PageQuery, *, filters: OrderFilters
-                     ) -> tuple[Page, Objects]:
-    page = await listing.list_orders(conn, ser.ORDER.columns, scope, filters, query)
-    return page, await orders(conn, page.rows)
+async def _within(conn: asyncpg.Connection, shape: reads.Shape, source: Source, where: Where, query: PageQuery,
+                  scope: Scope, event_id: int | None) -> Page:
+    """A page; ``event_id`` (an event's own list): NotFound unless the event is the scope's, read
+    by the same statement."""
+    head: tuple[Field, ...] = () if event_id is None else (listing.exists("events", where, scope, event_id),)
+    page = await reads.page(conn, shape, source, where, query, head)
+    if event_id is not None and not page.head["_found"]:
+        raise NotFound("event")
+    return page
+
+
+async def order_page(conn: asyncpg.Connection, scope: Scope, query: PageQuery, *, filters: OrderFilters,
+                     within: int | None = None) -> tuple[Page, Objects]:
+    where = listing.order_where(scope, filters)
+    page = await _within(conn, ser.ORDER_READ, listing.ORDERS, where, query, scope, within)
+    return page, ser.ORDER_READ.objects(page.rows)
 
 
 async def attendee(conn: asyncpg.Connection, scope: Scope, ticket_id: int) -> dict[str, Any]:
-    return ser.ATTENDEE.objects([await listing.read_one(conn, ser.ATTENDEE.columns, listing.TICKETS, scope,
-                                                        ticket_id)])[0]
+    return ser.ATTENDEE.objects([await reads.read_one(conn, ser.ATTENDEE_READ, listing.TICKETS, scope,
+                                                      ticket_id)])[0]
 
 
-async def attendee_page(conn: asyncpg.Connection, scope: Scope, query: PageQuery, *, filters: TicketFilters
-                        ) -> tuple[Page, Objects]:
-    page = await listing.list_tickets(conn, ser.ATTENDEE.columns, scope, filters, query)
+async def attendee_page(conn: asyncpg.Connection, scope: Scope, query: PageQuery, *, filters: TicketFilters,
+                        within: int | None = None) -> tuple[Page, Objects]:
+    where = listing.ticket_where(scope, filters)
+    page = await _within(conn, ser.ATTENDEE_READ, listing.TICKETS, where, query, scope, within)
     return page, ser.ATTENDEE.objects(page.rows)
-
-
-async def office_by_slug(conn: asyncpg.Connection, slug: str) -> int | None:
-    office_id: int | None = await conn.fetchval("SELECT id FROM box_offices WHERE slug = $1", slug)
-    return office_id
 
 
 async def deliveries(conn: asyncpg.Connection, scope: Scope, subscription_id: int, query: PageQuery
                      ) -> tuple[Page, Objects]:
     """A subscription's deliveries, each with its attempts (one statement for all of them)."""
-    page = await subs.list_deliveries(conn, scope, subscription_id, query)
-    attempts: dict[int, list[Any]] = {}
-    for row in await subs.attempts_for(conn, [r["id"] for r in page.rows]):
-        attempts.setdefault(row["delivery_id"], []).append(row)
-    return page, [ser.delivery(row, attempts.get(row["id"], []), scope.livemode) for row in page.rows]
+    page = await subs.list_deliveries(conn, scope, subscription_id, query, ser.DELIVERY_READ)
+    return page, [ser.delivery(row, scope.livemode) for row in page.rows]
 
 
 class WebhookPayloads:

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.events import available_sql
-from core.listing import KEY_ID, keyset_columns
-from core.projection import sql_iso, sql_prefixed
+from core.listing import keyset_columns
+from core.projection import Projection, sql_iso, sql_prefixed
+from core.reads import Child, Shape
+from core.subscriptions import DELIVERY_COLUMNS
 from dialects.schema import (
     BOOLEAN,
     INTEGER,
@@ -224,8 +226,10 @@ WEBHOOK_SUBSCRIPTION = WireObject("WebhookSubscription", _SUBSCRIPTION)
 # shown once, in the create response
 WEBHOOK_SUBSCRIPTION_CREATED = WireObject("WebhookSubscriptionCreated",
                                           (*_SUBSCRIPTION, py("secret", {"type": "string", "pattern": "^whsec_"})))
+# a delivery's attempts are read as its children (alias "a"), rendered by PostgreSQL like iso()
 WEBHOOK_ATTEMPT = WireObject("WebhookAttempt", (
-    py("attempted_at", TIME), py("status_code", NULL_INTEGER), py("duration_ms", INTEGER), py("error", NULL_STRING),
+    F("attempted_at", sql_iso("a.attempted_at"), TIME), F("status_code", "a.status_code", NULL_INTEGER),
+    F("duration_ms", "a.duration_ms", INTEGER), F("error", "a.error", NULL_STRING),
 ))
 DELIVERY = WireObject("WebhookDelivery", (
     py("id", prefixed("whdel_")), kind("webhook_delivery"), py("livemode", BOOLEAN),
@@ -238,26 +242,34 @@ OBJECTS = (TICKET_TYPE, PUBLIC_TICKET_TYPE, EVENT, PUBLIC_EVENT, LINE_ITEM, ORDE
            WEBHOOK_SUBSCRIPTION, WEBHOOK_SUBSCRIPTION_CREATED, WEBHOOK_ATTEMPT, DELIVERY)
 
 
+# --- what each GET reads in its one statement (core.reads) ------------------------------------------
+
+
+def _types(obj: WireObject, field: str, where: str = "") -> Child:
+    """An event's ticket types (``e``'s), in display order."""
+    return Child(field, obj.projection, "ticket_types tt", "tt.event_id", "tt.sort_order, tt.id", where)
+
+
+EVENT_READ = Shape(EVENT.projection, (_types(TICKET_TYPE, "ticket_types"),))
+# what anyone may see: only the public types (no access code, not hidden)
+PUBLIC_EVENT_READ = Shape(PUBLIC_EVENT.projection,
+                          (_types(PUBLIC_TICKET_TYPE, "ticket_types", dict(_TYPE_HIDDEN)["_public"]),))
+TICKET_TYPES_READ = Shape(Projection((("data", "NULL"),)), (_types(TICKET_TYPE, "data"),))
+ORDER_READ = Shape(ORDER.projection, (
+    Child("line_items", LINE_ITEM.projection, "order_line_items li", "li.order_id", "li.id"),))
+ATTENDEE_READ = Shape(ATTENDEE.projection)
+DELIVERY_READ = Shape(Projection((("_attempts", "NULL"),)), (
+    Child("_attempts", WEBHOOK_ATTEMPT.projection, "webhook_attempts a", "a.delivery_id", "a.id"),),
+    raw=DELIVERY_COLUMNS)
+
+
 # --- nesting -------------------------------------------------------------------------------------------
 
-def nest_events(rows: list[Any], types: list[Any], base: str, *, public: bool = False) -> list[dict[str, Any]]:
-    """Events (rows of EVENT, or PUBLIC_EVENT) with their ticket types and public URLs."""
-    child, parent = (PUBLIC_TICKET_TYPE, PUBLIC_EVENT) if public else (TICKET_TYPE, EVENT)
-    if public:
-        types = [t for t in types if t["_public"]]
-    types_by = child.projection.grouped(types, "_event")
-    out = parent.objects(rows)
+def events(rows: list[Any], base: str, *, public: bool = False) -> list[dict[str, Any]]:
+    """Events (rows of EVENT_READ, or PUBLIC_EVENT_READ: their ticket types nested) with their public URLs."""
+    out = (PUBLIC_EVENT_READ if public else EVENT_READ).objects(rows)
     for row, e in zip(rows, out, strict=True):
         e["url"] = f"{base}/{row['_slug']}"
-        e["ticket_types"] = types_by.get(row[KEY_ID], [])
-    return out
-
-
-def nest_orders(rows: list[Any], items: list[Any]) -> list[dict[str, Any]]:
-    by_order = LINE_ITEM.projection.grouped(items, "_order")
-    out = ORDER.objects(rows)
-    for row, o in zip(rows, out, strict=True):
-        o["line_items"] = by_order.get(row[KEY_ID], [])
     return out
 
 
@@ -279,16 +291,8 @@ def subscription(row: Any, *, with_secret: bool = False) -> dict[str, Any]:
     return data
 
 
-def attempt(row: Any) -> dict[str, Any]:
-    return {
-        "attempted_at": iso(row["attempted_at"]),
-        "status_code": row["status_code"],
-        "duration_ms": row["duration_ms"],
-        "error": row["error"],
-    }
-
-
-def delivery(row: Any, attempts: list[Any], livemode: bool) -> dict[str, Any]:
+def delivery(row: Any, livemode: bool) -> dict[str, Any]:
+    """A delivery (a row of DELIVERY_READ: its attempts as WEBHOOK_ATTEMPT objects)."""
     pending = row["status"] == "pending"
     return {
         "id": f"whdel_{row['id']}",
@@ -303,7 +307,7 @@ def delivery(row: Any, attempts: list[Any], livemode: bool) -> dict[str, Any]:
         "next_attempt_at": iso(row["next_attempt_at"]) if pending else None,
         "last_status_code": row["last_status_code"],
         "last_error": row["last_error"],
-        "attempts": [attempt(a) for a in attempts],
+        "attempts": row["_attempts"],
         "created_at": iso(row["created_at"]),
         "updated_at": iso(row["updated_at"]),
     }

@@ -1,12 +1,13 @@
-"""TicketSmart's reads, straight on asyncpg through the projections of serializers.py.
+"""TicketSmart's reads, straight on asyncpg through the shapes of serializers.py.
 
-A constant number of statements per request: a list is its page, its count and every listed
-event's ticket types in one ``= ANY`` query; one event is its row and its ticket types.
+Every GET is one statement (core.reads): a list is its page, its total (a head column of the
+same statement, so an empty page past the end still has it) and every listed event's ticket
+types; one event, its ticket types or its availability are the event found by id or slug with
+its types (and their totals) aggregated in the same row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,13 +15,13 @@ from typing import Any
 import asyncpg
 
 from core import events as core_events
-from core import listing
+from core import listing, reads
 from core.errors import NotFound
 from core.ids import parse_id
-from core.listing import KEY_ID, EventFilters, PageQuery
+from core.listing import EventFilters, PageQuery, Where
 from core.models import SLUG_RE, Scope
 from dialects.ticketsmart import serializers
-from dialects.ticketsmart.serializers import AVAILABILITY_LINE, EVENT, TICKET_TYPE
+from dialects.ticketsmart.serializers import AVAILABILITY_READ, EVENT_READ, TICKET_TYPES_READ
 
 Objects = list[dict[str, Any]]
 
@@ -33,26 +34,39 @@ class View:
     events_page: str  # the box office's public events URL, the base of each publicUrl
 
 
-async def events(conn: asyncpg.Connection, rows: Sequence[Any], view: View) -> Objects:
-    """Events (rows of the EVENT projection) with their ticket types, as the API shows them."""
-    ids = [row[KEY_ID] for row in rows]
-    types = await core_events.ticket_types_for(conn, ids, TICKET_TYPE.columns, view.now) if ids else []
-    return serializers.events(rows, types, view.events_page)
-
-
 async def event_page(conn: asyncpg.Connection, scope: Scope, filters: EventFilters, query: PageQuery,
                      view: View) -> tuple[Objects, int]:
     """One page of events and the number of events matching ``filters`` in all pages."""
     where = listing.event_where(scope, filters)
-    page = await listing.page(conn, EVENT.columns, listing.EVENTS, where, query)
-    total = await listing.count(conn, "events", "e", where)
-    return await events(conn, page.rows, view), total
+    total = ("_total", f"(SELECT count(*) FROM events e WHERE {where.sql()})")
+    page = await reads.page(conn, EVENT_READ, listing.EVENTS, where, query, (total,), now=view.now)
+    return serializers.events(page.rows, view.events_page), page.head["_total"]
 
 
 async def event(conn: asyncpg.Connection, scope: Scope, event_id: int, view: View) -> dict[str, Any]:
-    row = await listing.read_one(conn, EVENT.columns, listing.EVENTS, scope, event_id)
-    (body,) = await events(conn, [row], view)
+    row = await reads.read_one(conn, EVENT_READ, listing.EVENTS, scope, event_id, now=view.now)
+    (body,) = serializers.events([row], view.events_page)
     return body
+
+
+async def by_ref(conn: asyncpg.Connection, shape: reads.Shape, scope: Scope, ref: str, now: datetime) -> Any:
+    """The event ``ref`` names (any id form, else its slug) in the scope's box office and mode,
+    through ``shape``, in one statement; or 404."""
+    number = parse_id("event", ref)
+    if number is None and not SLUG_RE.fullmatch(ref):
+        raise NotFound("event", "Event not found")  # not an id or slug: no lookup needed
+    where = Where()
+    office, mode = where.bind(scope.box_office_id), where.bind(scope.livemode)
+    scoped = f"x.box_office_id = {office} AND x.livemode = {mode}"
+    # two index lookups PostgreSQL runs once each (the slug's only when the id finds nothing): an
+    # id that names an event wins over another event's slug that reads the same
+    where.parts.append(f"e.id = coalesce((SELECT x.id FROM events x WHERE x.id = {where.bind(number)}::bigint"
+                       f" AND {scoped}), (SELECT x.id FROM events x WHERE x.slug = {where.bind(ref)} AND {scoped}))")
+    columns, source = shape.bind(where, listing.EVENTS, now=now)
+    row = await reads.one(conn, columns, source, where)
+    if row is None:
+        raise NotFound("event", "Event not found")
+    return row
 
 
 async def resolve(conn: asyncpg.Connection, scope: Scope, ref: str, columns: str = "e.id") -> Any:
@@ -68,16 +82,15 @@ async def event_id(conn: asyncpg.Connection, scope: Scope, ref: str) -> int:
 
 
 async def event_by_ref(conn: asyncpg.Connection, scope: Scope, ref: str, view: View) -> dict[str, Any]:
-    row = await resolve(conn, scope, ref, EVENT.columns)
-    (body,) = await events(conn, [row], view)
+    row = await by_ref(conn, EVENT_READ, scope, ref, view.now)
+    (body,) = serializers.events([row], view.events_page)
     return body
 
 
-async def ticket_types(conn: asyncpg.Connection, event: int, now: datetime) -> Objects:
-    return TICKET_TYPE.objects(await core_events.ticket_types_for(conn, [event], TICKET_TYPE.columns, now))
+async def ticket_types(conn: asyncpg.Connection, scope: Scope, ref: str, now: datetime) -> dict[str, Any]:
+    """The body of GET .../ticket-types: the event's id and its types."""
+    return TICKET_TYPES_READ.objects([await by_ref(conn, TICKET_TYPES_READ, scope, ref, now)])[0]
 
 
 async def availability(conn: asyncpg.Connection, scope: Scope, ref: str, now: datetime) -> dict[str, Any]:
-    row = await resolve(conn, scope, ref, EVENT.columns)
-    lines = await core_events.ticket_types_for(conn, [row[KEY_ID]], AVAILABILITY_LINE.columns, now)
-    return serializers.availability(row, lines, now)
+    return serializers.availability(await by_ref(conn, AVAILABILITY_READ, scope, ref, now), now)

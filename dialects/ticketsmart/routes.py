@@ -17,7 +17,6 @@ from dialects.base import Route, json_response, read_json
 from dialects.ticketsmart import inputs, queries
 from dialects.ticketsmart.openapi import document
 from dialects.ticketsmart.pagination import pagination_json
-from dialects.ticketsmart.serializers import event_id as event_id_text
 
 if TYPE_CHECKING:
     from dialects.ticketsmart.dialect import TicketSmart
@@ -81,9 +80,8 @@ async def _remove(conn: asyncpg.Connection, scope: Scope, event_id: int, type_id
 
 async def ticket_types(d: TicketSmart, request: Request, p: Principal) -> Response:
     async with d.services.pool.acquire() as conn:
-        event_id = await queries.event_id(conn, p.scope, _ref(request))
-        types = await queries.ticket_types(conn, event_id, d.services.clock.now())
-    return json_response({"eventId": event_id_text(event_id), "ticketTypes": types})
+        body = await queries.ticket_types(conn, p.scope, _ref(request), d.services.clock.now())
+    return json_response(body)
 
 
 async def availability(d: TicketSmart, request: Request, p: Principal) -> Response:

@@ -19,9 +19,10 @@ from pydantic import BaseModel
 
 from core.events import available_sql, on_sale_now_sql
 from core.ids import format_id
-from core.listing import KEY_ID, keyset_columns
+from core.listing import keyset_columns
 from core.models import Category, EventStatus, EventUpdate, TicketTypeCreate, Visibility
-from core.projection import sql_iso, sql_prefixed
+from core.projection import Projection, sql_iso, sql_prefixed
+from core.reads import NOW, Child, Shape
 from dialects.schema import BOOLEAN, INTEGER, NULL_STRING, NULL_TIME, STRING, TIME, Schema, array, prefixed, ref
 from dialects.spec import Field, Parser, WireEnum, WireObject, utc_seconds
 
@@ -72,11 +73,11 @@ def event_id(number: int) -> str:
     return format_id(EVENT_PREFIX, number)
 
 
-# --- the objects: ticket types are read with their event as "e" (core.events.ticket_types_for),
-# $2 is the clock's now ------------------------------------------------------------------------
+# --- the objects: ticket types are read as children of their event "e" (core.reads), NOW is the
+# clock's time ------------------------------------------------------------------------------------
 
 _AVAILABLE = available_sql("tt")
-_ON_SALE = f"{_AVAILABLE} > 0 AND {on_sale_now_sql('tt', '$2')}"
+_ON_SALE = f"{_AVAILABLE} > 0 AND {on_sale_now_sql('tt', NOW)}"
 
 TICKET_TYPE = WireObject("TicketType", (
     Field("id", sql_prefixed(TICKET_TYPE_PREFIX, "tt.id"), prefixed(TICKET_TYPE_PREFIX), "source_id"),
@@ -103,8 +104,7 @@ AVAILABILITY_LINE = WireObject("AvailabilityLine", (
     Field("price", "tt.price", INTEGER),
     Field("available", _AVAILABLE, INTEGER),
     Field("soldOut", f"{_AVAILABLE} = 0", BOOLEAN),
-), hidden=(("_hidden", "tt.hidden"), ("_quantity", "tt.quantity"), ("_sold", "tt.sold"),
-           ("_buyable", _ON_SALE)))
+))
 
 EVENT = WireObject("Event", (
     Field("id", sql_prefixed(EVENT_PREFIX, "e.id"), prefixed(EVENT_PREFIX), "source_id"),
@@ -145,6 +145,23 @@ AVAILABILITY = WireObject("Availability", (
 ))
 
 
+# --- what each GET reads in its one statement (core.reads) -----------------------------------------
+
+_TYPES = Child("ticketTypes", TICKET_TYPE.projection, "ticket_types tt", "tt.event_id", "tt.sort_order, tt.id")
+EVENT_READ = Shape(EVENT.projection, (_TYPES,))
+# GET .../ticket-types: the event's id and its types, already the response body
+_EVENT_SQL = dict(EVENT.projection.fields)
+TICKET_TYPES_READ = Shape(Projection((("eventId", _EVENT_SQL["id"]), ("ticketTypes", "NULL"))), (_TYPES,))
+# the availability lines are the types without an access code (hidden); the totals are over them
+_LINES = Child("ticketTypes", AVAILABILITY_LINE.projection, "ticket_types tt", "tt.event_id", "tt.sort_order, tt.id",
+               where="NOT tt.hidden", aggregates=(
+                   ("_lines", "count(*)", "0"), ("_quantity", "sum(tt.quantity)", "0"), ("_sold", "sum(tt.sold)", "0"),
+                   ("_available", f"sum({_AVAILABLE})", "0"), ("_buyable", f"bool_or({_ON_SALE})", "false")))
+AVAILABILITY_READ = Shape(Projection(
+    (*((name, _EVENT_SQL[name]) for name in ("id", "status", "currency")), ("ticketTypes", "NULL")),
+    hidden=(("_status", "e.status"), ("_starts", "e.starts_at"))), (_LINES,))
+
+
 def writable(obj: WireObject, model: type[BaseModel]) -> dict[str, str]:
     """Wire name -> core field of the fields a client may write: those ``model`` takes as input."""
     return {f.name: f.core for f in obj.fields if f.core is not None and f.core in model.model_fields}
@@ -161,31 +178,28 @@ CORE_TO_WIRE: dict[str, str] = {
 
 # --- nesting -----------------------------------------------------------------------------------
 
-def events(rows: Sequence[Any], types: Sequence[Any], events_page: str) -> list[dict[str, Any]]:
-    """Events with their ticket types; ``events_page`` is the box office's public events URL."""
-    types_by = TICKET_TYPE.projection.grouped(types, "_event")
-    out = EVENT.objects(rows)
+def events(rows: Sequence[Any], events_page: str) -> list[dict[str, Any]]:
+    """Events (rows of EVENT_READ: their ticket types nested); ``events_page`` is the box office's
+    public events URL."""
+    out = EVENT_READ.objects(rows)
     for row, e in zip(rows, out, strict=True):
         e["publicUrl"] = f"{events_page}/{row['_slug']}"
-        e["ticketTypes"] = types_by.get(row[KEY_ID], [])
     return out
 
 
-def availability(event: Any, lines: Sequence[Any], now: datetime) -> dict[str, Any]:
-    """The compact shape for public websites: hidden (access-code) types are left out."""
-    visible = [line for line in lines if not line["_hidden"]]
-    total = sum(line["available"] for line in visible)
+def availability(event: Any, now: datetime) -> dict[str, Any]:
+    """The compact shape for public websites (a row of AVAILABILITY_READ: the lines and their
+    totals leave hidden (access-code) types out)."""
     # on sale: published, not started yet, and at least one visible type can be bought now
-    on_sale = (event["_status"] == "published" and event["_starts"] > now
-               and any(line["_buyable"] for line in visible))
+    on_sale = event["_status"] == "published" and event["_starts"] > now and event["_buyable"]
     return {
         "eventId": event["id"],
         "status": event["status"],
         "currency": event["currency"],
         "onSale": on_sale,
-        "soldOut": bool(visible) and total == 0,
-        "totalQuantity": sum(line["_quantity"] for line in visible),
-        "totalSold": sum(line["_sold"] for line in visible),
-        "totalAvailable": total,
-        "ticketTypes": AVAILABILITY_LINE.objects(visible),
+        "soldOut": event["_lines"] > 0 and event["_available"] == 0,
+        "totalQuantity": event["_quantity"],
+        "totalSold": event["_sold"],
+        "totalAvailable": event["_available"],
+        "ticketTypes": event["ticketTypes"],
     }

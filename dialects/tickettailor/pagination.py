@@ -9,16 +9,17 @@ page with every other query parameter kept, and are null at the ends of the list
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import asyncpg
 from starlette.requests import Request
 
-from core import listing
+from core import listing, reads
 from core.ids import parse_id
 from core.listing import PageQuery, Where
 from core.models import Scope
+from core.reads import Shape
 from dialects.base import BadRequest
 from dialects.tickettailor.inputs import text
 
@@ -52,24 +53,26 @@ def parse_limit(request: Request) -> int:
 
 
 async def read_page(
-    conn: asyncpg.Connection, request: Request, scope: Scope, spec: Listing, where: Where, columns: str
+    conn: asyncpg.Connection, request: Request, scope: Scope, spec: Listing, where: Where, shape: Shape,
+    **values: Any,
 ) -> tuple[listing.Page, bool, bool]:
-    """The page the request asks for, and whether older (next) and newer (previous) rows exist.
+    """The page the request asks for (through ``shape``, with the request ``values`` its tokens
+    name), and whether older (next) and newer (previous) rows exist.
 
-    A cursor page is one statement with its cursor's position and the probe behind the link
-    back (core.listing.page_next_to), so it costs what a first page costs.
+    A cursor page is one statement with its cursor's position, whether it is the scope's, and
+    the probe behind the link back (core.listing.page_next_to), so it costs what a first page costs.
     """
     limit = parse_limit(request)
     params = request.query_params
     name = "ending_before" if params.get("ending_before") is not None else "starting_after"
     value = text(params, name)
     if value is None:
-        page = await listing.page(conn, columns, spec.source, where, PageQuery(limit))
+        page = await reads.page(conn, shape, spec.source, where, PageQuery(limit), **values)
         return page, page.has_more, False
     number = parse_id(spec.kind, value.strip())
     before = name == "ending_before"
-    near = None if number is None else await listing.page_next_to(
-        conn, columns, spec.source, where, scope, number, limit, before=before)
+    near = None if number is None else await reads.page_next_to(
+        conn, shape, spec.source, where, scope, number, limit, before=before, **values)
     if near is None or not near.found:  # an unknown cursor is the client's mistake, not an empty page
         raise BadRequest(f"{name} must be the id of an existing {spec.kind.replace('_', ' ')}", name)
     if not near.rows:

@@ -1,9 +1,12 @@
-"""Reads on the hot path, straight on asyncpg: rows of one page and their children.
+"""Reads on the hot path, straight on asyncpg: every GET is one statement (core.reads).
 
-Rows are read through the projections of the serializers' tables; children are batch-loaded
-with ``= ANY($1)`` so a page costs a constant number of queries whatever its length. The
-issued ticket's projection depends on the public base URL, so the reads are one object the
-dialect builds from its services (no module holds a URL).
+A list is its page with each row's children aggregated in the same statement (an event's
+ticket types and groups, with the figures its status and ``tickets_available`` come from;
+an order's issued tickets and line items), and the box office's payments flag as a column
+the statement reads once. A cursor page carries, in the same statement, whether the cursor
+names an object of the scope (core.listing.page_next_to). The issued ticket's projection
+depends on the public base URL, so the reads are one object the dialect builds from its
+services (no module holds a URL).
 """
 
 from __future__ import annotations
@@ -13,22 +16,14 @@ from typing import Any
 
 import asyncpg
 
-from core import events as core_events
-from core import listing
-from core.listing import KEY_ID
+from core import listing, reads
 from core.models import Scope
+from core.reads import Shape
 from dialects.spec import WireObject
 from dialects.tickettailor import serializers
-from dialects.tickettailor.serializers import EVENT, LINE_ITEM, ORDER, TICKET_GROUP, TICKET_TYPE, Context
+from dialects.tickettailor.serializers import EVENT_READ, Context
 
 Objects = list[dict[str, Any]]
-
-
-async def payments_connected(conn: asyncpg.Connection, scope: Scope) -> bool:
-    value = await conn.fetchval(
-        "SELECT payments_connected FROM box_offices WHERE id = $1", scope.box_office_id
-    )
-    return bool(value)
 
 
 class Reads:
@@ -36,31 +31,25 @@ class Reads:
 
     def __init__(self, public_base_url: str) -> None:
         self.ticket: WireObject = serializers.issued_ticket(public_base_url)
+        self.event_read = EVENT_READ
+        self.order_read = serializers.order_read(self.ticket)
+        self.ticket_read = Shape(self.ticket.projection)
 
-    async def events(self, conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], ctx: Context) -> Objects:
-        ids = [row[KEY_ID] for row in rows]
-        if not ids:
-            return []
-        types = await core_events.ticket_types_for(conn, ids, TICKET_TYPE.columns, ctx.now)
-        groups = await core_events.ticket_groups_for(conn, ids, TICKET_GROUP.columns)
-        return serializers.events(rows, types, groups, ctx)
+    def events(self, rows: Sequence[asyncpg.Record], ctx: Context) -> Objects:
+        return serializers.events(rows, ctx)
 
-    async def orders(self, conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], ctx: Context) -> Objects:
-        ids = [row[KEY_ID] for row in rows]
-        if not ids:
-            return []
-        items = await listing.line_items_for(conn, ids, LINE_ITEM.columns)
-        tickets = await listing.tickets_for_orders(conn, ids, self.ticket.columns)
-        return serializers.orders(rows, items, tickets, self.ticket)
+    def orders(self, rows: Sequence[asyncpg.Record], ctx: Context) -> Objects:
+        return serializers.orders(rows, self.order_read)
 
-    async def tickets(self, conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], ctx: Context) -> Objects:
+    def tickets(self, rows: Sequence[asyncpg.Record], ctx: Context) -> Objects:
         return self.ticket.objects(rows)
 
-    async def event(self, conn: asyncpg.Connection, scope: Scope, event_id: int) -> asyncpg.Record:
-        return await listing.read_one(conn, EVENT.columns, listing.EVENTS, scope, event_id)
+    async def event(self, conn: asyncpg.Connection, scope: Scope, event_id: int, ctx: Context) -> asyncpg.Record:
+        return await reads.read_one(conn, self.event_read, listing.EVENTS, scope, event_id, now=ctx.now,
+                                    box_office=ctx.box_office_id)
 
     async def order(self, conn: asyncpg.Connection, scope: Scope, order_id: int) -> asyncpg.Record:
-        return await listing.read_one(conn, ORDER.columns, listing.ORDERS, scope, order_id)
+        return await reads.read_one(conn, self.order_read, listing.ORDERS, scope, order_id)
 
     async def ticket_row(self, conn: asyncpg.Connection, scope: Scope, ticket_id: int) -> asyncpg.Record:
-        return await listing.read_one(conn, self.ticket.columns, listing.TICKETS, scope, ticket_id)
+        return await reads.read_one(conn, self.ticket_read, listing.TICKETS, scope, ticket_id)

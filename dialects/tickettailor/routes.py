@@ -6,7 +6,7 @@ authenticated principal; errors are raised and leave through errors.py.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -18,23 +18,21 @@ from core.errors import NotFound
 from core.ids import parse_id
 from core.keys import Principal
 from core.listing import EventFilters, OrderFilters, Where
+from core.reads import Shape
 from dialects.base import Route, json_response
-from dialects.tickettailor import openapi, pagination, queries
+from dialects.tickettailor import openapi, pagination
 from dialects.tickettailor.inputs import created_range, ticket_filters
 from dialects.tickettailor.pagination import EVENTS, ORDERS, TICKETS, Listing
-from dialects.tickettailor.serializers import EVENT, ORDER, Context
+from dialects.tickettailor.serializers import Context
 
 if TYPE_CHECKING:
     from dialects.tickettailor.dialect import TicketTailor
 
-Render = Callable[[asyncpg.Connection, Sequence[asyncpg.Record], Context], Awaitable[list[dict[str, Any]]]]
+Render = Callable[[Sequence[asyncpg.Record], Context], list[dict[str, Any]]]
 
 
-async def context(d: TicketTailor, conn: asyncpg.Connection, p: Principal, *, payments: bool = False) -> Context:
-    # payment methods only appear on events; other objects skip the box office read
-    connected = await queries.payments_connected(conn, p.scope) if payments else False
-    return Context(d.services.public_base_url, p.box_office_id, p.box_office_slug, connected,
-                   d.services.clock.now())
+def context(d: TicketTailor, p: Principal) -> Context:
+    return Context(d.services.public_base_url, p.box_office_id, p.box_office_slug, d.services.clock.now())
 
 
 def path_id(request: Request, param: str, kind: str) -> int:
@@ -52,12 +50,13 @@ async def openapi_document(d: TicketTailor, request: Request, p: None) -> Respon
     return json_response(openapi.document(request.scope.get("root_path", "")))
 
 
-async def _list(d: TicketTailor, request: Request, p: Principal, spec: Listing, where: Where, columns: str,
+async def _list(d: TicketTailor, request: Request, p: Principal, spec: Listing, where: Where, shape: Shape,
                 render: Render) -> Response:
+    ctx = context(d, p)
     async with d.services.pool.acquire() as conn:
-        page, has_next, has_previous = await pagination.read_page(conn, request, p.scope, spec, where, columns)
-        ctx = await context(d, conn, p, payments=spec is EVENTS)
-        data = await render(conn, page.rows, ctx)
+        page, has_next, has_previous = await pagination.read_page(conn, request, p.scope, spec, where, shape,
+                                                                  now=ctx.now, box_office=ctx.box_office_id)
+    data = render(page.rows, ctx)
     links = pagination.links(request, d.settings.links, spec, page, has_next, has_previous)
     return json_response({"data": data, "links": links})
 
@@ -65,27 +64,27 @@ async def _list(d: TicketTailor, request: Request, p: Principal, spec: Listing, 
 async def list_events(d: TicketTailor, request: Request, p: Principal) -> Response:
     pagination.parse_limit(request)  # validate everything before touching the database
     where = listing.event_where(p.scope, EventFilters())
-    return await _list(d, request, p, EVENTS, where, EVENT.columns, d.reads.events)
+    return await _list(d, request, p, EVENTS, where, d.reads.event_read, d.reads.events)
 
 
 async def list_orders(d: TicketTailor, request: Request, p: Principal) -> Response:
     pagination.parse_limit(request)
     where = listing.order_where(p.scope, OrderFilters(created=created_range(request.query_params)))
-    return await _list(d, request, p, ORDERS, where, ORDER.columns, d.reads.orders)
+    return await _list(d, request, p, ORDERS, where, d.reads.order_read, d.reads.orders)
 
 
 async def list_issued_tickets(d: TicketTailor, request: Request, p: Principal) -> Response:
     pagination.parse_limit(request)
     where = listing.ticket_where(p.scope, ticket_filters(request.query_params))
-    return await _list(d, request, p, TICKETS, where, d.reads.ticket.columns, d.reads.tickets)
+    return await _list(d, request, p, TICKETS, where, d.reads.ticket_read, d.reads.tickets)
 
 
 async def get_event(d: TicketTailor, request: Request, p: Principal) -> Response:
     event_id = path_id(request, "event_id", "event")
+    ctx = context(d, p)
     async with d.services.pool.acquire() as conn:
-        row = await d.reads.event(conn, p.scope, event_id)
-        ctx = await context(d, conn, p, payments=True)
-        (body,) = await d.reads.events(conn, [row], ctx)
+        row = await d.reads.event(conn, p.scope, event_id, ctx)
+    (body,) = d.reads.events([row], ctx)
     return json_response(body)
 
 
@@ -93,7 +92,7 @@ async def get_order(d: TicketTailor, request: Request, p: Principal) -> Response
     order_id = path_id(request, "order_id", "order")
     async with d.services.pool.acquire() as conn:
         row = await d.reads.order(conn, p.scope, order_id)
-        (body,) = await d.reads.orders(conn, [row], await context(d, conn, p))
+    (body,) = d.reads.orders([row], context(d, p))
     return json_response(body)
 
 

@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.events import available_sql, on_sale_now_sql
-from core.listing import KEY_ID, keyset_columns
+from core.listing import keyset_columns
 from core.projection import sql_flag, sql_prefixed, sql_text, sql_unix
+from core.reads import BOX_OFFICE, NOW, Child, Shape
 from dialects.schema import (
     BOOL_STRING,
     INTEGER,
@@ -229,8 +230,8 @@ TICKET_TYPE = WireObject("TicketType", (
 ), hidden=(
     ("_event", "tt.event_id"),
     ("_off_sale", "tt.status = 'off_sale'"),
-    # $2: the clock's now (core.events.ticket_types_for binds it)
-    ("_buyable", f"{on_sale_now_sql('tt', '$2')} AND {_TYPE_AVAILABLE} > 0"),
+    # NOW: the clock's time (core.reads binds it)
+    ("_buyable", f"{on_sale_now_sql('tt', NOW)} AND {_TYPE_AVAILABLE} > 0"),
 ))
 
 TICKET_GROUP = WireObject("TicketGroup", (
@@ -274,6 +275,27 @@ EVENT = WireObject("Event", (
 ))
 
 
+# --- what each GET reads in its one statement (core.reads) -----------------------------------------
+
+_TYPE_HIDDEN = dict(TICKET_TYPE.hidden)
+# an event's types, and over the same rows whether one can be bought now and one is not off sale
+_TYPES = Child("ticket_types", TICKET_TYPE.projection, "ticket_types tt", "tt.event_id", "tt.sort_order, tt.id",
+               aggregates=(("_types", "count(*)", "0"), ("_buyable", f"bool_or({_TYPE_HIDDEN['_buyable']})", "false"),
+                           ("_selling", f"bool_or(NOT ({_TYPE_HIDDEN['_off_sale']}))", "false")))
+_GROUPS = Child("ticket_groups", TICKET_GROUP.projection, "ticket_groups g", "g.event_id", "g.sort_order, g.id")
+# payment methods: the box office's flag, one subquery per statement (it names no column of the row)
+EVENT_READ = Shape(EVENT.projection, (_TYPES, _GROUPS), hidden=(
+    ("_payments", f"(SELECT b.payments_connected FROM box_offices b WHERE b.id = {BOX_OFFICE})"),))
+
+
+def order_read(ticket: WireObject) -> Shape:
+    """Orders with their line items and issued tickets (``ticket``: the dialect's issued ticket)."""
+    return Shape(ORDER.projection, (
+        Child("issued_tickets", ticket.projection, "issued_tickets t", "t.order_id", "t.id"),
+        Child("line_items", LINE_ITEM.projection, "order_line_items li", "li.order_id", "li.id"),
+    ))
+
+
 # --- nesting and the fields Python completes ---------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -283,24 +305,22 @@ class Context:
     base_url: str
     box_office_id: int
     box_office_slug: str
-    payments_connected: bool
     now: datetime
 
 
-def payment_methods(ctx: Context) -> list[dict[str, Any]]:
+def payment_methods(ctx: Context, connected: bool) -> list[dict[str, Any]]:
     # core knows only whether card payments are connected: that is one Stripe method
-    if not ctx.payments_connected:
+    if not connected:
         return []
     return [{"external_id": None, "id": f"pm_{ctx.box_office_id}", "instructions": None,
              "name": None, "type": "stripe"}]
 
 
-def orders(rows: Sequence[Any], items: Sequence[Any], tickets: Sequence[Any], ticket: WireObject) -> Objects:
-    items_by = LINE_ITEM.projection.grouped(items, "_order")
-    tickets_by = ticket.projection.grouped(tickets, "_order")
-    out = ORDER.objects(rows)
+def orders(rows: Sequence[Any], shape: Shape) -> Objects:
+    """Orders (rows of ``order_read``: line items and issued tickets nested)."""
+    out = shape.objects(rows)
     for row, o in zip(rows, out, strict=True):
-        order_id, zone = row[KEY_ID], row["_zone"]
+        zone = row["_zone"]
         o["buyer_details"] = {
             "address": {"address_1": row["_address_1"], "address_2": row["_address_2"],
                         "address_3": row["_address_3"], "postal_code": row["_postal_code"]},
@@ -310,49 +330,27 @@ def orders(rows: Sequence[Any], items: Sequence[Any], tickets: Sequence[Any], ti
         o["currency"] = {"code": row["_currency"], "base_multiplier": row["_multiplier"]}
         o["event_summary"] = {"id": row["_event"], "end_date": date_object(row["_ends"], zone),
                               "name": row["_event_name"], "start_date": date_object(row["_starts"], zone)}
-        o["issued_tickets"] = tickets_by.get(order_id, [])
-        o["line_items"] = items_by.get(order_id, [])
         o["payment_method"] = {"external_id": row["_pm_external"], "id": row["_pm_id"], "instructions": None,
                                "name": None, "type": row["_pm_type"]}
     return out
 
 
-def _types_by_event(types: Sequence[Any]) -> tuple[dict[int, Objects], set[int], set[int]]:
-    """One pass over the ticket types: each event's objects, the events with a type on sale now
-    with stock left (buyable), and those with a type that is not off sale (selling)."""
-    types_by: dict[int, Objects] = {}
-    buyable: set[int] = set()
-    selling: set[int] = set()
-    for row, obj in zip(types, TICKET_TYPE.objects(types), strict=True):
-        event_id = row["_event"]
-        types_by.setdefault(event_id, []).append(obj)
-        if row["_buyable"]:
-            buyable.add(event_id)
-        if not row["_off_sale"]:
-            selling.add(event_id)
-    return types_by, buyable, selling
-
-
-def events(rows: Sequence[Any], types: Sequence[Any], groups: Sequence[Any], ctx: Context) -> Objects:
-    types_by, buyable, selling = _types_by_event(types)
-    groups_by = TICKET_GROUP.projection.grouped(groups, "_event") if groups else {}
-    methods = payment_methods(ctx)
+def events(rows: Sequence[Any], ctx: Context) -> Objects:
+    """Events (rows of EVENT_READ: ticket types and groups nested, with their figures)."""
+    methods = payment_methods(ctx, bool(rows) and rows[0]["_payments"])
     url = f"{ctx.base_url}/events/{ctx.box_office_slug}/"
-    out = EVENT.objects(rows)
+    out = EVENT_READ.objects(rows)
     for row, e in zip(rows, out, strict=True):
-        event_id, zone = row[KEY_ID], row["_zone"]
-        event_types = types_by.get(event_id, [])
+        zone = row["_zone"]
         published = row["_status"] == "published"
         e["end"] = date_object(row["_ends"], zone)
         e["images"] = {"header": row["_header"], "thumbnail": row["_thumbnail"]}
         e["payment_methods"] = methods
         e["start"] = date_object(row["_starts"], zone)
         # a published event whose every ticket type is off sale is "off sale temporarily"
-        if published and event_types and event_id not in selling:
+        if published and row["_types"] and not row["_selling"]:
             e["status"] = "off_sale_temporarily"
-        e["ticket_groups"] = groups_by.get(event_id, [])
-        e["ticket_types"] = event_types
-        e["tickets_available"] = "true" if published and event_id in buyable else "false"
+        e["tickets_available"] = "true" if published and row["_buyable"] else "false"
         e["url"] = url + row["_slug"]
         e["venue"] = {"name": row["_venue"], "postal_code": row["_postal_code"]}
     return out

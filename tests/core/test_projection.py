@@ -56,7 +56,6 @@ async def test_objects_keep_the_field_order_and_leave_hidden_columns_out(conn):
     shape = Projection((("b", "2"), ("a", "1")), hidden=(("_parent", "7"),))
     rows = await conn.fetch(f"SELECT {shape.columns}")
     assert [list(o.items()) for o in shape.objects(rows)] == [[("b", 2), ("a", 1)]]
-    assert shape.grouped(rows, "_parent") == {7: [{"b": 2, "a": 1}]}
 
 
 async def test_released_connections_keep_no_transaction(database_dsn):

@@ -240,7 +240,7 @@ async def test_unexpected_error_is_internal_error_envelope(client, live_key, mon
     async def boom(*args, **kwargs):
         raise RuntimeError("secret details")
 
-    monkeypatch.setattr(queries.listing, "list_events", boom)
+    monkeypatch.setattr(queries.reads, "page", boom)
     response = await client.get(f"{API}/events", headers=bearer(live_key))
     error = _error(response, 500, "internal_error")
     assert "secret" not in error["message"]

@@ -10,7 +10,6 @@ import asyncpg
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.events import get_event
 from core.keys import Principal
 from core.listing import OrderFilters, Page, PageQuery, TicketFilters
 from core.models import Scope
@@ -34,24 +33,21 @@ def _order_filters(request: Request, event_id: int | None) -> OrderFilters:
     )
 
 
-async def _page(d: Equaticket, request: Request, p: Principal, kind: str, read: Read,
-                nested: int | None = None) -> Response:
-    """One page of ``read``; ``nested`` (an event's own list) first checks that the event exists."""
+async def _page(d: Equaticket, request: Request, p: Principal, kind: str, read: Read) -> Response:
+    """One page of ``read`` (an event's own list: NotFound unless the event is the scope's)."""
     query = d.cursors.page_query(request, p.scope, kind)
     async with d.services.pool.acquire() as conn:
-        if nested is not None:
-            await get_event(conn, p.scope, nested)
         page, data = await read(conn, p.scope, query)
     return json_response(d.cursors.envelope(p.scope, kind, page, data))
 
 
-def _orders(request: Request, event_id: int | None) -> Read:
-    return partial(queries.order_page, filters=_order_filters(request, event_id))
+def _orders(request: Request, event_id: int | None, within: int | None = None) -> Read:
+    return partial(queries.order_page, filters=_order_filters(request, event_id), within=within)
 
 
-def _attendees(request: Request, event_id: int | None) -> Read:
+def _attendees(request: Request, event_id: int | None, within: int | None = None) -> Read:
     filters = TicketFilters(event_id=event_id, checked_in=flag(request, "checked_in"))
-    return partial(queries.attendee_page, filters=filters)
+    return partial(queries.attendee_page, filters=filters, within=within)
 
 
 async def list_orders(d: Equaticket, request: Request, p: Principal) -> Response:
@@ -60,7 +56,7 @@ async def list_orders(d: Equaticket, request: Request, p: Principal) -> Response
 
 async def list_event_orders(d: Equaticket, request: Request, p: Principal) -> Response:
     event_id = path_id(request, "event_id", "event")
-    return await _page(d, request, p, f"event_orders.{event_id}", _orders(request, event_id), event_id)
+    return await _page(d, request, p, f"event_orders.{event_id}", _orders(request, event_id, event_id))
 
 
 async def list_attendees(d: Equaticket, request: Request, p: Principal) -> Response:
@@ -69,7 +65,7 @@ async def list_attendees(d: Equaticket, request: Request, p: Principal) -> Respo
 
 async def list_event_attendees(d: Equaticket, request: Request, p: Principal) -> Response:
     event_id = path_id(request, "event_id", "event")
-    return await _page(d, request, p, f"event_attendees.{event_id}", _attendees(request, event_id), event_id)
+    return await _page(d, request, p, f"event_attendees.{event_id}", _attendees(request, event_id, event_id))
 
 
 async def get_order(d: Equaticket, request: Request, p: Principal) -> Response:

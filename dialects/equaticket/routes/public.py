@@ -9,11 +9,12 @@ from starlette.responses import Response
 
 from core.errors import NotFound
 from core.keys import Principal
-from core.listing import EventFilters
+from core.listing import EventFilters, PageQuery
 from core.models import SLUG_RE, Scope
 from core.testdata import reset_test_data
 from dialects.base import BadRequest, json_response
 from dialects.equaticket import inputs, openapi, queries
+from dialects.equaticket.pagination import DEFAULT_LIMIT
 from dialects.equaticket.serializers import events_base
 
 if TYPE_CHECKING:
@@ -34,17 +35,27 @@ def _slug(request: Request) -> str:
 
 
 async def public_events(d: Equaticket, request: Request, p: None) -> Response:
-    """Published, public, live events of one organization; nothing private."""
+    """Published, public, live events of one organization; nothing private.
+
+    The organization, its page and its events are one statement; the organization is known only
+    after it, so a refused limit or cursor is raised then (an unknown organization stays a 404)."""
     slug = _slug(request)
+    if not SLUG_RE.fullmatch(slug):  # anything that is not a slug cannot name an organization
+        raise NotFound("box_office", "Organization not found")
+    refusal: BadRequest | None = None
+    try:
+        query, owner = d.cursors.unscoped_page_query(request, "public_events")
+    except BadRequest as exc:
+        query, owner, refusal = PageQuery(DEFAULT_LIMIT), None, exc
+    base = events_base(d.services.public_base_url, slug)
     async with d.services.pool.acquire() as conn:
-        # anything that is not a slug cannot name an organization: not worth a statement
-        office_id = await queries.office_by_slug(conn, slug) if SLUG_RE.fullmatch(slug) else None
-        if office_id is None:
-            raise NotFound("box_office", "Organization not found")
-        scope = Scope(office_id, True)
-        query = d.cursors.page_query(request, scope, "public_events")
-        base = events_base(d.services.public_base_url, slug)
-        page, data = await queries.event_page(conn, scope, PUBLIC, query, base, public=True)
+        office_id, page, data = await queries.public_event_page(conn, slug, PUBLIC, query, base)
+    if office_id is None:
+        raise NotFound("box_office", "Organization not found")
+    if refusal is not None:
+        raise refusal
+    scope = Scope(office_id, True)
+    d.cursors.check(scope, owner)
     return json_response(d.cursors.envelope(scope, "public_events", page, data))
 
 
