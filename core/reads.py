@@ -104,6 +104,8 @@ class Shape:
     raw: str = ""  # columns read as they are, before the projection's (rows Python renders by name)
     columns: str = field(init=False)
     _joins: dict[tuple[str, bool], str] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _bound: dict[tuple[Source, bool, int], tuple[str, Source, tuple[str, ...]]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         aliases = {child.field: f"c{n}" for n, child in enumerate(self.children)}
@@ -131,12 +133,22 @@ class Shape:
         """The select list and the source (with the children's joins; ``page``: for core.listing's
         page functions) for one statement, with the tokens they use bound to ``where``'s next
         parameters (``now=``, ``box_office=``)."""
+        key = (source, page, len(where.args))  # the placeholders depend only on where they start
+        bound = self._bound.get(key)
+        if bound is None:
+            bound = self._bound[key] = self._statement(source, page, len(where.args))
+        columns, source_, used = bound
+        for token in used:
+            where.bind(values[token[1:]])
+        return columns, source_
+
+    def _statement(self, source: Source, page: bool, start: int) -> tuple[str, Source, tuple[str, ...]]:
+        """The select list, the source and the tokens bound, for parameters numbered from ``start + 1``."""
         columns, joins = self.columns, source.joins + self.joins(source.alias, page=page)
-        for token in TOKENS:
-            if token in columns or token in joins:
-                placeholder = where.bind(values[token[1:]])
-                columns, joins = columns.replace(token, placeholder), joins.replace(token, placeholder)
-        return columns, dataclasses.replace(source, joins=joins)
+        used = tuple(token for token in TOKENS if token in columns or token in joins)
+        for number, token in enumerate(used, start + 1):
+            columns, joins = columns.replace(token, f"${number}"), joins.replace(token, f"${number}")
+        return columns, dataclasses.replace(source, joins=joins), used
 
 
 def scoped_where(scope: Scope, alias: str, object_id: int) -> Where:
