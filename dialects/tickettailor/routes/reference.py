@@ -1,8 +1,4 @@
-"""The route table and its thin handlers: parse the query, read through core, serialize.
-
-Every handler receives the dialect (its services, settings and reads), the request and the
-authenticated principal; errors are raised and leave through errors.py.
-"""
+"""The endpoints of the reference page: parse the query, read through core, serialize."""
 
 from __future__ import annotations
 
