@@ -158,11 +158,18 @@ class TranslatedWrites:
         if kind != "event":
             return
         self.ids.pair("event", recorded.get("slug"), answered.get("source_id"))
-        mine, theirs = recorded.get("ticket_types") or [], answered.get("ticket_types") or []
-        if len(mine) == len(theirs):
-            for a, b in zip(mine, theirs, strict=True):
-                if a.get("name") == b.get("name"):
-                    self.ids.pair("ticket_type", a.get("source_id"), b.get("source_id"))
+        for a, b in _same_types(recorded.get("ticket_types") or [], answered.get("ticket_types") or []):
+            self.ids.pair("ticket_type", a.get("source_id"), b.get("source_id"))
+
+
+def _same_types(mine: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[tuple[dict, dict]]:
+    """An event's ticket types on both sides, paired: in order when the lists agree name for name,
+    else by the names each side holds once (the two answers may differ by a type added or removed)."""
+    names = [t.get("name") for t in mine]
+    if names == [t.get("name") for t in theirs]:
+        return list(zip(mine, theirs, strict=True))
+    once = [n for n in names if names.count(n) == 1 and [t.get("name") for t in theirs].count(n) == 1]
+    return [(a, next(b for b in theirs if b.get("name") == a.get("name"))) for a in mine if a.get("name") in once]
 
 
 def _captured_key(request: dict[str, Any]) -> str | None:
