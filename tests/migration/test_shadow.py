@@ -243,7 +243,7 @@ async def test_shadow_mirrors_translated_writes(app, vendor, target_gateway, tar
             await until_serving(proc, proxy)
             async with httpx.AsyncClient(base_url=proxy) as client:
                 await ticketsmart_session(client, vendor["keys"]["ticketsmart"])
-            live = await summary_when(proxy, lambda s: s["totals"]["requests"] == 5)
+            live = await summary_when(proxy, lambda s: s["totals"]["requests"] == 6)
             assert await stop(proc) == 0, proc.output
     endpoints = live["endpoints"]
     created, patched = endpoints["POST /api/v1/events"], endpoints["PATCH /api/v1/events/{id}"]

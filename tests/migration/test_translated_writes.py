@@ -45,6 +45,7 @@ async def ticketsmart_session(client: httpx.AsyncClient, key: str) -> str:
     assert removed.status_code == 200, removed.text
     assert (await client.get(f"/api/v1/events/{event['id']}", headers=auth)).status_code == 200
     assert (await client.get(f"/api/v1/events/{event['id']}/ticket-types", headers=auth)).status_code == 200
+    assert (await client.get(f"/api/v1/events/{event['slug']}", headers=auth)).status_code == 200  # by slug
     return f"{event['id']} {balcony}"
 
 
@@ -112,7 +113,7 @@ async def test_a_ticketsmart_capture_replayed_as_equaticket(app, vendor, target_
                                            tmp_path)
     endpoints = summary["endpoints"]
     assert code == 0, (err, endpoints)
-    assert summary["totals"] == {"requests": 5, "replayed": 5, "matches": 5, "with_differences": 0,
+    assert summary["totals"] == {"requests": 6, "replayed": 6, "matches": 6, "with_differences": 0,
                                  "no_equivalent": 0, "status_mismatches": 0, "target_failures": 0}, endpoints
     [(event_id, title, livemode, types)] = rows
     assert (title, livemode, types) == ("Comedy Night II", False, ["General Admission", "VIP"])
@@ -125,6 +126,7 @@ async def test_a_ticketsmart_capture_replayed_as_equaticket(app, vendor, target_
     assert re.fullmatch(rf"DELETE /api/v1/events/{replayed}/ticket-types/tkt_\d+; {re.escape(then)}", removal)
     assert removal.split("/")[6].split(";")[0] != balcony  # the capture's id, mapped
     assert patch["fields_compared"] > 40 and endpoints["POST /api/v1/events"]["fields_compared"] > 30
+    # by id and by the capture's slug: both name the event the replay created
     assert endpoints["GET /api/v1/events/{id}"]["target_requests"] == [f"GET /api/v1/events/{replayed}"]
     assert endpoints["GET /api/v1/events/{id}/ticket-types"]["matches"] == 1
     # the second run: the create and the addition are answered from the target's idempotency records
