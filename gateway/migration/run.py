@@ -98,7 +98,8 @@ def replay_meta(source: ModuleType, target: ModuleType, target_url: str, redacto
     return {"source_dialect": source.DIALECT, "target_dialect": target.DIALECT, "target": public_url(target_url),
             "mode": "translated" if target is not source else "fidelity (same dialect)",
             "ids": "import id map" if id_lookup else "compared as numbers",
-            "writes": "replayed in test mode" if writes else "listed, not replayed",
+            "writes": ("translated, replayed in test mode" if target is not source else "replayed in test mode")
+            if writes else "listed, not replayed",
             "personal_data": "pseudonyms compared" if redactor.known_secret else "presence only (no --redact-secret)"}
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from gateway.migration.normalise import diff
+from gateway.migration.normalise import Difference, diff
 from gateway.migration.replay import Outcome, is_success, json_body
 from gateway.migration.translate import NoEquivalent
 from gateway.migration.write_forms import ANSWERS, VENDORS, Step, Write, parse_writes, render_writes
@@ -66,22 +66,27 @@ class TranslatedWrites:
         writes = parse_writes(source.DIALECT, request["method"], request["path"], request.get("body"),
                               target.DIALECT)
         recorded = _source_subject(source, writes, response) if is_success(outcome.source_status) else None
-        writes = _fill_defaults(target, writes, recorded)
-        steps = render_writes(target.DIALECT, writes, replayer.translator.target_id)
+        steps = render_writes(target.DIALECT, _fill_defaults(target, writes, recorded),
+                              replayer.translator.target_id)
         self._refuse_retry(target, request)
         outcome.translated_write = True
         outcome.target_request = "; ".join(f"{s.method} {s.path}" for s in steps)
         sent = await self._send_all(replayer.client, target.DIALECT in IDEMPOTENT_TARGETS, outcome, steps, request)
-        if not sent or not is_success(outcome.target_status) or recorded is None:
+        if sent and is_success(outcome.source_status) and is_success(outcome.target_status):
+            answered = await self._target_subject(replayer, outcome, writes, sent, recorded)
+            if is_success(outcome.target_status):
+                self._compare(replayer, outcome, _answer_kind(source, writes), recorded, answered)
+
+    def _compare(self, replayer: Replayer, outcome: Outcome, kind: str, recorded: dict[str, Any] | None,
+                 answered: dict[str, Any] | None) -> None:
+        """Both objects normalised and compared, after the new ids in them are paired."""
+        if recorded is None or answered is None:  # never a vacuous match
+            outcome.differences = [Difference("item", "<unparseable answer>" if recorded is None else "<the object>",
+                                              "<unparseable answer>" if answered is None else "<the object>")]
             return
-        answered = await self._target_subject(replayer, outcome, writes, sent, recorded)
-        if answered is None:
-            return
-        kind = _answer_kind(source, writes)
         self._learn(kind, recorded, answered)
         source_rules, target_rules = replayer.normalisers
-        resource = RESOURCES[kind]
-        compared = [0]
+        resource, compared = RESOURCES[kind], [0]
         outcome.differences = diff(source_rules.body(resource, {"item": recorded}),
                                    target_rules.body(resource, {"item": answered}), compared=compared)
         outcome.compared = compared[0]
@@ -127,7 +132,7 @@ class TranslatedWrites:
         return {"Idempotency-Key": derived_key(captured or self.capture_id, outcome.seq, index)}
 
     async def _target_subject(self, replayer: Replayer, outcome: Outcome, writes: list[Write], sent: list[Sent],
-                              recorded: dict[str, Any]) -> dict[str, Any] | None:
+                              recorded: dict[str, Any] | None) -> dict[str, Any] | None:
         """The target's object the capture's answer is about, from its last answer or read back."""
         target, last = replayer.target, sent[-1]
         kind = _answer_kind(replayer.source, writes)
@@ -146,7 +151,7 @@ class TranslatedWrites:
             return event
         types = event.get("ticket_types") or []
         if kind == "ticket_type":  # the type just added: the last one of that name
-            return next((t for t in reversed(types) if t.get("name") == recorded.get("name")), None)
+            return next((t for t in reversed(types) if t.get("name") == (recorded or {}).get("name")), None)
         removed = replayer.translator.target_id("ticket_type", writes[-1].ticket_type)
         return {"source_id": removed, "deleted": all(t.get("source_id") != removed for t in types)}
 
