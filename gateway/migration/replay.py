@@ -9,6 +9,8 @@ that has no equivalent in the target dialect, are reported with the reason.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 import time
 from collections.abc import Callable
@@ -21,7 +23,6 @@ import httpx
 from gateway.migration import beyond
 from gateway.migration.normalise import Difference, Normaliser, diff
 from gateway.migration.translate import NoEquivalent, Translator, list_key
-from gateway.migration.write_forms import WRITE_ROUTES
 
 if TYPE_CHECKING:
     from gateway.migration.writes import WriteReplay
@@ -67,8 +68,22 @@ def template(pattern: str) -> str:
     return re.sub(r"\(\?P<(\w+)>\[\^/\]\+\)", r"{\1}", pattern).replace("(?:", "(")
 
 
+def _path_pattern(path: str) -> str:
+    """A route table's path as a regex; the first parameter is ``id``, as in the clients' patterns."""
+    return re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", re.sub(r"\{\w+\}", "(?P<id>[^/]+)", path, count=1))
+
+
+@functools.cache
+def write_routes(dialect: str) -> tuple[tuple[str, str], ...]:
+    """(method, path pattern) of the dialect's writes, read off its route table (the clients'
+    tables hold only the reads they translate)."""
+    table = importlib.import_module(f"dialects.{dialect}.routes").ROUTES
+    return tuple((r.method, _path_pattern(r.path)) for r in table if r.method != "GET")
+
+
 def endpoint_label(module: ModuleType, method: str, path: str) -> str:
-    for verb, pattern, _resource, _op in (*module.ROUTES, *WRITE_ROUTES.get(module.DIALECT, ())):
+    rows = [(verb, pattern) for verb, pattern, _resource, _op in module.ROUTES]
+    for verb, pattern in (*rows, *write_routes(module.DIALECT)):
         if verb == method and re.fullmatch(pattern, path):
             return f"{method} {template(pattern)}"
     return f"{method} {path} (unknown to {module.DIALECT})"

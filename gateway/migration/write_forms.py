@@ -139,27 +139,6 @@ def _tt_writes(method: str, path: str, target: str) -> list[Write]:
     raise NoEquivalent(f"{method} {path} is not a Ticket Tailor write endpoint")
 
 
-# write endpoints the clients' read route tables leave out, for the report's endpoint labels
-_ID = "(?P<id>[^/]+)"
-WRITE_ROUTES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
-    "equaticket": (
-        ("POST", rf"/api/v1/events/{_ID}/ticket-types", "ticket_types", "create"),
-        ("PATCH", rf"/api/v1/events/{_ID}/ticket-types/(?P<type>[^/]+)", "ticket_types", "update"),
-        ("DELETE", rf"/api/v1/events/{_ID}/ticket-types/(?P<type>[^/]+)", "ticket_types", "delete"),
-        ("POST", r"/api/v1/webhooks/subscriptions", "webhook_subscriptions", "create"),
-        ("PATCH", rf"/api/v1/webhooks/subscriptions/{_ID}", "webhook_subscriptions", "update"),
-        ("DELETE", rf"/api/v1/webhooks/subscriptions/{_ID}", "webhook_subscriptions", "delete"),
-        ("POST", r"/api/settings/api-keys/reset-test-data", "test_data", "delete"),
-    ),
-    "tickettailor": (
-        ("POST", r"/v1/event_series", "event_series", "create"),
-        ("POST", rf"/v1/event_series/{_ID}/ticket_types", "ticket_types", "create"),
-        ("POST", rf"/v1/event_series/{_ID}/events", "events", "create"),
-        ("POST", r"/v1/check_ins", "check_ins", "create"),
-    ),
-}
-
-
 def parse_writes(dialect: str, method: str, path: str, body: Any, target: str) -> list[Write]:
     """The capture's write as neutral writes, parsed by ``dialect``'s own inputs; NoEquivalent when
     it has no counterpart or is invalid (the parser's message says why)."""

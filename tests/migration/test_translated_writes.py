@@ -156,5 +156,5 @@ async def test_an_equaticket_capture_replayed_as_ticketsmart(app, vendor, target
     assert (title, livemode, types) == ("Spring Workshop II", False, ["General Admission", "VIP"])
     replayed = f"evt_{event_id}"
     assert endpoints["POST /api/v1/events/{id}/ticket-types"]["target_requests"] == [f"PATCH /api/v1/events/{replayed}"]
-    assert endpoints["DELETE /api/v1/events/{id}/ticket-types/{type}"]["fields_compared"] == 2
+    assert endpoints["DELETE /api/v1/events/{id}/ticket-types/{ticket_type_id}"]["fields_compared"] == 2
     assert endpoints["GET /api/v1/events/{id}"]["matches"] == 1
