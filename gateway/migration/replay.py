@@ -44,9 +44,10 @@ class Outcome:
     failure: str | None = None  # the target did not answer
     differences: list[Difference] = field(default_factory=list)
     compared: int = 0  # leaf fields compared
-    # a write translated into another dialect: vendors answer the same success with different codes
-    # (TicketSmart's PATCH that adds a ticket type is 200, Equaticket's POST .../ticket-types 201)
-    translated_write: bool = False
+    # a write translated into another dialect whose answer means what the capture's did: vendors give
+    # the same success or refusal different codes (TicketSmart's PATCH adding a ticket type is 200,
+    # Equaticket's POST .../ticket-types 201; a sold type's removal 422 there, 409 here)
+    equivalent_status: bool = False
 
     @property
     def replayed(self) -> bool:
@@ -54,7 +55,7 @@ class Outcome:
 
     @property
     def status_mismatch(self) -> bool:
-        if self.translated_write and is_success(self.source_status) and is_success(self.target_status):
+        if self.equivalent_status:
             return False
         return self.replayed and self.source_status != self.target_status
 

@@ -21,6 +21,9 @@ the second run from the target's idempotency records instead of creating duplica
 from __future__ import annotations
 
 import dataclasses
+import functools
+import importlib
+import inspect
 import time
 import uuid
 from types import ModuleType
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from core import errors as core_errors
 from gateway.migration.normalise import Difference, diff
 from gateway.migration.replay import Outcome, is_success, json_body
 from gateway.migration.translate import NoEquivalent
@@ -40,6 +44,23 @@ if TYPE_CHECKING:
 IDEMPOTENT_TARGETS = frozenset({"equaticket"})  # the dialects whose POSTs take an Idempotency-Key
 KEYS = uuid.UUID("6f1d2a52-4b1e-4c55-9a0e-0d5f3c7e2b10")  # namespace of the derived Idempotency-Keys
 RESOURCES = {"event": "events", "ticket_type": "ticket_types", "deleted": "ticket_types"}
+
+
+def _status(table: Any, error: type[BaseException]) -> int:
+    return next(table[cls].status for cls in error.__mro__ if cls in table)
+
+
+@functools.cache
+def refusals(source: str, target: str) -> dict[int, frozenset[int]]:
+    """Source status -> the target's statuses for the same core refusal, read off both dialects'
+    error tables (a sold ticket type's removal: TicketSmart 422, Equaticket 409)."""
+    tables = [importlib.import_module(f"dialects.{d}.errors").ERRORS for d in (source, target)]
+    kinds = [c for _, c in inspect.getmembers(core_errors, inspect.isclass)
+             if issubclass(c, core_errors.CoreError) and c is not core_errors.CoreError]  # the base: a bug, a 500
+    pairs: dict[int, set[int]] = {}
+    for error in kinds:
+        pairs.setdefault(_status(tables[0], error), set()).add(_status(tables[1], error))
+    return {status: frozenset(targets) for status, targets in pairs.items()}
 
 
 def derived_key(capture_id: str, seq: int, step: int) -> str:
@@ -69,9 +90,9 @@ class TranslatedWrites:
         steps = render_writes(target.DIALECT, _fill_defaults(target, writes, recorded),
                               replayer.translator.target_id)
         self._refuse_retry(target, request)
-        outcome.translated_write = True
         outcome.target_request = "; ".join(f"{s.method} {s.path}" for s in steps)
         sent = await self._send_all(replayer.client, target.DIALECT in IDEMPOTENT_TARGETS, outcome, steps, request)
+        outcome.equivalent_status = equivalent_status(source.DIALECT, target.DIALECT, outcome)
         if sent and is_success(outcome.source_status) and is_success(outcome.target_status):
             answered = await self._target_subject(replayer, outcome, writes, sent, recorded)
             if is_success(outcome.target_status):
@@ -175,6 +196,13 @@ def _same_types(mine: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> lis
         return list(zip(mine, theirs, strict=True))
     once = [n for n in names if names.count(n) == 1 and [t.get("name") for t in theirs].count(n) == 1]
     return [(a, next(b for b in theirs if b.get("name") == a.get("name"))) for a in mine if a.get("name") in once]
+
+
+def equivalent_status(source: str, target: str, outcome: Outcome) -> bool:
+    """Both succeeded, or both refused the write for the same core reason (vendors differ in the code)."""
+    if is_success(outcome.source_status) or is_success(outcome.target_status):
+        return is_success(outcome.source_status) and is_success(outcome.target_status)
+    return outcome.target_status in refusals(source, target).get(outcome.source_status or 0, frozenset())
 
 
 def _captured_key(request: dict[str, Any]) -> str | None:

@@ -9,9 +9,10 @@ import pytest
 from dialects.client_base import NoEquivalent
 from gateway.migration.clients import client_module
 from gateway.migration.redact import Redactor
+from gateway.migration.replay import Outcome
 from gateway.migration.run import replayer
 from gateway.migration.write_forms import parse_writes, render_writes
-from gateway.migration.write_translate import derived_key
+from gateway.migration.write_translate import derived_key, equivalent_status, refusals
 
 IDS = {"evt_12": "evt_40", "tkt_3": "tkt_90", "late-show": "evt_40"}
 
@@ -98,3 +99,16 @@ async def test_reads_beyond_the_ticket_tailor_reference_page_are_listed_with_the
     outcome = await replayer(source, target, None, Redactor(None), None).one(
         {"seq": 1, "request": {"method": "GET", "path": path}, "response": {"status": 200, "body": {}}})
     assert outcome.no_equivalent is not None and outcome.no_equivalent.startswith(reason), outcome.no_equivalent
+
+
+def test_refusals_pair_the_codes_both_vendors_give_the_same_core_error():
+    assert refusals("ticketsmart", "equaticket")[422] == {409, 422}  # a sold type's removal is 409 there
+    assert refusals("ticketsmart", "equaticket")[404] == {404}
+    assert 500 not in refusals("equaticket", "ticketsmart")
+    refused = Outcome(1, "PATCH /api/v1/events/{id}", 422, None, target_status=409)
+    refused.equivalent_status = equivalent_status("ticketsmart", "equaticket", refused)
+    unlike = Outcome(2, "PATCH /api/v1/events/{id}", 422, None, target_status=404)
+    unlike.equivalent_status = equivalent_status("ticketsmart", "equaticket", unlike)
+    half = Outcome(3, "PATCH /api/v1/events/{id}", 200, None, target_status=409)
+    half.equivalent_status = equivalent_status("ticketsmart", "equaticket", half)
+    assert (refused.status_mismatch, unlike.status_mismatch, half.status_mismatch) == (False, True, True)
