@@ -118,7 +118,7 @@ def _eq_writes(method: str, path: str, body: Any) -> list[Write]:
     raise NoEquivalent(f"{method} {path} is not an Equaticket write endpoint")
 
 
-# Ticket Tailor's live-API writes (form fields, tickettailor-beyond): what the other dialects lack
+# Ticket Tailor's live-API writes (form-encoded, beyond the reference page): what the other dialects lack
 TT_WRITES = {
     r"/v1/event_series": "a Ticket Tailor event series has no date of its own (its occurrences carry them): "
                          "{target} has no series, only events that each start at one time",
