@@ -87,7 +87,7 @@ class TranslatedWrites:
         writes = parse_writes(source.DIALECT, request["method"], request["path"], request.get("body"),
                               target.DIALECT)
         recorded = _source_subject(source, writes, response) if is_success(outcome.source_status) else None
-        steps = render_writes(target.DIALECT, _fill_defaults(target, writes, recorded),
+        steps = render_writes(target.DIALECT, fill_defaults(target, writes, recorded),
                               replayer.translator.target_id)
         self._refuse_retry(target, request)
         outcome.target_request = "; ".join(f"{s.method} {s.path}" for s in steps)
@@ -228,7 +228,7 @@ def _source_subject(source: ModuleType, writes: list[Write], response: dict[str,
     return _parsed(source, _answer_kind(source, writes), response.get("body"))
 
 
-def _fill_defaults(target: ModuleType, writes: list[Write], recorded: dict[str, Any] | None) -> list[Write]:
+def fill_defaults(target: ModuleType, writes: list[Write], recorded: dict[str, Any] | None) -> list[Write]:
     """A created event's currency, when the capture's client left it to the vendor: the one the
     capture's answer shows (TicketSmart would take USD, Equaticket the box office's currency)."""
     out = []

@@ -12,7 +12,7 @@ from gateway.migration.redact import Redactor
 from gateway.migration.replay import Outcome
 from gateway.migration.run import replayer
 from gateway.migration.write_forms import parse_writes, render_writes
-from gateway.migration.write_translate import derived_key, equivalent_status, refusals
+from gateway.migration.write_translate import derived_key, equivalent_status, fill_defaults, refusals
 
 IDS = {"evt_12": "evt_40", "tkt_3": "tkt_90", "late-show": "evt_40"}
 
@@ -112,3 +112,13 @@ def test_refusals_pair_the_codes_both_vendors_give_the_same_core_error():
     half = Outcome(3, "PATCH /api/v1/events/{id}", 200, None, target_status=409)
     half.equivalent_status = equivalent_status("ticketsmart", "equaticket", half)
     assert (refused.status_mismatch, unlike.status_mismatch, half.status_mismatch) == (False, True, True)
+
+
+def test_an_event_created_without_a_currency_takes_the_one_the_capture_answered():
+    writes = parse_writes("equaticket", "POST", "/api/v1/events", {"title": "Gig", "starts_at": "2031-01-02T20:00:00Z"},
+                          "ticketsmart")
+    filled = fill_defaults(client_module("ticketsmart"), writes, {"currency": "GBP"})
+    [step] = render_writes("ticketsmart", filled, ref)
+    assert step.body == {"title": "Gig", "startsAt": "2031-01-02T20:00:00Z", "currency": "GBP"}
+    [unfilled] = render_writes("ticketsmart", writes, ref)  # without it TicketSmart would take USD
+    assert "currency" not in (unfilled.body or {})
