@@ -7,7 +7,8 @@ what is new since the last checkpoint:
   issued tickets: ``created_at.gte``), only the objects created since the checkpoint, minus
   an overlap for clocks that disagree;
 - where it has none, the recent pages again (lists come newest first): from the first page on,
-  until a page holds only objects imported before.
+  until a page holds only objects imported before. No source documents an updated-since filter
+  (Ticket Tailor's lists filter on ``created_at`` only), so changed objects are found this way.
 
 Objects are written through the id map, so seeing one twice updates it. Each pass's start time
 becomes the resource's checkpoint (a ``follow:<resource>`` row next to the import's own

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -77,15 +78,16 @@ async def id_map(conn: asyncpg.Connection, box_office: str, dialect: str, livemo
 
 
 def replayer(source: ModuleType, target: ModuleType, client: Any, redactor: Redactor, id_lookup: IdLookup | None,
-             *, test_key: str | None = None) -> Replayer:
+             *, test_key: str | None = None, capture_id: str = "") -> Replayer:
     """A Replayer from ``source`` to ``target``; given the client's ``test_key``, writes go to the
-    target's test mode and the ids they create are mapped (ValueError unless it is a test-mode key)."""
+    target's test mode and the ids they create are mapped (ValueError unless it is a test-mode key).
+    ``capture_id`` names the capture in the Idempotency-Keys derived for writes that carry none."""
     lookup: IdLookup | None = id_lookup
     replay_writes, rules = None, RULES
     if test_key is not None:
         check_test_key(target.DIALECT, test_key)
         lookup, rules = ReplayIds(source, id_lookup), WRITE_RULES
-        replay_writes = WriteReplay(lookup)
+        replay_writes = WriteReplay(lookup, capture_id or secrets.token_hex(16))
     return Replayer(source, target, client, Translator(source, target, lookup),
                     (Normaliser("source", redactor, lookup, rules), Normaliser("target", redactor, rules=rules)),
                     replay_writes)
@@ -96,7 +98,8 @@ def replay_meta(source: ModuleType, target: ModuleType, target_url: str, redacto
     return {"source_dialect": source.DIALECT, "target_dialect": target.DIALECT, "target": public_url(target_url),
             "mode": "translated" if target is not source else "fidelity (same dialect)",
             "ids": "import id map" if id_lookup else "compared as numbers",
-            "writes": "replayed in test mode" if writes else "listed, not replayed",
+            "writes": ("translated, replayed in test mode" if target is not source else "replayed in test mode")
+            if writes else "listed, not replayed",
             "personal_data": "pseudonyms compared" if redactor.known_secret else "presence only (no --redact-secret)"}
 
 
@@ -108,8 +111,8 @@ async def replay_capture(capture: Path, target_url: str, key: str, report: Path,
     redactor = Redactor(redact_secret)
     client = target.Client(target_url, key, http_client(target.DIALECT, transport)[0])
     try:
-        outcomes = await replayer(source, target, client, redactor, id_lookup,
-                                  test_key=key if writes else None).run(exchanges)
+        outcomes = await replayer(source, target, client, redactor, id_lookup, test_key=key if writes else None,
+                                  capture_id=capture_identity(header)).run(exchanges)
     finally:
         await client.aclose()
     meta = {**replay_meta(source, target, target_url, redactor, id_lookup, writes),
@@ -119,6 +122,12 @@ async def replay_capture(capture: Path, target_url: str, key: str, report: Path,
     summary["json_summary"] = str(write_report(summary, report))
     summary["report"] = str(report)
     return summary
+
+
+def capture_identity(header: dict[str, Any]) -> str:
+    """A capture's stable name (its header: dialect, upstream, start time): the same on every replay."""
+    fields = [str(header.get(name)) for name in ("dialect", "upstream", "started_at")]
+    return hashlib.sha256("\n".join(fields).encode()).hexdigest()[:32]
 
 
 class RefreshingIds:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -78,6 +79,7 @@ class Mirror:
         self.write_queue: asyncio.Queue[Mirrored] = asyncio.Queue(limits.queue)
         self.busy = 0
         self.workers: list[asyncio.Task[None]] = []
+        self.entries = itertools.count(1)  # numbers the exchanges, as a capture does (derived idempotency keys)
 
     @property
     def queued(self) -> int:
@@ -132,7 +134,7 @@ class Mirror:
     def exchange(self, item: Mirrored) -> dict[str, Any]:
         """The exchange as replay reads a capture line: the primary's answer redacted, as record writes it;
         the request as sent (it is replayed, never stored)."""
-        return {"seq": 0, "latency_ms": item.latency_ms,
+        return {"seq": next(self.entries), "latency_ms": item.latency_ms,
                 "request": {"method": item.method, "path": item.path, "query": [list(p) for p in item.query],
                             "headers": item.headers, "body": _json_or_text(item.body)},
                 "response": {"status": item.status, "headers": self.redactor.headers(item.response_headers),

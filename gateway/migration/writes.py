@@ -7,8 +7,9 @@ body of every later request and read through the same map when the answers are c
 id the replay did not create goes through the import id map. The ``Idempotency-Key`` a client
 sent is sent again, and the write's answer is compared like a read's.
 
-A write's body is replayed in its own dialect only: translating write bodies between vendors'
-input formats is not done, so a cross-dialect write is listed with that reason.
+A write recorded in another dialect than the target's is translated (write_translate.py): parsed
+by its own dialect's inputs, rendered in the target's input format, its answer compared on
+neutral objects.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import httpx
 from core.ids import parse_id
 from gateway.migration.normalise import IdLookup, diff
 from gateway.migration.replay import Outcome, Replayer, is_success, json_body
-from gateway.migration.translate import NoEquivalent
+from gateway.migration.write_translate import TranslatedWrites
 
 # The documented test-mode key prefixes (dialects/*/auth.py). A Ticket Tailor key does not show
 # its mode (and the dialect serves no writes), so no Ticket Tailor key is taken as a test key.
@@ -74,6 +75,12 @@ class ReplayIds:
             if kind is not None and kind == self.kind_of(target) and (kind, source) not in self.created:
                 self.created[(kind, source)] = parse_id(kind, target) or 0
 
+    def pair(self, kind: str, source: Any, target: Any) -> None:
+        """Record that the capture's ``source`` (an id or slug) is the target's ``target`` id."""
+        number = parse_id(kind, target) if isinstance(target, str) else None
+        if isinstance(source, str) and source and number is not None:
+            self.created[(kind, source)] = number
+
     def rewrite(self, value: Any) -> Any:
         """``value`` with every id in this dialect's forms replaced by the target's counterpart."""
         if isinstance(value, dict):
@@ -95,14 +102,15 @@ class WriteReplay:
     rules (times, request ids, URLs, personal fields) and are compared field by field.
     """
 
-    def __init__(self, ids: ReplayIds) -> None:
+    def __init__(self, ids: ReplayIds, capture_id: str) -> None:
         self.ids = ids
+        self.translated = TranslatedWrites(ids, capture_id)  # writes of another dialect than the target's
 
     async def replay(self, replayer: Replayer, outcome: Outcome, request: dict[str, Any],
                      response: dict[str, Any]) -> None:
         if replayer.source is not replayer.target:
-            raise NoEquivalent(f"{replayer.source.DIALECT} writes are not translated into {replayer.target.DIALECT}:"
-                               " writes are replayed in their own dialect only")
+            await self.translated.replay(replayer, outcome, request, response)
+            return
         path = "/".join(self.ids.rewrite(segment) for segment in request["path"].split("/"))
         outcome.target_request = f"{request['method']} {path}"
         reply = await self._send(replayer.client, outcome, request, path, self.ids.rewrite(request.get("body")))

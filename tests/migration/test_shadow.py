@@ -27,6 +27,7 @@ from starlette.routing import Route
 from gateway.migration.run import import_box_office
 from tests.migration.conftest import target_key
 from tests.migration.test_end_to_end import SECRET, client_session, serving
+from tests.migration.test_translated_writes import ticketsmart_session
 from tests.migration.test_writes import equaticket_session
 from tests.ops.procs import Proc, free_port, process_env, running
 
@@ -227,3 +228,28 @@ async def test_shadow_mirrors_writes_to_the_candidates_test_mode(app, vendor, ta
     rows = await target_conn.fetch("SELECT title, status, livemode FROM events WHERE box_office_id = $1",
                                    target_office["id"])
     assert [tuple(r) for r in rows] == [("Spring Workshop II", "published", False)]
+
+
+async def test_shadow_mirrors_translated_writes(app, vendor, target_gateway, target_app, target_conn, target_office,
+                                                tmp_path):
+    """A TicketSmart primary, an Equaticket candidate: each write is translated as replay translates it."""
+    live_key = await target_key(target_conn, target_office, "equaticket")
+    test_key = await target_key(target_conn, target_office, "equaticket", mode="test")
+    async with serving(app) as vendor_url, serving(target_app) as target_url:
+        with shadow(tmp_path, target_gateway.settings.database_url, "--primary", f"{vendor_url}/ticketsmart",
+                    "--dialect", "ticketsmart", "--candidate", f"{target_url}/equaticket", "--as", "equaticket",
+                    "--key", live_key, "--mirror-writes", test_key, "--box-office", target_office["slug"],
+                    "--report", str(tmp_path / "t.html")) as (proc, proxy):
+            await until_serving(proc, proxy)
+            async with httpx.AsyncClient(base_url=proxy) as client:
+                await ticketsmart_session(client, vendor["keys"]["ticketsmart"])
+            live = await summary_when(proxy, lambda s: s["totals"]["requests"] == 6)
+            assert await stop(proc) == 0, proc.output
+    endpoints = live["endpoints"]
+    created, patched = endpoints["POST /api/v1/events"], endpoints["PATCH /api/v1/events/{id}"]
+    assert (created["matches"], patched["matches"]) == (1, 2), endpoints
+    assert patched["fields_compared"] > 40 and any("; then GET" in r for r in patched["target_requests"])
+    rows = await target_conn.fetch("SELECT e.title, e.livemode, array_agg(tt.name ORDER BY tt.sort_order) AS types"
+                                   " FROM events e JOIN ticket_types tt ON tt.event_id = e.id"
+                                   " WHERE e.box_office_id = $1 GROUP BY e.id", target_office["id"])
+    assert [tuple(r) for r in rows] == [("Comedy Night II", False, ["General Admission", "VIP"])]

@@ -76,8 +76,8 @@ async def test_writes_replayed_in_test_mode_with_ids_mapped(app, vendor, target_
     assert endpoints["GET /api/v1/events/{id}"]["matches"] == 1  # read through the ids the replay created
 
 
-async def test_writes_are_refused_with_a_live_key_and_listed_across_dialects(app, vendor, target_conn, target_office,
-                                                                             target_app, tmp_path):
+async def test_writes_are_refused_with_a_live_key_and_translated_across_dialects(app, vendor, target_conn,
+                                                                                 target_office, target_app, tmp_path):
     capture = tmp_path / "writes.jsonl"
     await record_session(app, vendor["keys"]["equaticket"], capture)
     live_key = await target_key(target_conn, target_office, "equaticket")
@@ -88,5 +88,10 @@ async def test_writes_are_refused_with_a_live_key_and_listed_across_dialects(app
     ts_test = await target_key(target_conn, target_office, "ticketsmart", mode="test")
     summary = await replay_capture(capture, "http://testserver/ticketsmart", ts_test, tmp_path / "r.html",
                                    as_dialect="ticketsmart", writes=True, transport=asgi_transport(target_app))
-    assert summary["endpoints"]["POST /api/v1/events"]["no_equivalent_reasons"] == {
-        "equaticket writes are not translated into ticketsmart: writes are replayed in their own dialect only": 2}
+    created = summary["endpoints"]["POST /api/v1/events"]
+    assert created["matches"] == 1 and created["no_equivalent_reasons"] == {  # the retry is not sent again
+        "a retry of an earlier request with the same Idempotency-Key: TicketSmart takes no idempotency keys, so "
+        "sending it again would create a duplicate": 1}
+    assert list(summary["endpoints"]["POST /api/v1/events/{id}/(publish|cancel)"]["no_equivalent_reasons"]) == [
+        "Equaticket publish: TicketSmart has no publish endpoint (v1 exposes no status changes; an event's status "
+        "is set in the TicketSmart dashboard)"]
