@@ -1,10 +1,14 @@
-"""The floor: the least any server can do to answer each scenario on this stack.
+"""The same-statements floor: ticketgate's own SQL with none of its Python around it.
 
-A bare Starlette app on the same uvicorn, asyncpg and orjson as ticketgate, with no
-authentication, no rate limit and no dialect. ``/s/{scenario}`` runs the scenario's plan
-(written by the benchmark, path in ``BENCH_FLOOR_PLAN``) on one pooled connection and
-returns every row it read as JSON. Started by the benchmark as
-``uvicorn tests.bench.floor:app``; ``DATABASE_URL`` names the database.
+The benchmark's second column (the hand floor, floor.py, is the first): a bare Starlette app
+on the same uvicorn, asyncpg and orjson as ticketgate, with no authentication, no rate limit
+and no dialect. ``/s/{scenario}`` runs the scenario's plan (written by the benchmark, path in
+``BENCH_SAMESQL_PLAN``): the exact statements the gateway ran for the request (text and
+arguments, recorded by recorder.py) on one pooled connection, returning every row it read as
+JSON; checkout and the event creates answer as the hand floor does (one statement). The gap
+between this floor and the gateway is the gateway's Python; between it and the hand floor,
+the gateway's SQL. Started by the benchmark as ``uvicorn tests.bench.samesql:app``;
+``DATABASE_URL`` names the database.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    with open(os.environ["BENCH_FLOOR_PLAN"], "rb") as f:
+    with open(os.environ["BENCH_SAMESQL_PLAN"], "rb") as f:
         state["plans"] = pickle.load(f)
     state["pool"] = await asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=2, max_size=10, init=_init,
                                               reset=_keep_session)
@@ -98,6 +102,6 @@ async def healthz(request: Request) -> Response:
 
 
 app = Starlette(
-    routes=[Route("/s/{name}", scenario, methods=["GET", "POST"]), Route("/healthz", healthz)],
+    routes=[Route("/s/{name}", scenario, methods=["GET", "POST", "PATCH"]), Route("/healthz", healthz)],
     lifespan=lifespan,
 )
