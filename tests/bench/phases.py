@@ -136,7 +136,8 @@ def _line(s: Scenario, r: dict[str, Any]) -> str:
 def one_worker(bench: Bench, dsn: str, files: Files, fx: seed.Fixture, chosen: list[Scenario]) -> dict[str, Any]:
     opts = bench.opts
     gw = start_gateway("gateway-1w", dsn, 1, bench.log_dir)
-    off = start_gateway("gateway-1w-nolimits", dsn, 1, bench.log_dir, limits=False) if opts.limiter else None
+    off = (start_gateway("gateway-1w-nolimits", dsn, 1, bench.log_dir, limits=False)
+           if opts.limiter and opts.limiter_scenarios else None)
     bare = (start_gateway("gateway-1w-nometrics", dsn, 1, bench.log_dir, metrics=False)
             if opts.metrics and opts.metrics_scenarios else None)
     floor = start_floor(dsn, 1, files.params, bench.log_dir)
