@@ -121,7 +121,7 @@ class Bench:
 
     def phase(self, gw: Server, floor: Server, chosen: list[Scenario], samesql: Server | None = None) -> dict[str, Any]:
         return {s.name: self.compare(s, floor_side(floor, s), gateway_side(gw, s),
-                                     None if samesql is None else floor_side(samesql, s))
+                                     floor_side(samesql, s) if samesql is not None and s.replayed else None)
                 for s in chosen}
 
 

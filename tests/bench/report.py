@@ -163,8 +163,8 @@ def machine(pg_version: str) -> dict[str, Any]:
     mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
     wrk = "missing"
     if shutil.which("wrk"):
-        wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[0:1]
-        wrk = wrk[0].split(" [")[0] if wrk else "wrk"
+        first = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[0:1]
+        wrk = first[0].split(" [")[0] if first else "wrk"
     return {"nproc": os.cpu_count(), "cpu": model, "memory_gb": round(mem_kb / 2**20, 1),
             "postgresql": pg_version, "python": platform.python_version(), "load_generator": wrk}
 

@@ -54,6 +54,12 @@ class Scenario:
     def is_get(self) -> bool:
         return self.method == "GET"
 
+    @property
+    def replayed(self) -> bool:
+        """Whether the same-statements floor replays the gateway's statements (else it answers as the
+        hand floor does, and is not measured again)."""
+        return SAMESQL_KIND[self.floor] == "sql"
+
 
 def headers_for(dialect: str, secret: str) -> dict[str, str]:
     if dialect == "ticketsmart":

@@ -46,12 +46,13 @@ async def test_the_hand_floor_answers_every_get_scenario_as_the_gateway(
     monkeypatch.setenv("DATABASE_URL", dsn)
     monkeypatch.setenv("BENCH_FLOOR_PARAMS", str(files.params))
     assert len(_gets(chosen)) == 15
-    async with floor.lifespan(floor.app), recording_gateway(gateway_env(dsn), Recorder()) as gateway:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=floor.app), base_url="http://floor") as hand:
-            for s in _gets(chosen):
-                gw = await gateway.get(s.path, headers=s.headers)
-                assert gw.status_code == 200, (s.name, gw.text[:300])
-                assert check.compare(gw, await hand.get(f"/s/{s.name}")) is None, s.name
+    transport = httpx.ASGITransport(app=floor.app)
+    async with (floor.lifespan(floor.app), recording_gateway(gateway_env(dsn), Recorder()) as gateway,
+                httpx.AsyncClient(transport=transport, base_url="http://floor") as hand):
+        for s in _gets(chosen):
+            gw = await gateway.get(s.path, headers=s.headers)
+            assert gw.status_code == 200, (s.name, gw.text[:300])
+            assert check.compare(gw, await hand.get(f"/s/{s.name}")) is None, s.name
 
 
 def test_the_comparison_names_the_first_difference() -> None:
