@@ -79,10 +79,15 @@ class Proxy:
         while not self._stopped.is_set():
             try:
                 client, _ = self._listener.accept()
-                server = socket.socket(self.family, socket.SOCK_STREAM)
-                server.connect(self.address)
-            except OSError:
+            except OSError:  # the listener was closed: stopped
                 return
+            server = socket.socket(self.family, socket.SOCK_STREAM)
+            try:
+                server.connect(self.address)
+            except OSError:  # the database refused: so does the proxy, to this client only
+                _close(server)
+                _close(client)
+                continue
             for sock in (client, server):
                 if sock.family == socket.AF_INET:
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
