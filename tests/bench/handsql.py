@@ -1,18 +1,41 @@
 """The hand floor's SQL: for each GET scenario, the one statement a PostgreSQL expert would write
-to produce the whole response body, without looking at how ticketgate builds it.
+for the response, without looking at how ticketgate builds it.
 
-Each statement returns the response document as ``json`` text (built with ``json_build_object``
-and ``json_agg``), so the floor's Python only passes bytes through: the cheapest shape for the
-process the benchmark's one worker is bound by. The parameters (``Statement.params``, by name) are
-the box office, the public base URL, and per scenario an event id or a cursor's anchor. Page sizes are literals
-(one generic plan per statement, as a careful hand would write for a fixed page size). Equaticket's
-signed ``next_cursor`` is the one value PostgreSQL cannot make (no HMAC-SHA1 built in): those
-statements also return the last row's position and floor.py signs and appends it.
+Each statement returns the response's objects as rows whose columns are the wire fields, in
+order (nested children and sub-objects as ``json``, which the floor's pool decodes with orjson),
+plus a few trailing ``_`` columns the envelope needs (TicketSmart's total, the last row's
+position for Equaticket's cursor, Ticket Tailor's instants for its date objects); floor.py wraps
+them in the envelope and writes them with one ``orjson.dumps``. That was the cheaper of the two
+shapes tried (docs/performance.md, "The hand floor"): a document built whole by
+``json_build_object`` / ``json_agg`` and passed through as text costs Python less but PostgreSQL
+more, and both share the machine. A page's children are grouped in one pass over the page.
+Each object is written once, as a ``json_build_object`` (``columns`` turns it into a select
+list). Page sizes are literals (one generic plan per statement, as a careful hand would write for
+a fixed page size); the page is read first (a CTE) and only its rows are rendered.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+def columns(obj: str) -> str:
+    """A ``json_build_object('k', v, ...)`` as the select list ``v AS "k", ...`` (its top-level pairs)."""
+    inner = obj.strip().removeprefix("json_build_object(").removesuffix(")")
+    args, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(inner):
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch in "([":
+            depth += 1
+        elif not quoted and ch in ")]":
+            depth -= 1
+        elif not quoted and depth == 0 and ch == ",":
+            args.append(inner[start:i].strip())
+            start = i + 1
+    args.append(inner[start:].strip())
+    pairs = zip(args[0::2], args[1::2], strict=True)
+    return ", ".join(f'{value} AS "{key.strip(chr(39))}"' for key, value in pairs)
 
 
 def _ms(col: str) -> str:
@@ -52,28 +75,28 @@ TS_EVENT = f"""json_build_object('id', 'evt_' || e.id, 'title', e.title, 'slug',
 
 
 def ts_events(page: int, limit: int) -> str:
+    """The page's events, then the total; an empty page is one row of NULLs carrying the total."""
     return f"""
-WITH n AS (SELECT count(*) AS total FROM events WHERE box_office_id = $1 AND livemode),
-e AS (SELECT * FROM events WHERE box_office_id = $1 AND livemode
-      ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {(page - 1) * limit})
-SELECT json_build_object(
-  'events', coalesce((SELECT json_agg({TS_EVENT} ORDER BY e.created_at DESC, e.id DESC)
-                      FROM e JOIN box_offices b ON b.id = e.box_office_id), '[]'),
-  'pagination', json_build_object('page', {page}, 'limit', {limit}, 'total', n.total,
-    'totalPages', ceil(n.total / {limit}.0)::int, 'hasMore', {page} < ceil(n.total / {limit}.0)))::text
-FROM n"""
+WITH e AS (SELECT * FROM events WHERE box_office_id = $1 AND livemode
+           ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {(page - 1) * limit})
+SELECT {columns(TS_EVENT)}, n.total AS "_total"
+FROM (SELECT count(*) AS total FROM events WHERE box_office_id = $1 AND livemode) n
+LEFT JOIN e ON true LEFT JOIN box_offices b ON b.id = e.box_office_id
+ORDER BY e.created_at DESC, e.id DESC"""
 
 
 TS_EVENT_ONE = f"""
-SELECT json_build_object('event', {TS_EVENT})::text
+SELECT {columns(TS_EVENT)}
 FROM events e JOIN box_offices b ON b.id = e.box_office_id
 WHERE e.id = $3 AND e.box_office_id = $1 AND e.livemode"""
 
-TS_AVAILABILITY = f"""
-SELECT json_build_object('eventId', 'evt_' || e.id, 'status', upper(e.status), 'currency', e.currency,
-  'onSale', e.status = 'published' AND e.starts_at > now() AND coalesce(a.buyable, false),
+TS_AVAILABILITY_OBJECT = """json_build_object('eventId', 'evt_' || e.id, 'status', upper(e.status),
+  'currency', e.currency, 'onSale', e.status = 'published' AND e.starts_at > now() AND coalesce(a.buyable, false),
   'soldOut', a.lines > 0 AND a.available = 0, 'totalQuantity', a.quantity, 'totalSold', a.sold,
-  'totalAvailable', a.available, 'ticketTypes', coalesce(a.types, '[]'))::text
+  'totalAvailable', a.available, 'ticketTypes', coalesce(a.types, '[]'))"""
+
+TS_AVAILABILITY = f"""
+SELECT {columns(TS_AVAILABILITY_OBJECT)}
 FROM events e CROSS JOIN LATERAL (
   SELECT count(*) AS lines, coalesce(sum(tt.quantity), 0) AS quantity, coalesce(sum(tt.sold), 0) AS sold,
          coalesce(sum({AVAILABLE}), 0) AS available, bool_or({AVAILABLE} > 0 AND {SELLING_NOW}) AS buyable,
@@ -86,16 +109,10 @@ WHERE e.id = $2 AND e.box_office_id = $1 AND e.livemode"""
 # --- Ticket Tailor --------------------------------------------------------------------------------
 
 
-def tt_date(instant: str, zone: str) -> str:
-    """Ticket Tailor's date object in the event's zone (``l`` local time, ``d`` its UTC offset)."""
-    return f"""(SELECT json_build_object('date', to_char(l, 'YYYY-MM-DD'),
-    'formatted', to_char(l, 'Dy FMDD Mon YYYY FMHH12:MI AM'),
-    'iso', to_char(l, 'YYYY-MM-DD"T"HH24:MI:SS') || z, 'time', to_char(l, 'HH24:MI'), 'timezone', z,
-    'unix', {_unix('u')})
-  FROM (SELECT {instant} AS u, {instant} AT TIME ZONE {zone} AS l) q
-  CROSS JOIN LATERAL (SELECT CASE WHEN d < interval '0' THEN '-' || to_char(-d, 'HH24:MI')
-                                  ELSE '+' || to_char(d, 'HH24:MI') END AS z
-                      FROM (SELECT l - (u AT TIME ZONE 'UTC') AS d) x) r)"""
+# Ticket Tailor's date objects ({date, formatted, iso, time, timezone, unix} in the event's zone) are
+# filled in by floor.py from the hidden _start, _end and _zone columns, memoized: about 7 us each as SQL
+# (AT TIME ZONE and to_char per field), two per row, against a dictionary lookup in Python.
+TT_DATES = ('coalesce({t}.ends_at, {t}.starts_at) AS "_end", {t}.starts_at AS "_start", {t}.timezone AS "_zone"')
 
 
 TT_TYPE_STATUS = f"""CASE WHEN tt.status = 'on_sale' AND tt.hidden THEN 'hidden'
@@ -115,13 +132,13 @@ TT_EVENT_STATUS = """CASE WHEN e.status = 'published' AND k.types > 0 AND NOT k.
 TT_EVENT = f"""json_build_object('object', 'event', 'id', 'ev_' || e.id, 'access_code', e.access_code,
   'call_to_action', coalesce(nullif(e.call_to_action, ''), 'Buy tickets'), 'created_at', {_unix('e.created_at')},
   'currency', lower(e.currency), 'description', e.description,
-  'end', {tt_date('coalesce(e.ends_at, e.starts_at)', 'e.timezone')},
+  'end', NULL,
   'images', json_build_object('header', e.image_header, 'thumbnail', e.image_thumbnail), 'name', e.title,
   'online_event', CASE WHEN e.online THEN 'true' ELSE 'false' END,
   'payment_methods', CASE WHEN b.payments_connected THEN json_build_array(json_build_object('external_id', NULL,
     'id', 'pm_' || b.id, 'instructions', NULL, 'name', NULL, 'type', 'stripe')) ELSE '[]' END,
   'private', CASE WHEN e.visibility <> 'public' THEN 'true' ELSE 'false' END,
-  'start', {tt_date('e.starts_at', 'e.timezone')}, 'status', {TT_EVENT_STATUS},
+  'start', NULL, 'status', {TT_EVENT_STATUS},
   'ticket_groups', coalesce((SELECT json_agg(json_build_object('id', 'tg_' || g.id, 'max_per_order', g.max_per_order,
       'name', g.name, 'sort_order', g.sort_order, 'ticket_ids', array(SELECT 'tt_' || x.id FROM ticket_types x
       WHERE x.group_id = g.id ORDER BY x.sort_order, x.id)) ORDER BY g.sort_order, g.id)
@@ -134,22 +151,23 @@ TT_EVENT = f"""json_build_object('object', 'event', 'id', 'ev_' || e.id, 'access
   'url', $2 || '/events/' || b.slug || '/' || e.slug,
   'venue', json_build_object('name', e.venue_name, 'postal_code', e.postal_code))"""
 
-TT_TYPES = f"""CROSS JOIN LATERAL (SELECT json_agg({TT_TYPE} ORDER BY tt.sort_order, tt.id) AS items, count(*) AS types,
+TT_TYPES_SELECT = f"""SELECT tt.event_id, json_agg({TT_TYPE} ORDER BY tt.sort_order, tt.id) AS items, count(*) AS types,
   coalesce(bool_or({SELLING_NOW} AND {AVAILABLE} > 0), false) AS buyable,
-  coalesce(bool_or(tt.status <> 'off_sale'), false) AS selling
-  FROM ticket_types tt WHERE tt.event_id = e.id) k"""
+  coalesce(bool_or(tt.status <> 'off_sale'), false) AS selling"""
+# one event: its types by a lateral subquery; a page: grouped in one pass over the page (TT_EVENTS)
+TT_TYPES = f"""LEFT JOIN LATERAL ({TT_TYPES_SELECT} FROM ticket_types tt WHERE tt.event_id = e.id
+  GROUP BY tt.event_id) k ON true"""
 
 TT_EVENTS = f"""
-WITH e AS (SELECT * FROM events WHERE box_office_id = $1 AND livemode ORDER BY created_at DESC, id DESC LIMIT 101),
-r AS (SELECT {TT_EVENT} AS doc, row_number() OVER (ORDER BY e.created_at DESC, e.id DESC) AS n, e.id
-      FROM e JOIN box_offices b ON b.id = e.box_office_id {TT_TYPES})
-SELECT json_build_object('data', coalesce((SELECT json_agg(doc ORDER BY n) FROM r WHERE n <= 100), '[]'),
-  'links', json_build_object('next', (SELECT '/events?starting_after=ev_' || id FROM r WHERE n = 100
-                                      AND EXISTS (SELECT FROM r WHERE n = 101)),
-                             'previous', NULL))::text"""
+WITH e AS (SELECT * FROM events WHERE box_office_id = $1 AND livemode ORDER BY created_at DESC, id DESC LIMIT 101)
+SELECT {columns(TT_EVENT)}, {TT_DATES.format(t="e")} FROM e JOIN box_offices b ON b.id = e.box_office_id
+LEFT JOIN ({TT_TYPES_SELECT} FROM e JOIN ticket_types tt ON tt.event_id = e.id GROUP BY tt.event_id) k
+  ON k.event_id = e.id
+ORDER BY e.created_at DESC, e.id DESC"""
 
 TT_EVENT_ONE = f"""
-SELECT {TT_EVENT}::text FROM events e JOIN box_offices b ON b.id = e.box_office_id {TT_TYPES}
+SELECT {columns(TT_EVENT)}, {TT_DATES.format(t="e")}
+FROM events e JOIN box_offices b ON b.id = e.box_office_id {TT_TYPES}
 WHERE e.id = $3 AND e.box_office_id = $1 AND e.livemode"""
 
 TT_TICKET = f"""json_build_object('object', 'issued_ticket', 'id', 'it_' || t.id, 'barcode', t.barcode,
@@ -172,14 +190,8 @@ TT_ORDER = f"""json_build_object('object', 'order', 'id', 'or_' || o.id,
   'currency', json_build_object('code', lower(o.currency), 'base_multiplier',
     CASE WHEN o.currency IN ('CLP', 'ISK', 'JPY', 'KRW', 'PYG', 'RWF', 'UGX', 'VND', 'XAF', 'XOF') THEN 1 ELSE 100 END),
   'event_summary', json_build_object('id', 'ev_' || ev.id,
-    'end_date', {tt_date('coalesce(ev.ends_at, ev.starts_at)', 'ev.timezone')}, 'name', ev.title,
-    'start_date', {tt_date('ev.starts_at', 'ev.timezone')}),
-  'issued_tickets', coalesce((SELECT json_agg({TT_TICKET} ORDER BY t.id) FROM issued_tickets t
-                              WHERE t.order_id = o.id), '[]'),
-  'line_items', coalesce((SELECT json_agg(json_build_object('object', 'line_item', 'id', 'li_' || li.id,
-      'booking_fee', li.booking_fee, 'description', li.description, 'type', li.type, 'total', li.total,
-      'value', li.value, 'quantity', li.quantity) ORDER BY li.id)
-    FROM order_line_items li WHERE li.order_id = o.id), '[]'),
+    'end_date', NULL, 'name', ev.title, 'start_date', NULL),
+  'issued_tickets', coalesce(ti.items, '[]'), 'line_items', coalesce(li.items, '[]'),
   'payment_method', json_build_object('external_id', o.payment_external_id,
     'id', CASE WHEN o.payment_method = 'stripe' THEN 'pm_' || o.box_office_id END, 'instructions', NULL,
     'name', NULL, 'type', o.payment_method),
@@ -190,28 +202,32 @@ TT_ORDER = f"""json_build_object('object', 'order', 'id', 'or_' || o.id,
   'subtotal', o.total - o.tax, 'tax', o.tax, 'total', o.total, 'txn_id', o.txn_id)"""
 
 
-def _tt_list(table: str, alias: str, doc: str, path: str, prefix: str, after: bool, join: str = "") -> str:
+def _tt_list(table: str, alias: str, doc: str, after: bool, join: str = "", hidden: str = "") -> str:
     """A Ticket Tailor page of 100 (101 read: the 101st says a next page exists), first or after ``$3``."""
     anchor = (f" AND ({alias}.created_at, {alias}.id) < (SELECT created_at, id FROM {table}"
               f" WHERE id = $3 AND box_office_id = $1 AND livemode)") if after else ""
-    previous = (f"(SELECT '{path}?ending_before={prefix}' || id FROM r WHERE n = 1)" if after else "NULL")
     return f"""
 WITH p AS (SELECT * FROM {table} {alias} WHERE {alias}.box_office_id = $1 AND {alias}.livemode{anchor}
-           ORDER BY {alias}.created_at DESC, {alias}.id DESC LIMIT 101),
-r AS (SELECT {doc} AS doc, row_number() OVER (ORDER BY {alias}.created_at DESC, {alias}.id DESC) AS n, {alias}.id
-      FROM p {alias} {join})
-SELECT json_build_object('data', coalesce((SELECT json_agg(doc ORDER BY n) FROM r WHERE n <= 100), '[]'),
-  'links', json_build_object('next', (SELECT '{path}?starting_after={prefix}' || id FROM r WHERE n = 100
-                                      AND EXISTS (SELECT FROM r WHERE n = 101)),
-                             'previous', {previous}))::text"""
+           ORDER BY {alias}.created_at DESC, {alias}.id DESC LIMIT 101)
+SELECT {columns(doc)}{hidden} FROM p {alias} {join} ORDER BY {alias}.created_at DESC, {alias}.id DESC"""
+
+
+# an order page's children, each grouped in one pass over the page (one index scan per child table)
+TT_ORDER_CHILDREN = f"""JOIN events ev ON ev.id = o.event_id
+LEFT JOIN (SELECT t.order_id, json_agg({TT_TICKET} ORDER BY t.id) AS items
+           FROM p JOIN issued_tickets t ON t.order_id = p.id GROUP BY t.order_id) ti ON ti.order_id = o.id
+LEFT JOIN (SELECT li.order_id, json_agg(json_build_object('object', 'line_item', 'id', 'li_' || li.id,
+             'booking_fee', li.booking_fee, 'description', li.description, 'type', li.type, 'total', li.total,
+             'value', li.value, 'quantity', li.quantity) ORDER BY li.id) AS items
+           FROM p JOIN order_line_items li ON li.order_id = p.id GROUP BY li.order_id) li ON li.order_id = o.id"""
 
 
 def tt_orders(after: bool) -> str:
-    return _tt_list("orders", "o", TT_ORDER, "/orders", "or_", after, "JOIN events ev ON ev.id = o.event_id")
+    return _tt_list("orders", "o", TT_ORDER, after, TT_ORDER_CHILDREN, ", " + TT_DATES.format(t="ev"))
 
 
 def tt_tickets(after: bool) -> str:
-    return _tt_list("issued_tickets", "t", TT_TICKET, "/issued_tickets", "it_", after)
+    return _tt_list("issued_tickets", "t", TT_TICKET, after)
 
 
 # --- Equaticket -----------------------------------------------------------------------------------
@@ -245,17 +261,13 @@ EQ_ATTENDEE = f"""json_build_object('id', 'att_' || t.id, 'object', 'attendee', 
 
 
 def _eq_list(table: str, alias: str, doc: str, limit: int, after: bool, join: str = "", first: int = 3) -> str:
-    """``(document without next_cursor, the last row's created_at and id when there is more)``."""
+    """A page of ``limit`` (one more read: it says there is more), each row with its position for the cursor."""
     anchor = f" AND ({alias}.created_at, {alias}.id) < (${first}, ${first + 1})" if after else ""
     return f"""
 WITH p AS (SELECT * FROM {table} {alias} WHERE {alias}.box_office_id = $1 AND {alias}.livemode{anchor}
-           ORDER BY {alias}.created_at DESC, {alias}.id DESC LIMIT {limit + 1}),
-r AS (SELECT {doc} AS doc, row_number() OVER (ORDER BY {alias}.created_at DESC, {alias}.id DESC) AS n,
-             {alias}.id, {alias}.created_at FROM p {alias} {join}),
-last AS (SELECT id, created_at FROM r WHERE n = {limit} AND EXISTS (SELECT FROM r WHERE n = {limit + 1}))
-SELECT json_build_object('livemode', true,
-  'data', coalesce((SELECT json_agg(doc ORDER BY n) FROM r WHERE n <= {limit}), '[]'),
-  'has_more', EXISTS (SELECT FROM last))::text, (SELECT created_at FROM last), (SELECT id FROM last)"""
+           ORDER BY {alias}.created_at DESC, {alias}.id DESC LIMIT {limit + 1})
+SELECT {columns(doc)}, {alias}.created_at AS "_at", {alias}.id AS "_id"
+FROM p {alias} {join} ORDER BY {alias}.created_at DESC, {alias}.id DESC"""
 
 
 def eq_events(limit: int) -> str:
@@ -267,7 +279,7 @@ def eq_attendees(limit: int, after: bool) -> str:
 
 
 EQ_EVENT_ONE = f"""
-SELECT {EQ_EVENT}::text FROM events e JOIN box_offices b ON b.id = e.box_office_id
+SELECT {columns(EQ_EVENT)} FROM events e JOIN box_offices b ON b.id = e.box_office_id
 WHERE e.id = $3 AND e.box_office_id = $1 AND e.livemode"""
 
 
@@ -275,24 +287,34 @@ WHERE e.id = $3 AND e.box_office_id = $1 AND e.livemode"""
 class Statement:
     sql: str
     params: tuple[str, ...] = ("read_office", "base_url")  # the values of $1, $2, ... by name
-    cursor: str | None = None  # Equaticket: the list kind whose next_cursor floor.py signs
+    envelope: str = "object"  # how floor.py wraps the rows: see floor.ENVELOPES
+    limit: int = 0  # a page's size (one more row is read)
+    page: int = 0  # TicketSmart's page number
+    path: str = ""  # Ticket Tailor's links
+    after: bool = False  # a page after a cursor (Ticket Tailor's link back)
+    kind: str = ""  # Equaticket's cursor kind
+    dates: str = ""  # Ticket Tailor: where floor.py puts the date objects ("event" or "order")
 
 
+ONE = ("read_office", "base_url", "event_id")
 STATEMENTS: dict[str, Statement] = {
-    "ts_events": Statement(ts_events(1, 20)),
-    "ts_events_p1": Statement(ts_events(1, 100)),
-    "ts_events_p100": Statement(ts_events(100, 100)),
-    "ts_event": Statement(TS_EVENT_ONE, ("read_office", "base_url", "event_id")),
+    "ts_events": Statement(ts_events(1, 20), envelope="ts_page", limit=20, page=1),
+    "ts_events_p1": Statement(ts_events(1, 100), envelope="ts_page", limit=100, page=1),
+    "ts_events_p100": Statement(ts_events(100, 100), envelope="ts_page", limit=100, page=100),
+    "ts_event": Statement(TS_EVENT_ONE, ONE, envelope="ts_event"),
     "ts_availability": Statement(TS_AVAILABILITY, ("read_office", "event_id")),
-    "tt_events": Statement(TT_EVENTS),
-    "tt_event": Statement(TT_EVENT_ONE, ("read_office", "base_url", "event_id")),
-    "tt_orders": Statement(tt_orders(False)),
-    "tt_orders_deep": Statement(tt_orders(True), ("read_office", "base_url", "order_deep_id")),
-    "tt_tickets": Statement(tt_tickets(False)),
-    "tt_tickets_deep": Statement(tt_tickets(True), ("read_office", "base_url", "ticket_deep_id")),
-    "eq_events": Statement(eq_events(50), cursor="events"),
-    "eq_event": Statement(EQ_EVENT_ONE, ("read_office", "base_url", "event_id")),
-    "eq_attendees": Statement(eq_attendees(100, False), ("read_office",), cursor="attendees"),
+    "tt_events": Statement(TT_EVENTS, envelope="tt_page", limit=100, path="/events", dates="event"),
+    "tt_event": Statement(TT_EVENT_ONE, ONE, dates="event"),
+    "tt_orders": Statement(tt_orders(False), envelope="tt_page", limit=100, path="/orders", dates="order"),
+    "tt_orders_deep": Statement(tt_orders(True), ("read_office", "base_url", "order_deep_id"), envelope="tt_page",
+                                limit=100, path="/orders", after=True, dates="order"),
+    "tt_tickets": Statement(tt_tickets(False), envelope="tt_page", limit=100, path="/issued_tickets"),
+    "tt_tickets_deep": Statement(tt_tickets(True), ("read_office", "base_url", "ticket_deep_id"), envelope="tt_page",
+                                 limit=100, path="/issued_tickets", after=True),
+    "eq_events": Statement(eq_events(50), envelope="eq_page", limit=50, kind="events"),
+    "eq_event": Statement(EQ_EVENT_ONE, ONE),
+    "eq_attendees": Statement(eq_attendees(100, False), ("read_office",), envelope="eq_page", limit=100,
+                              kind="attendees"),
     "eq_attendees_deep": Statement(eq_attendees(100, True), ("read_office", "ticket_deep_created", "ticket_deep_id"),
-                                   cursor="attendees"),
+                                   envelope="eq_page", limit=100, kind="attendees"),
 }
