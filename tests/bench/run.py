@@ -1,7 +1,7 @@
 """``make bench``: ticketgate against the floors of its own stack, side by side, in one run.
 
 Usage: ``python -m tests.bench.run [--smoke] [--out bench-results.json]``; durations and
-sizes come from the options (defaults fit a full run in about 16 minutes on 2 cores).
+sizes come from the options (defaults fit a full run in about 17 minutes on 2 cores).
 Order of a full run: seed (or reuse) and prepare keys; record every scenario's SQL and count
 its statements and round trips; one-worker phase (the hand floor checked against the gateway,
 memory soak, the rate limiter on/off, metrics on/off on three lists, then every scenario on the
