@@ -34,7 +34,9 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check core dialects gateway tests setup.py
 	$(BIN)/mypy core dialects gateway tests/deploy setup.py
 
-# The benchmark (tests/bench, docs/performance.md): about 12 minutes on 2 cores; never part of `make test`.
+# The benchmark (tests/bench, docs/performance.md): about 17 minutes on 2 cores (the one-worker phase on three
+# sides, hand floor, same statements, gateway: ~9 min; soak and ageing ~4; latency, limiter, metrics, two workers ~4);
+# never part of `make test`.
 # Installs wrk from the Debian packages when missing (else the harness falls back to its Python loop).
 bench: $(DEV_STAMP)
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y wrk || (apt-get update && apt-get install -y wrk) \

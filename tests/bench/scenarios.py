@@ -1,12 +1,16 @@
-"""The benchmark's scenarios, declared as data: one request each, and what the floor answers it with.
+"""The benchmark's scenarios, declared as data: one request each, and what the floors answer it with.
 
-A scenario's floor is one of:
+A scenario's hand floor (floor.py) is one of:
 
-- ``sql``: the exact statements (text and arguments) the gateway ran for this request,
-  recorded in-process before the run (recorder.py), replayed by floor.py on raw asyncpg;
+- ``sql``: a GET's one hand-written statement (handsql.py) returning the same body as the gateway;
+- ``replay``: the stored response of an idempotent replay, by its primary key;
 - ``update``: the single-statement stock UPDATE (checkout's physical floor);
 - ``insert_event``: one ``INSERT INTO events ... RETURNING *`` (creating an event's floor);
+- ``update_event``: one ``UPDATE events ... RETURNING *`` (changing an event's floor);
 - ``static``: a constant JSON body (the pipeline's own cost: auth, limits, routing).
+
+The same-statements floor (samesql.py) replays the statements the gateway ran (recorded by
+recorder.py) for ``sql``, ``replay`` and ``update_event``, and answers the others as the hand floor.
 """
 
 from __future__ import annotations
@@ -18,12 +22,19 @@ from typing import Literal
 from tests.bench.seed import WRITE_SLUG, Fixture
 
 ADMIN_TOKEN = "bench-admin-token-0123456789"
-FloorKind = Literal["sql", "update", "insert_event", "static"]
+FloorKind = Literal["sql", "replay", "update", "insert_event", "update_event", "static"]
+SAMESQL_KIND = {"sql": "sql", "replay": "sql", "update_event": "sql", "update": "update",
+                "insert_event": "insert_event", "static": "static"}
 
 EVENT_BODY = (
     '{"title": "Bench created {n}", "starts_at": "2031-05-01T19:00:00Z", "currency": "usd",'
     ' "ticket_types": [{"name": "General admission", "price": 2500, "quantity_total": 100}]}'
 )
+TS_EVENT_BODY = (
+    '{"title": "Bench created {n}", "startsAt": "2031-05-01T19:00:00Z",'
+    ' "ticketTypes": [{"name": "General admission", "price": 2500, "quantity": 100}]}'
+)
+TS_PATCH_BODY = '{"title": "Bench patched", "venueName": "Hall 9"}'
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,12 @@ class Scenario:
     def is_get(self) -> bool:
         return self.method == "GET"
 
+    @property
+    def replayed(self) -> bool:
+        """Whether the same-statements floor replays the gateway's statements (else it answers as the
+        hand floor does, and is not measured again)."""
+        return SAMESQL_KIND[self.floor] == "sql"
+
 
 def headers_for(dialect: str, secret: str) -> dict[str, str]:
     if dialect == "ticketsmart":
@@ -58,6 +75,7 @@ def build(fx: Fixture, deep_cursor: str) -> list[Scenario]:
     tt = headers_for("tickettailor", fx.keys["tickettailor"])
     eq = headers_for("equaticket", fx.keys["equaticket"])
     eqw = {**headers_for("equaticket", fx.keys["equaticket:writes"]), "Content-Type": "application/json"}
+    tsw = {**headers_for("ticketsmart", fx.keys["ticketsmart:writes"]), "Content-Type": "application/json"}
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
     ev = fx.event_id
     checkout = (f'{{"event": "{fx.checkout_event}", "tickets": ["tt_{fx.checkout_type}:1"],'
@@ -96,10 +114,17 @@ def build(fx: Fixture, deep_cursor: str) -> list[Scenario]:
                  tags=("list", "deep:eq_attendees")),
         Scenario("eq_create_event", "Equaticket POST event, new Idempotency-Key each",
                  "/equaticket/api/v1/events", eqw, method="POST", body=EVENT_BODY, unique_key=True,
-                 floor="insert_event", status=201, tags=("write",)),
+                 floor="insert_event", status=201, tags=("write", "create")),
         Scenario("eq_create_replay", "Equaticket POST event, replayed Idempotency-Key",
                  "/equaticket/api/v1/events", {**eqw, "Idempotency-Key": "bench-replay-key"},
-                 method="POST", body=EVENT_BODY.replace("{n}", "replay"), status=201, tags=("write",)),
+                 method="POST", body=EVENT_BODY.replace("{n}", "replay"), floor="replay", status=201,
+                 tags=("write",)),
+        Scenario("ts_create_event", "TicketSmart POST event (with one ticket type)", "/ticketsmart/api/v1/events",
+                 tsw, method="POST", body=TS_EVENT_BODY, unique_key=True, floor="insert_event", status=201,
+                 tags=("write", "create")),
+        Scenario("ts_patch_event", "TicketSmart PATCH event (title and venue)",
+                 f"/ticketsmart/api/v1/events/evt_{fx.patch_event}", tsw, method="PATCH", body=TS_PATCH_BODY,
+                 floor="update_event", tags=("write",)),
         Scenario("checkout", "Checkout under contention (operator API, one ticket type)",
                  f"/admin/v1/box-offices/{WRITE_SLUG}/orders", admin, method="POST", body=checkout,
                  floor="update", status=201, tags=("write", "checkout")),
@@ -109,6 +134,7 @@ def build(fx: Fixture, deep_cursor: str) -> list[Scenario]:
 LIMITER = ("ts_events", "ts_event", "tt_orders", "eq_attendees")  # also measured with limits off
 METRICS = ("ts_events", "tt_orders", "eq_attendees")  # lists, also measured with metrics off
 TWO_WORKERS = ("ts_events", "ts_event", "tt_orders", "tt_tickets_deep", "eq_events", "eq_attendees")
+LATENCY = ("ts_events", "ts_event", "tt_orders", "eq_attendees")  # also through the delaying proxy
 SMOKE = ("ts_events",)
 # The memory soak's rotation: every dialect's auth and detail paths and one list, light enough that
 # 200,000 requests come close to fitting the run's time budget on 2 cores (100-row lists run at 40-250/s).

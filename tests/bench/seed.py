@@ -189,6 +189,7 @@ class Fixture:
     order_deep_id: int  # the order 1 page short of the end of the orders list
     ticket_deep_id: int  # the ticket 1 page short of the end of the issued tickets list
     ticket_deep_created: str  # its created_at (ISO) for the Equaticket cursor
+    patch_event: int = 0  # a write box office event that TicketSmart's PATCH scenario changes
 
 
 async def prepare_run(dsn: str, sizes: Sizes, contention_stock: int = 300) -> Fixture:
@@ -209,13 +210,18 @@ async def prepare_run(dsn: str, sizes: Sizes, contention_stock: int = 300) -> Fi
             secrets[dialect] = (await keys.create_key(conn, read, rules))[1]
             secrets[f"{dialect}:writes"] = (await keys.create_key(conn, write, rules))[1]
         checkout = await _checkout_event(conn, write, contention_stock)
+        patch = await conn.fetchval(
+            "INSERT INTO events (box_office_id, livemode, title, slug, starts_at, currency, status)"
+            " VALUES ($1, true, 'Patch bench', 'patch-bench', now() + interval '30 days', 'USD', 'published')"
+            " RETURNING id", write,
+        )
         deep = await _deep_rows(conn, read, sizes)
         # every run deletes the last run's writes: without a vacuum the read scenarios would scan
         # the dead rows of all earlier runs (autovacuum may be off, as on the machine measured)
         await conn.execute(f"VACUUM (ANALYZE) {', '.join(VACUUMED)}")
     finally:
         await conn.close()
-    return Fixture(read, write, secrets, 1 + sizes.events // 2, *checkout, contention_stock, *deep)
+    return Fixture(read, write, secrets, 1 + sizes.events // 2, *checkout, contention_stock, *deep, patch_event=patch)
 
 
 VACUUMED = ("events", "ticket_types", "ticket_groups", "orders", "order_line_items", "issued_tickets",

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import psutil
 
+from tests.bench import proxy
 from tests.bench.scenarios import ADMIN_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,9 +24,23 @@ HIGH_LIMIT = "1000000000"  # far above anything the benchmark sends: it must nev
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free loopback port: the kernel's choice, or the first free one of ``BENCH_PORTS`` ("18200-18299")
+    when set, for machines where each user of loopback keeps to a range of its own."""
+    low, _, high = os.environ.get("BENCH_PORTS", "").partition("-")
+    for port in range(int(low), int(high) + 1) if low and high else [0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            chosen = int(sock.getsockname()[1])
+            if port == 0 or chosen not in _handed_out:
+                _handed_out.add(chosen)
+                return chosen
+    raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
+
+
+_handed_out: set[int] = set()  # ports given to servers not listening yet: a range must not repeat one
 
 
 def gateway_env(dsn: str, *, limits: bool = True, metrics: bool = True) -> dict[str, str]:
@@ -108,11 +123,56 @@ def start_gateway(name: str, dsn: str, workers: int, log_dir: Path, *, limits: b
     return Server(name, cmd, gateway_env(dsn, limits=limits, metrics=metrics), port, log_dir)
 
 
-def start_floor(dsn: str, workers: int, plan: Path, log_dir: Path) -> Server:
+def start_floor(dsn: str, workers: int, params: Path, log_dir: Path, name: str = "floor") -> Server:
+    """The hand floor (floor.py); ``params`` is the run's values as JSON."""
+    return _uvicorn(name, "tests.bench.floor:app", workers, log_dir,
+                    {"DATABASE_URL": dsn, "BENCH_FLOOR_PARAMS": str(params)})
+
+
+def start_samesql(dsn: str, workers: int, plan: Path, log_dir: Path) -> Server:
+    """The same-statements floor (samesql.py); ``plan`` is the recorded statements, pickled."""
+    return _uvicorn("samesql", "tests.bench.samesql:app", workers, log_dir,
+                    {"DATABASE_URL": dsn, "BENCH_SAMESQL_PLAN": str(plan)})
+
+
+def _uvicorn(name: str, app: str, workers: int, log_dir: Path, env: dict[str, str]) -> Server:
     port = free_port()
-    cmd = [str(BIN / "python"), "-m", "uvicorn", "tests.bench.floor:app", "--host", "127.0.0.1",
+    cmd = [str(BIN / "python"), "-m", "uvicorn", app, "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
-    return Server("floor", cmd, {"DATABASE_URL": dsn, "BENCH_FLOOR_PLAN": str(plan)}, port, log_dir)
+    return Server(name, cmd, env, port, log_dir)
+
+
+class ProxyProcess:
+    """The delaying proxy (proxy.py) as a process of its own, so its threads share no GIL with the harness."""
+
+    def __init__(self, upstream: str, delay_ms: float, log_dir: Path, max_seconds: float = 3600) -> None:
+        self.port = free_port()
+        self._log = open(log_dir / "proxy.log", "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [str(BIN / "python"), "-m", "tests.bench.proxy", "--upstream", upstream, "--port", str(self.port),
+             "--delay-ms", str(delay_ms), "--max-seconds", str(max_seconds)],
+            env=_base_env(), cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the proxy did not start; see {self._log.name}")
+
+    def dsn(self, dsn: str) -> str:
+        """``dsn`` through this proxy."""
+        return proxy.via(dsn, self.port)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._log.close()
 
 
 @contextlib.contextmanager

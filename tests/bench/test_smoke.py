@@ -1,4 +1,5 @@
-"""The benchmark harness end to end on a tiny dataset: seed, record, floor and gateway, one scenario.
+"""The benchmark harness end to end on a tiny dataset: seed, record, the floors and the gateway,
+one scenario, also through the delaying proxy (the parts alone: test_harness.py).
 
 Runs in CI: with wrk missing the harness uses its built-in httpx load loop (and says so in
 the JSON), it never skips.
@@ -18,7 +19,7 @@ import pytest
 from core.db import drop_database, dsn_for_database, start_embedded
 
 ROOT = Path(__file__).resolve().parents[2]
-SIDES = ("floor", "gateway")
+SIDES = ("floor", "samesql", "gateway")
 FIGURES = ("requests", "rps", "p50_ms", "p99_ms", "errors", "peak_rss_mb")
 
 
@@ -53,6 +54,13 @@ async def test_smoke_run_writes_the_results_json(tmp_path: Path) -> None:
     for side in SIDES:
         assert set(FIGURES) <= set(scenario[side])
         assert scenario[side]["requests"] > 0 and scenario[side]["errors"] == 0
-    assert scenario["rps_ratio"] > 0 and scenario["p99_ratio"] > 0
-    assert {t["target"] for t in result["targets"]} >= {"ts_events: rps vs floor", "ts_events: p99 vs floor"}
+    assert scenario["rps_ratio"] > 0 and scenario["p99_ratio"] > 0 and scenario["samesql_rps_ratio"] > 0
+    assert result["hand_floor_matches"] == {"ts_events": None}
+    assert result["round_trips"]["ts_events"] == {"statements": 1, "round_trips": 1}
+    assert scenario["round_trips"] == 1
+    far = result["latency"]["ts_events"]
+    assert far["floor"]["requests"] > 0 and far["gateway"]["errors"] == 0 and far["p50_ratio"] > 0
+    assert {t["target"] for t in result["targets"]} >= {
+        "ts_events: rps vs floor", "ts_events: p99 vs floor", "ts_events: round trips per request",
+        "latency:ts_events: p50 vs floor"}
     assert all({"value", "limit", "pass"} <= set(t) for t in result["targets"])

@@ -1,0 +1,113 @@
+"""The harness's parts on a tiny seeded database, cheaply: the hand floor answers every GET
+scenario as the gateway does, the proxy delays and keeps every byte, the round-trip counter counts."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from core.db import drop_database
+from tests.bench import check, floor, proxy, run, seed
+from tests.bench.phases import Files, Options
+from tests.bench.recorder import Recorder, record, recording_gateway
+from tests.bench.scenarios import Scenario
+from tests.bench.servers import gateway_env
+from tests.bench.test_smoke import _server
+
+
+@pytest.fixture
+async def bench() -> AsyncIterator[tuple[str, run.seed.Fixture, list[Scenario]]]:
+    server = _server()
+    name = f"tg_bench_parts_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    try:
+        dsn, fx, chosen, _ = await run.prepare(Options(server_dsn=server, database=name, sizes=seed.TINY))
+        yield dsn, fx, chosen
+    finally:
+        await drop_database(server, name)
+
+
+def _gets(chosen: list[Scenario]) -> list[Scenario]:
+    return [s for s in chosen if s.is_get and s.floor == "sql"]
+
+
+async def test_the_hand_floor_answers_every_get_scenario_as_the_gateway(
+    bench: tuple[str, seed.Fixture, list[Scenario]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dsn, fx, chosen = bench
+    files = Files(tmp_path / "params.json", tmp_path / "plan.pickle")
+    run.write_files(files, fx, chosen, {}, run.public_base_url())
+    monkeypatch.setenv("DATABASE_URL", dsn)
+    monkeypatch.setenv("BENCH_FLOOR_PARAMS", str(files.params))
+    assert len(_gets(chosen)) == 15
+    transport = httpx.ASGITransport(app=floor.app)
+    async with (floor.lifespan(floor.app), recording_gateway(gateway_env(dsn), Recorder()) as gateway,
+                httpx.AsyncClient(transport=transport, base_url="http://floor") as hand):
+        for s in _gets(chosen):
+            gw = await gateway.get(s.path, headers=s.headers)
+            assert gw.status_code == 200, (s.name, gw.text[:300])
+            assert check.compare(gw, await hand.get(f"/s/{s.name}")) is None, s.name
+
+
+def test_the_comparison_names_the_first_difference() -> None:
+    assert check.first_difference({"a": [1, {"b": True}]}, {"a": [1, {"b": True}]}) is None
+    assert check.first_difference({"a": [1, {"b": True}]}, {"a": [1, {"b": 1}]}) == "$.a[1].b: True != 1"
+    assert check.first_difference({"a": "true"}, {"a": True}) == "$.a: 'true' != True"
+    assert check.first_difference({"a": 1}, {"a": 1, "b": None}) == "$.b: missing != None"
+    assert check.first_difference([1, 2], [1]) == "$: 2 items != 1 items"
+
+
+async def test_the_proxy_delays_each_way_and_keeps_every_byte(bench: tuple[str, seed.Fixture, list[Scenario]]) -> None:
+    dsn = bench[0]
+    payload = os.urandom(3 * proxy.CHUNK + 17)  # several chunks each way
+    with proxy.Proxy(dsn, delay_s=0.02) as delaying:
+        conn = await asyncpg.connect(delaying.dsn(dsn))
+        try:
+            await conn.fetchval("SELECT $1::bytea", b"")  # prepared: later calls are one round trip each
+            started = time.monotonic()
+            echoed, digest = await conn.fetchrow("SELECT $1::bytea, md5($1::bytea)", payload)
+            await conn.fetchval("SELECT 1")
+            elapsed = time.monotonic() - started
+        finally:
+            await conn.close()
+    assert echoed == payload and digest == hashlib.md5(payload).hexdigest()
+    assert elapsed >= 3 * 2 * 0.02  # a new statement (2 round trips) and a prepared one, 2 x 20 ms each
+
+
+async def test_the_counter_counts_round_trips_not_statements(bench: tuple[str, seed.Fixture, list[Scenario]]) -> None:
+    dsn = bench[0]
+    with proxy.Proxy(dsn) as counter:
+        conn = await asyncpg.connect(counter.dsn(dsn))
+        try:
+            turns = []
+            for _ in range(2):
+                before = counter.turns
+                await conn.fetchval("SELECT $1::int + 1", 1)
+                turns.append(counter.turns - before)
+            before = counter.turns
+            async with conn.transaction():
+                await conn.fetchval("SELECT $1::int + 1", 2)
+            turns.append(counter.turns - before)
+        finally:
+            await conn.close()
+    assert turns == [2, 1, 3]  # Parse/Describe then Bind/Execute; prepared; BEGIN, statement, COMMIT
+
+
+async def test_the_recorder_counts_each_scenarios_statements_and_round_trips(
+    bench: tuple[str, seed.Fixture, list[Scenario]]
+) -> None:
+    dsn, _, chosen = bench
+    picked = [s for s in chosen if s.name in ("ts_event", "tt_orders", "tt_ping", "ts_patch_event")]
+    plans, counts = await record(gateway_env(dsn), picked)
+    assert counts["ts_event"] == {"statements": 1, "round_trips": 1}
+    assert counts["tt_orders"] == {"statements": 1, "round_trips": 1}
+    assert counts["tt_ping"] == {"statements": 0, "round_trips": 0}
+    patch = counts["ts_patch_event"]
+    assert patch["round_trips"] >= patch["statements"] >= 2  # a transaction: BEGIN, its statements, COMMIT
+    assert [sql for sql, _ in plans["ts_event"]] and "api_keys" not in plans["ts_event"][0][0]
