@@ -51,7 +51,8 @@ def floor_app(gw: Gateway, office: int) -> Starlette:
     async def insert(request: Request) -> Response:
         data = orjson.loads(await request.body())
         async with factories.pool(gw).acquire() as conn:
-            row = await conn.fetchrow(FLOOR_INSERT, office, data["title"], f"floor-{uuid.uuid4().hex[:6]}-{next(serial)}")
+            slug = f"floor-{uuid.uuid4().hex[:6]}-{next(serial)}"
+            row = await conn.fetchrow(FLOOR_INSERT, office, data["title"], slug)
         return Response(orjson.dumps(dict(row), default=str), 201, media_type="application/json")
 
     return Starlette(routes=[Route("/floor", insert, methods=["POST"])])

@@ -24,6 +24,7 @@ from dialects.requestids import request_id_of
 
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
+    from dialects.equaticket.writes import KeyedWrite
 
 HEADER = "idempotency-key"
 REPLAYED = "Idempotent-Replayed"
@@ -59,14 +60,20 @@ def stored_form(response: Response) -> records.StoredResponse:
     return records.StoredResponse(response.status_code, headers, bytes(response.body))
 
 
-def idempotent(handler: Handler) -> Handler:
-    """``handler`` run at most once per Idempotency-Key (a request without one just runs)."""
+def idempotent(handler: Handler, once: KeyedWrite | None = None) -> Handler:
+    """``handler`` run at most once per Idempotency-Key (a request without one just runs).
+
+    ``once`` (dialects.equaticket.writes) answers the ordinary request in one statement that also
+    writes the key's record; when it returns None (nothing written), the key is claimed here."""
 
     async def run(dialect: Equaticket, request: Request, principal: Principal) -> Response:
         key = idempotency_key(request)
         if key is None:
             return await handler(dialect, request, principal)
-        claim = await _claim(dialect, principal, key, await fingerprint(request))
+        fp = await fingerprint(request)
+        if once is not None and (response := await once(dialect, request, principal, key, fp)) is not None:
+            return response
+        claim = await _claim(dialect, principal, key, fp)
         if claim.outcome == "mismatch":
             raise Unprocessable("This Idempotency-Key was already used with different request parameters")
         if claim.outcome == "running":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
 from tests.equaticket.helpers import API, EVENT, bearer
 
 
@@ -126,18 +128,28 @@ async def test_keys_expire_after_24_hours(client, live_key, box_office, conn, cl
     assert await _count(conn, box_office, "Expiring") == 2
 
 
-async def test_failed_requests_release_the_key(client, live_key, box_office, conn, monkeypatch):
+@pytest.mark.parametrize("failing", ["one statement", "general path"])
+async def test_failed_requests_release_the_key(client, live_key, box_office, conn, monkeypatch, failing):
+    from core import event_writes
     from dialects.equaticket.routes import events as routes_events
 
     async def boom(*args, **kwargs):
         raise RuntimeError("database on fire")
 
+    async def not_answered(*args, **kwargs):  # as for a taken slug: the general path runs
+        return None
+
     key = _key()
     headers = bearer(live_key, **{"Idempotency-Key": key})
-    monkeypatch.setattr(routes_events.core_events, "create_event", boom)
+    if failing == "one statement":
+        monkeypatch.setattr(event_writes, "create_event_keyed", boom)
+    else:
+        monkeypatch.setattr(event_writes, "create_event_keyed", not_answered)
+        monkeypatch.setattr(routes_events.core_events, "create_event", boom)
     failed = await client.post(f"{API}/events", json={**EVENT, "title": "Retry"}, headers=headers)
     assert failed.status_code == 500 and failed.json()["error"]["code"] == "internal_error"
     assert await conn.fetchval("SELECT count(*) FROM idempotency_keys WHERE key = $1", key) == 0
+    assert await _count(conn, box_office, "Retry") == 0
     monkeypatch.undo()
     retried = await client.post(f"{API}/events", json={**EVENT, "title": "Retry"}, headers=headers)
     assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers

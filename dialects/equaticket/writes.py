@@ -1,0 +1,61 @@
+"""POST /events with an Idempotency-Key in one statement (core.event_writes): the key's record, the
+event, its ticket types and the stored response written together, with one commit.
+
+The response is the event as GET returns it, built by PostgreSQL (``event_created``: the event's
+projection without its hidden columns, and its ``url`` in SQL), returned and stored as one JSON
+object: the first answer and every replay are that object as compact JSON. A request this
+statement does not answer (refused input, a taken slug, a key already used, a type in a ticket
+group) returns None and runs the general path of dialects.equaticket.idempotency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core import event_writes
+from core.errors import CoreError
+from core.keys import Principal
+from core.projection import Projection, sql_text
+from core.reads import Shape
+from dialects.base import DialectError, json_response
+from dialects.equaticket import inputs
+from dialects.equaticket import serializers as ser
+
+if TYPE_CHECKING:
+    from dialects.equaticket.dialect import Equaticket
+
+KeyedWrite = Callable[["Equaticket", Request, Principal, str, bytes], Awaitable[Response | None]]
+CREATED = 201
+STORED_HEADERS = {"content-type": "application/json"}  # what idempotency.stored_form keeps of json_response
+
+
+def event_created(public_base_url: str) -> Shape:
+    """EVENT_READ as the whole response: no hidden columns, ``url`` built like ser.events builds it."""
+    base = sql_text(ser.events_base(public_base_url, ""))
+    url = f"{base} || (SELECT b.slug FROM box_offices b WHERE b.id = e.box_office_id) || '/' || e.slug"
+    fields = tuple((name, url if name == "url" else sql) for name, sql in ser.EVENT.projection.fields)
+    return Shape(Projection(fields), ser.EVENT_READ.children)
+
+
+async def create_event(d: Equaticket, request: Request, p: Principal, key: str, fingerprint: bytes
+                       ) -> Response | None:
+    try:
+        data = inputs.event_create(await inputs.json_object(request))
+    except (CoreError, DialectError):
+        return None  # refused: the general path answers and stores the refusal
+    if not event_writes.insertable(data.ticket_types):
+        return None
+    now = d.services.clock.now()
+    keyed = event_writes.Keyed(key, fingerprint, now, now + timedelta(hours=d.settings.idempotency_ttl_hours),
+                               CREATED, STORED_HEADERS)
+    async with d.services.pool.acquire() as conn:
+        try:
+            body = await event_writes.create_event_keyed(conn, p.scope, data, d.event_created, keyed)
+        except event_writes.KeyTaken:
+            return None  # a request with this key committed first: the general path replays it
+    return None if body is None else json_response(body, CREATED)
