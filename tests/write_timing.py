@@ -4,10 +4,11 @@ one transaction"); not a test and not the benchmark (``make bench`` measures ove
     PYTHONPATH=$PWD python -m tests.write_timing [requests]
 
 Starts (or joins) an embedded PostgreSQL in ``.ticketgate-timing``, makes a database of its own,
-and times, on one connection pool and one in-process ASGI client (httpx), the floor (a bare
+and times, on one connection pool through in-process ASGI clients (httpx), the floor (a bare
 Starlette route running ``INSERT INTO events ... RETURNING *``, the benchmark's floor statement)
 against Equaticket's POST /events with a new Idempotency-Key each, TicketSmart's POST /events
-and TicketSmart's PATCH of one event's title, each request after the other.
+and TicketSmart's PATCH of one event's title, each request after the other, in alternating
+rounds (the machine's load changes both alike); prints the medians.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import statistics
 import sys
 import time
 import uuid
@@ -40,7 +42,7 @@ FLOOR_INSERT = ("INSERT INTO events (box_office_id, livemode, title, slug, start
                 " VALUES ($1, true, $2, $3, now() + interval '30 days', 'USD', 'draft') RETURNING *")
 EQ_BODY = ('{"title": "Timed %d", "starts_at": "2031-05-01T19:00:00Z", "currency": "usd",'
            ' "ticket_types": [{"name": "General admission", "price": 2500, "quantity_total": 100}]}')
-TS_BODY = ('{"title": "Timed %d", "startsAt": "2031-05-01T19:00:00Z",'
+TS_BODY = ('{"title": "Smart %d", "startsAt": "2031-05-01T19:00:00Z",'
            ' "ticketTypes": [{"name": "General admission", "price": 2500, "quantity": 100}]}')
 Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
@@ -58,15 +60,30 @@ def floor_app(gw: Gateway, office: int) -> Starlette:
     return Starlette(routes=[Route("/floor", insert, methods=["POST"])])
 
 
-async def timed(app: Any, send: Send, n: int) -> float:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://timing") as client:
-        for i in range(50):  # warm the statement caches
-            assert (await send(client, -i - 1)).status_code in (200, 201)
-        start = time.perf_counter()
-        for i in range(n):
-            response = await send(client, i)
-            assert response.status_code in (200, 201), response.text
-        return n / (time.perf_counter() - start)
+async def timed(client: httpx.AsyncClient, send: Send, start: int, n: int) -> float:
+    began = time.perf_counter()
+    for i in range(start, start + n):
+        response = await send(client, i)
+        assert response.status_code in (200, 201), response.text
+    return n / (time.perf_counter() - began)
+
+
+async def compared(app: Any, floor: Any, send: Send, floor_send: Send, n: int, rounds: int = 10
+                   ) -> tuple[float, float, float]:
+    """Rounds of n / rounds requests, the floor's and the scenario's in turn (the machine's load moves
+    both alike); the median rates and the median of the rounds' ratios."""
+    transport = httpx.ASGITransport
+    async with httpx.AsyncClient(transport=transport(app=app), base_url="http://timing") as client, \
+            httpx.AsyncClient(transport=transport(app=floor), base_url="http://timing") as floor_client:
+        await timed(client, send, -50, 50)  # warm the statement caches
+        await timed(floor_client, floor_send, -50, 50)
+        pairs = []
+        for r in range(rounds):
+            size = n // rounds
+            pairs.append((await timed(floor_client, floor_send, r * size, size),
+                          await timed(client, send, r * size, size)))
+    return (statistics.median(f for f, _ in pairs), statistics.median(s for _, s in pairs),
+            statistics.median(s / f for f, s in pairs))
 
 
 async def main(n: int) -> None:
@@ -99,15 +116,10 @@ async def main(n: int) -> None:
         def floor(c: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
             return c.post("/floor", content=b'{"title": "Floor %d"}' % i)
 
-        floors, rates = [], {}
+        floor_app_ = floor_app(gw, office["id"])
         for scenario, send in (("eq_create_keyed", eq_create), ("ts_create", ts_create), ("ts_patch", ts_patch)):
-            floors.append(await timed(floor_app(gw, office["id"]), floor, n))  # the floor around each: noise
-            rates[scenario] = await timed(app, send, n)
-        floors.append(await timed(floor_app(gw, office["id"]), floor, n))
-        base = sum(floors) / len(floors)
-        print(f"{'floor':16} {base:8.0f} req/s  (runs: {', '.join(f'{f:.0f}' for f in floors)})")
-        for scenario, rate in rates.items():
-            print(f"{scenario:16} {rate:8.0f} req/s  {rate / base:.2f} of the floor")
+            base, rate, ratio = await compared(app, floor_app_, send, floor, n)
+            print(f"{scenario:16} {rate:6.0f} req/s, floor {base:6.0f} req/s: {ratio:.2f} of the floor")
     finally:
         await gw.stop()
         await drop_database(server, name)
