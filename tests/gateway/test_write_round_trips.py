@@ -91,6 +91,8 @@ async def test_equaticket_keyed_create_is_one_statement(counting: Counting) -> N
     assert len(statements) == 1, statements
     replay, statements = await _statements(counting, lambda: c.post(EQ, json=EQ_EVENT, headers=_keyed(counting, key)))
     assert replay.headers["idempotent-replayed"] == "true" and replay.content == created.content
+    shown = await c.get(f"{EQ}/{created.json()['id']}", headers=counting.eq)
+    assert shown.content == created.content  # the bytes GET sends for the event
     assert len(statements) <= 6, statements  # the one statement (writing nothing), then the claim's look
 
 
@@ -110,6 +112,8 @@ async def test_ticketsmart_create_is_one_statement(counting: Counting) -> None:
     created, statements = await _statements(counting, lambda: c.post(TS, json=TS_EVENT, headers=counting.ts))
     assert created.status_code == 201 and len(created.json()["event"]["ticketTypes"]) == 1
     assert len(statements) == 1, statements
+    shown = await c.get(f"{TS}/{created.json()['event']['id']}", headers=counting.ts)
+    assert shown.content == created.content
 
 
 @pytest.mark.parametrize("patch", [{"title": "Renamed"}, {"endsAt": "2031-05-01T22:00:00Z", "venueName": "Hall"},
