@@ -14,10 +14,11 @@ whole or not at all):
   through its RETURNING, so the shape's ticket types are read from ``ticket_types`` and
   ``new_types`` together: ``written_shape``);
 - with a key (``Keyed``), ``kept``: the key's record, inserted ``done`` with that response as
-  JSON (``row_to_json``), so a replay answers it without the request running again.
+  JSON (``row_to_json``), so a replay answers it without the request running again; and, when
+  the key already has a live record, that record instead (the same statement answers a replay).
 
 These functions answer only the ordinary case, and return None for anything else, with nothing
-written: the slug is taken, the key already has a record, the event is not the scope's, its times
+written: the slug is taken, the key's record has expired, the event is not the scope's, its times
 would be out of order. The caller then runs its general path (core.events, core.idempotency),
 which answers those cases with their own errors. Two requests racing with one key both insert;
 the second's ``kept`` waits on the key's unique index for the first's commit and fails with a
@@ -35,6 +36,7 @@ from typing import Any
 
 import asyncpg
 
+from core import idempotency
 from core.events import EVENT_COLUMNS, TICKET_TYPE_COLUMNS
 from core.listing import Source, Where
 from core.models import EventCreate, Scope, TicketTypeCreate
@@ -59,6 +61,7 @@ class Keyed:
     fingerprint: bytes
     now: datetime
     expires_at: datetime
+    stale_before: datetime  # a running claim older than this belongs to a dead request
     status: int
     headers: dict[str, str]
 
@@ -127,21 +130,37 @@ async def create_event(conn: asyncpg.Connection, scope: Scope, data: EventCreate
     return await conn.fetchrow(sql, *where.args)
 
 
+def _prior(where: Where, scope: Scope, keyed: Keyed) -> str:
+    """The key's live record, as the statement found it (core.idempotency.claim's reading of it:
+    an expired record, or a claim abandoned running, is not live)."""
+    office, mode, key = where.bind(scope.box_office_id), where.bind(scope.livemode), where.bind(keyed.key)
+    return ("SELECT NULL, k.fingerprint, k.state, k.response_status, k.response_headers, k.response_body,"
+            f" k.response_json FROM idempotency_keys k WHERE k.box_office_id = {office} AND k.livemode = {mode}"
+            f" AND k.key = {key} AND k.expires_at > {where.bind(keyed.now)}"
+            f" AND NOT (k.state = 'running' AND k.created_at <= {where.bind(keyed.stale_before)})")
+
+
 async def create_event_keyed(conn: asyncpg.Connection, scope: Scope, data: EventCreate, shape: Shape,
                              keyed: Keyed, **values: Any) -> Any:
-    """The new event as ``shape`` reads it, as a JSON object, stored as ``keyed``'s response; None
-    when the key has a record or the slug is taken. ``shape``'s columns are the whole response:
-    no hidden ones. KeyTaken: a request with the same key committed first."""
+    """The new event as ``shape`` reads it, as a JSON object (a dict), stored as ``keyed``'s response;
+    or the key's live record judged (core.idempotency.Claim: a replay, a mismatch, still running);
+    or None (no live record, nothing written: a taken slug, an expired record). ``shape``'s
+    columns are the whole response: no hidden ones. KeyTaken: a request with the key committed first."""
     where = Where()
     sql = (f"WITH {_insert_event(where, scope, data, keyed)}, {_new_types(where, data.ticket_types)},"
            f" reply AS ({_reply(where, shape, values)}), {_kept(where, scope, keyed)}"
-           " SELECT row_to_json(reply) FROM reply")
+           " SELECT row_to_json(reply) AS created, NULL::bytea AS fingerprint, NULL::text AS state,"
+           " NULL::integer AS response_status, NULL::jsonb AS response_headers, NULL::bytea AS response_body,"
+           f" NULL::json AS response_json FROM reply UNION ALL {_prior(where, scope, keyed)}")
     try:
-        return await conn.fetchval(sql, *where.args)
+        row = await conn.fetchrow(sql, *where.args)
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == KEY_CONSTRAINT:
             raise KeyTaken() from None
         raise
+    if row is None:
+        return None
+    return row["created"] if row["created"] is not None else idempotency.judge(row, keyed.fingerprint)
 
 
 def _times_in_order(where: Where, changes: dict[str, Any]) -> str:

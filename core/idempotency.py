@@ -61,7 +61,7 @@ async def claim(
             return Claim("claimed")
         row = await _existing(conn, scope, key)
         if row is not None:
-            return _judge(row, fingerprint)
+            return judge(row, fingerprint)
     return Claim("running")
 
 
@@ -95,7 +95,8 @@ async def _existing(conn: asyncpg.Connection, scope: Scope, key: str) -> asyncpg
     )
 
 
-def _judge(row: asyncpg.Record, fingerprint: bytes) -> Claim:
+def judge(row: asyncpg.Record, fingerprint: bytes) -> Claim:
+    """What a live record of the key (its fingerprint, state and response columns) means for a request."""
     if bytes(row["fingerprint"]) != fingerprint:
         return Claim("mismatch")
     if row["state"] != "done":

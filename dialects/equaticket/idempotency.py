@@ -64,16 +64,18 @@ def idempotent(handler: Handler, once: KeyedWrite | None = None) -> Handler:
     """``handler`` run at most once per Idempotency-Key (a request without one just runs).
 
     ``once`` (dialects.equaticket.writes) answers the ordinary request in one statement that also
-    writes the key's record; when it returns None (nothing written), the key is claimed here."""
+    writes the key's record, or reads the key's live record in that statement (a Claim, judged
+    here like one); when it returns None (nothing written), the key is claimed here."""
 
     async def run(dialect: Equaticket, request: Request, principal: Principal) -> Response:
         key = idempotency_key(request)
         if key is None:
             return await handler(dialect, request, principal)
         fp = await fingerprint(request)
-        if once is not None and (response := await once(dialect, request, principal, key, fp)) is not None:
-            return response
-        claim = await _claim(dialect, principal, key, fp)
+        answer = None if once is None else await once(dialect, request, principal, key, fp)
+        if isinstance(answer, Response):
+            return answer
+        claim = answer or await _claim(dialect, principal, key, fp)
         if claim.outcome == "mismatch":
             raise Unprocessable("This Idempotency-Key was already used with different request parameters")
         if claim.outcome == "running":

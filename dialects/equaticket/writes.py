@@ -19,17 +19,19 @@ from starlette.responses import Response
 
 from core import event_writes
 from core.errors import CoreError
+from core.idempotency import Claim
 from core.keys import Principal
 from core.projection import Projection, sql_text
 from core.reads import Shape
 from dialects.base import DialectError, json_response
 from dialects.equaticket import inputs
+from dialects.equaticket.idempotency import STALE_RUNNING
 from dialects.equaticket import serializers as ser
 
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
 
-KeyedWrite = Callable[["Equaticket", Request, Principal, str, bytes], Awaitable[Response | None]]
+KeyedWrite = Callable[["Equaticket", Request, Principal, str, bytes], Awaitable[Response | Claim | None]]
 CREATED = 201
 STORED_HEADERS = {"content-type": "application/json"}  # what idempotency.stored_form keeps of json_response
 
@@ -43,7 +45,9 @@ def event_created(public_base_url: str) -> Shape:
 
 
 async def create_event(d: Equaticket, request: Request, p: Principal, key: str, fingerprint: bytes
-                       ) -> Response | None:
+                       ) -> Response | Claim | None:
+    """The created event's response; or the key's live record, judged (idempotency.idempotent answers
+    it as it answers a claim); or None: not written, the general path runs."""
     try:
         data = inputs.event_create(await inputs.json_object(request))
     except (CoreError, DialectError):
@@ -52,10 +56,10 @@ async def create_event(d: Equaticket, request: Request, p: Principal, key: str, 
         return None
     now = d.services.clock.now()
     keyed = event_writes.Keyed(key, fingerprint, now, now + timedelta(hours=d.settings.idempotency_ttl_hours),
-                               CREATED, STORED_HEADERS)
+                               now - STALE_RUNNING, CREATED, STORED_HEADERS)
     async with d.services.pool.acquire() as conn:
         try:
-            body = await event_writes.create_event_keyed(conn, p.scope, data, d.event_created, keyed)
+            answer = await event_writes.create_event_keyed(conn, p.scope, data, d.event_created, keyed)
         except event_writes.KeyTaken:
             return None  # a request with this key committed first: the general path replays it
-    return None if body is None else json_response(body, CREATED)
+    return answer if answer is None or isinstance(answer, Claim) else json_response(answer, CREATED)

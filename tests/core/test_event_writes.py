@@ -31,8 +31,9 @@ def _data(title: str, **fields: object) -> EventCreate:
                                "ticket_types": types, **fields})
 
 
-def _keyed(key: str) -> event_writes.Keyed:
-    return event_writes.Keyed(key, b"print", NOW, NOW + timedelta(days=1), 201, {"content-type": "application/json"})
+def _keyed(key: str, fingerprint: bytes = b"print", now: datetime = NOW) -> event_writes.Keyed:
+    return event_writes.Keyed(key, fingerprint, now, now + timedelta(days=1), now - timedelta(minutes=5), 201,
+                              {"content-type": "application/json"})
 
 
 async def _written(conn: asyncpg.Connection, scope: Scope, title: str) -> tuple[int, int, int]:
@@ -74,14 +75,28 @@ async def test_a_keyed_create_writes_event_types_and_record_with_its_response(co
     assert claim.response.body == orjson.dumps(body) and claim.response.status == 201
 
 
-async def test_a_used_key_or_a_taken_slug_writes_nothing(conn, box_office):
+async def test_a_used_key_answers_with_its_record_and_writes_nothing(conn, box_office):
     scope = Scope(box_office["id"], True)
-    await event_writes.create_event_keyed(conn, scope, _data("Used"), SHAPE, _keyed("k-used"))
-    assert await event_writes.create_event_keyed(conn, scope, _data("Used", slug="other"), SHAPE,
-                                                 _keyed("k-used")) is None
-    assert await event_writes.create_event_keyed(conn, scope, _data("Used"), SHAPE, _keyed("k-slug")) is None
-    assert await event_writes.create_event(conn, scope, _data("Used"), eq.EVENT_READ) is None
+    body = await event_writes.create_event_keyed(conn, scope, _data("Used"), SHAPE, _keyed("k-used"))
+    replay = await event_writes.create_event_keyed(conn, scope, _data("Used"), SHAPE, _keyed("k-used"))
+    assert replay == idempotency.Claim("replay", idempotency.StoredResponse(
+        201, {"content-type": "application/json"}, orjson.dumps(body)))
+    other = await event_writes.create_event_keyed(conn, scope, _data("Used", slug="other"), SHAPE,
+                                                  _keyed("k-used", b"other print"))
+    assert other == idempotency.Claim("mismatch")
     assert await _written(conn, scope, "Used") == (1, 2, 1)
+
+
+async def test_an_expired_record_or_a_taken_slug_is_left_to_the_general_path(conn, box_office):
+    scope = Scope(box_office["id"], True)
+    await event_writes.create_event_keyed(conn, scope, _data("Taken"), SHAPE, _keyed("k-first"))
+    later = NOW + timedelta(days=2)
+    assert await event_writes.create_event_keyed(conn, scope, _data("Other"), SHAPE, _keyed("k-first", now=later)) \
+        is None  # expired: core.idempotency.claim deletes it first
+    assert await event_writes.create_event_keyed(conn, scope, _data("Taken"), SHAPE, _keyed("k-slug")) is None
+    assert await event_writes.create_event(conn, scope, _data("Taken"), eq.EVENT_READ) is None
+    assert await _written(conn, scope, "Taken") == (1, 2, 1)
+    assert await _written(conn, scope, "Other") == (0, 0, 1)
 
 
 async def test_a_failing_ticket_type_leaves_no_event_and_no_record(conn, box_office):
@@ -101,7 +116,7 @@ async def test_the_second_request_with_a_key_waits_for_the_first(db, second, box
     scope = Scope(box_office["id"], True)
     first = db.transaction()
     await first.start()
-    assert await event_writes.create_event_keyed(db, scope, _data("Raced"), SHAPE, _keyed("k-raced")) is not None
+    assert isinstance(await event_writes.create_event_keyed(db, scope, _data("Raced"), SHAPE, _keyed("k-raced")), dict)
     racing = asyncio.ensure_future(
         event_writes.create_event_keyed(second, scope, _data("Raced", slug=f"raced-{uuid.uuid4().hex[:6]}"), SHAPE,
                                         _keyed("k-raced")))
@@ -111,7 +126,7 @@ async def test_the_second_request_with_a_key_waits_for_the_first(db, second, box
         with pytest.raises(event_writes.KeyTaken):
             await racing
     else:
-        assert (await racing) is not None  # the first left nothing: the second is the one request
+        assert isinstance(await racing, dict)  # the first left nothing: the second is the one request
     assert await _written(db, scope, "Raced") == (1, 2, 1)
 
 
