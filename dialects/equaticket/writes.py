@@ -25,8 +25,8 @@ from core.projection import Projection, sql_text
 from core.reads import Shape
 from dialects.base import DialectError, json_response
 from dialects.equaticket import inputs
-from dialects.equaticket.idempotency import STALE_RUNNING
 from dialects.equaticket import serializers as ser
+from dialects.equaticket.idempotency import STALE_RUNNING
 
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
