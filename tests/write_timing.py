@@ -8,7 +8,8 @@ and times, on one connection pool through in-process ASGI clients (httpx), the f
 Starlette route running ``INSERT INTO events ... RETURNING *``, the benchmark's floor statement)
 against Equaticket's POST /events with a new Idempotency-Key each, TicketSmart's POST /events
 and TicketSmart's PATCH of one event's title, each request after the other, in alternating
-rounds (the machine's load changes both alike); prints the medians.
+rounds (the machine's load changes both alike); prints the medians, with this process's CPU
+per request (the in-process client's share included).
 """
 
 from __future__ import annotations
@@ -60,30 +61,32 @@ def floor_app(gw: Gateway, office: int) -> Starlette:
     return Starlette(routes=[Route("/floor", insert, methods=["POST"])])
 
 
-async def timed(client: httpx.AsyncClient, send: Send, start: int, n: int) -> float:
-    began = time.perf_counter()
+async def timed(client: httpx.AsyncClient, send: Send, start: int, n: int) -> tuple[float, float]:
+    """Requests per second, and this process's CPU per request in us (the client's share included)."""
+    began, cpu = time.perf_counter(), time.process_time()
     for i in range(start, start + n):
         response = await send(client, i)
         assert response.status_code in (200, 201), response.text
-    return n / (time.perf_counter() - began)
+    return n / (time.perf_counter() - began), (time.process_time() - cpu) / n * 1e6
 
 
 async def compared(app: Any, floor: Any, send: Send, floor_send: Send, n: int, rounds: int = 10
-                   ) -> tuple[float, float, float]:
+                   ) -> dict[str, float]:
     """Rounds of n / rounds requests, the floor's and the scenario's in turn (the machine's load moves
-    both alike); the median rates and the median of the rounds' ratios."""
+    both alike): the median rates, CPU per request and ratio of the rounds."""
     transport = httpx.ASGITransport
     async with httpx.AsyncClient(transport=transport(app=app), base_url="http://timing") as client, \
             httpx.AsyncClient(transport=transport(app=floor), base_url="http://timing") as floor_client:
         await timed(client, send, -50, 50)  # warm the statement caches
         await timed(floor_client, floor_send, -50, 50)
-        pairs = []
+        rows = []
         for r in range(rounds):
             size = n // rounds
-            pairs.append((await timed(floor_client, floor_send, r * size, size),
-                          await timed(client, send, r * size, size)))
-    return (statistics.median(f for f, _ in pairs), statistics.median(s for _, s in pairs),
-            statistics.median(s / f for f, s in pairs))
+            (floor_rate, floor_cpu), (rate, cpu) = (await timed(floor_client, floor_send, r * size, size),
+                                                    await timed(client, send, r * size, size))
+            rows.append({"floor": floor_rate, "rate": rate, "ratio": rate / floor_rate, "floor_cpu": floor_cpu,
+                         "cpu": cpu})
+    return {name: statistics.median(row[name] for row in rows) for name in rows[0]}
 
 
 async def main(n: int) -> None:
@@ -118,8 +121,9 @@ async def main(n: int) -> None:
 
         floor_app_ = floor_app(gw, office["id"])
         for scenario, send in (("eq_create_keyed", eq_create), ("ts_create", ts_create), ("ts_patch", ts_patch)):
-            base, rate, ratio = await compared(app, floor_app_, send, floor, n)
-            print(f"{scenario:16} {rate:6.0f} req/s, floor {base:6.0f} req/s: {ratio:.2f} of the floor")
+            m = await compared(app, floor_app_, send, floor, n)
+            print(f"{scenario:16} {m['rate']:5.0f} req/s, floor {m['floor']:5.0f} req/s: {m['ratio']:.2f} of the"
+                  f" floor; Python CPU {m['cpu']:4.0f} us a request, floor {m['floor_cpu']:4.0f} us")
     finally:
         await gw.stop()
         await drop_database(server, name)
