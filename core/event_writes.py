@@ -37,7 +37,7 @@ from typing import Any
 import asyncpg
 
 from core import idempotency
-from core.events import EVENT_COLUMNS, TICKET_TYPE_COLUMNS
+from core.events import TICKET_TYPE_COLUMNS, event_fields
 from core.listing import Source, Where
 from core.models import EventCreate, Scope, TicketTypeCreate
 from core.reads import Shape
@@ -92,7 +92,7 @@ def _new_types(where: Where, types: list[TicketTypeCreate]) -> str:
 
 
 def _insert_event(where: Where, scope: Scope, data: EventCreate, keyed: Keyed | None) -> str:
-    values = {c: getattr(data, c) for c in EVENT_COLUMNS if c in type(data).model_fields and c != "slug"}
+    values = {c: getattr(data, c) for c in event_fields(type(data)) if c != "slug"}
     office, mode = where.bind(scope.box_office_id), where.bind(scope.livemode)
     fields = [c for c in values if c != "currency"]
     picked = ", ".join(f"r.{c}" for c in fields)
