@@ -96,9 +96,7 @@ def _insert_event(where: Where, scope: Scope, data: EventCreate, keyed: Keyed | 
     office, mode = where.bind(scope.box_office_id), where.bind(scope.livemode)
     fields = [c for c in values if c != "currency"]
     picked = ", ".join(f"r.{c}" for c in fields)
-    unkeyed = "" if keyed is None else (
-        f" WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.box_office_id = {office}"
-        f" AND k.livemode = {mode} AND k.key = {where.bind(keyed.key)})")
+    unkeyed = "" if keyed is None else f" WHERE {_unkeyed(where, office, mode, keyed)}"
     slug = where.bind(data.slug or slugify(data.title))  # a title's slug taken: None, core.events finds a free one
     return (f"written AS (INSERT INTO events (box_office_id, livemode, {', '.join(fields)}, currency, slug)"
             f" SELECT {office}, {mode}, {picked}, coalesce(r.currency, b.currency), {slug}"
@@ -107,9 +105,15 @@ def _insert_event(where: Where, scope: Scope, data: EventCreate, keyed: Keyed | 
             " ON CONFLICT (box_office_id, livemode, slug) DO NOTHING RETURNING *)")
 
 
-def _reply(where: Where, shape: Shape, values: dict[str, Any]) -> str:
-    columns, source = written_shape(shape).bind(where, WRITTEN, **values)
-    return f"SELECT {columns} FROM {source.tables}"
+def _unkeyed(where: Where, office: str, mode: str, keyed: Keyed) -> str:
+    """The key has no record yet (in this statement's snapshot: a concurrent one is caught by ``kept``)."""
+    return (f"NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.box_office_id = {office}"
+            f" AND k.livemode = {mode} AND k.key = {where.bind(keyed.key)})")
+
+
+def _reply(where: Where, shape: Shape, values: dict[str, Any], source: Source = WRITTEN) -> str:
+    columns, bound = written_shape(shape).bind(where, source, **values)
+    return f"SELECT {columns} FROM {bound.tables}"
 
 
 def _kept(where: Where, scope: Scope, keyed: Keyed) -> str:
@@ -147,8 +151,29 @@ async def create_event_keyed(conn: asyncpg.Connection, scope: Scope, data: Event
     or None (no live record, nothing written: a taken slug, an expired record). ``shape``'s
     columns are the whole response: no hidden ones. KeyTaken: a request with the key committed first."""
     where = Where()
-    sql = (f"WITH {_insert_event(where, scope, data, keyed)}, {_new_types(where, data.ticket_types)},"
-           f" reply AS ({_reply(where, shape, values)}), {_kept(where, scope, keyed)}"
+    writes = f"{_insert_event(where, scope, data, keyed)}, {_new_types(where, data.ticket_types)}"
+    return await _keyed(conn, where, writes, _reply(where, shape, values), scope, keyed)
+
+
+async def add_ticket_type_keyed(conn: asyncpg.Connection, scope: Scope, event_id: int, currency: str | None,
+                                data: TicketTypeCreate, shape: Shape, keyed: Keyed) -> Any:
+    """A new ticket type of the scope's event ``event_id`` (locked, as core.events.add_ticket_type
+    locks it) as ``shape`` reads it (the type ``tt``, its event ``e``), like create_event_keyed; None
+    also when the event is not the scope's or its currency is not ``currency`` (None: any)."""
+    where = Where()
+    office, mode = where.bind(scope.box_office_id), where.bind(scope.livemode)
+    named = where.bind(currency)
+    event = (f"written AS (SELECT x.* FROM events x WHERE x.id = {where.bind(event_id)} AND x.box_office_id = {office}"
+             f" AND x.livemode = {mode} AND ({named}::text IS NULL OR x.currency = {named})"
+             f" AND {_unkeyed(where, office, mode, keyed)} FOR UPDATE)")
+    added = Source("new_types", "tt", "ticket_type", "Ticket type not found", " JOIN written e ON e.id = tt.event_id")
+    writes = f"{event}, {_new_types(where, [data])}"
+    return await _keyed(conn, where, writes, _reply(where, shape, {}, added), scope, keyed)
+
+
+async def _keyed(conn: asyncpg.Connection, where: Where, writes: str, reply: str, scope: Scope, keyed: Keyed) -> Any:
+    """``writes`` (CTEs), their ``reply`` stored as the key's record, or the key's live record."""
+    sql = (f"WITH {writes}, reply AS ({reply}), {_kept(where, scope, keyed)}"
            " SELECT row_to_json(reply) AS created, NULL::bytea AS fingerprint, NULL::text AS state,"
            " NULL::integer AS response_status, NULL::jsonb AS response_headers, NULL::bytea AS response_body,"
            f" NULL::json AS response_json FROM reply UNION ALL {_prior(where, scope, keyed)}")

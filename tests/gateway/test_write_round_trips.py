@@ -1,6 +1,7 @@
-"""The event writes are one statement each, with one commit (issue 18): Equaticket's POST /events with
-an Idempotency-Key (the key's record, the event, its types and the stored response), TicketSmart's
-POST /events and its PATCH of fields with an ``addTicketType``. A replay and the cases the one
+"""The event writes are one statement each, with one commit (issue 18): Equaticket's POST /events and
+POST /events/{id}/ticket-types with an Idempotency-Key (the key's record, the event or its lock, the
+types and the stored response), TicketSmart's POST /events and its PATCH of fields with an
+``addTicketType``. A replay and the cases the one
 statement leaves to the general path (a taken slug) are counted too, so that neither grows.
 
 Statements are counted as tests/gateway/test_round_trips.py counts GETs: asyncpg's query logger on
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from core.db import create_pool
@@ -129,3 +131,37 @@ async def test_ticketsmart_patch_is_one_statement(counting: Counting, patch: dic
     assert len(statements) == 1, statements
     shown = await c.get(f"{TS}/{slug}", headers=counting.ts)
     assert shown.content == patched.content  # the same bytes as GET shows the event after the write
+
+
+async def test_equaticket_keyed_ticket_type_create_is_one_statement(counting: Counting) -> None:
+    c = counting.client
+    event = (await c.post(EQ, json={**EQ_EVENT, "title": "Typed"}, headers=counting.eq)).json()
+    types = f"{EQ}/{event['id']}/ticket-types"
+    body = {"name": "Late", "price": 500, "currency": "usd", "quantity_total": 5}
+    assert (await c.post(types, json={**body, "name": "Warm"}, headers=_keyed(counting))).status_code == 201
+    key = str(uuid.uuid4())
+    created, statements = await _statements(counting, lambda: c.post(types, json=body, headers=_keyed(counting, key)))
+    assert created.status_code == 201 and created.json()["name"] == "Late"
+    assert len(statements) == 1, statements
+    replay, statements = await _statements(counting, lambda: c.post(types, json=body, headers=_keyed(counting, key)))
+    assert replay.headers["idempotent-replayed"] == "true" and replay.content == created.content
+    assert len(statements) == 1, statements
+    listed = (await c.get(types, headers=counting.eq)).json()["data"]
+    assert orjson.dumps(listed[-1]) == created.content  # the bytes GET shows for the type
+
+
+@pytest.mark.parametrize(("target", "body", "status", "param"), [
+    ("own", {"name": "Euro", "price": 500, "currency": "eur", "quantity_total": 5}, 400, "currency"),
+    ("evt_999999999", {"name": "Lost", "price": 500, "quantity_total": 5}, 404, None),
+])
+async def test_equaticket_keyed_ticket_type_refusals_are_the_general_paths(
+        counting: Counting, target: str, body: dict[str, Any], status: int, param: str | None) -> None:
+    c = counting.client
+    event = (await c.post(EQ, json={**EQ_EVENT, "title": "Refusing"}, headers=counting.eq)).json()
+    path = f"{EQ}/{event['id'] if target == 'own' else target}/ticket-types"
+    headers = _keyed(counting)
+    refused = await c.post(path, json=body, headers=headers)
+    assert refused.status_code == status and refused.json()["error"].get("param") == param, refused.text
+    again = await c.post(path, json=body, headers=headers)  # stored like any 4xx outcome
+    assert again.status_code == status and again.headers["idempotent-replayed"] == "true"
+    assert len((await c.get(f"{EQ}/{event['id']}/ticket-types", headers=counting.eq)).json()["data"]) == 2

@@ -46,4 +46,5 @@ ROUTES: tuple[Route, ...] = (
 )
 
 # the keyed writes answered in one statement with their key's record (dialects.equaticket.writes)
-ONE_STATEMENT: dict[Handler, writes.KeyedWrite] = {events.create_event: writes.create_event}
+ONE_STATEMENT: dict[Handler, writes.KeyedWrite] = {events.create_event: writes.create_event,
+                                                   events.create_ticket_type: writes.create_ticket_type}
