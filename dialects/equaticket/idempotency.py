@@ -4,7 +4,9 @@ Outcomes for a request carrying a key (scoped to the API key's box office and mo
 first use runs and stores its response (except 429 and 5xx, which release the key);
 same key and same request replays with ``Idempotent-Replayed: true``; same key with
 another method, path or body is 422 ``unprocessable``; same key while the first request
-still runs is 409 ``conflict``. Records live in PostgreSQL (core.idempotency).
+still runs is 409 ``conflict``. Records live in PostgreSQL (core.idempotency). Creating an event
+or a ticket type answers all of this in one statement (dialects.equaticket.writes): there a
+request racing another with the same key waits for the first's commit and replays it.
 """
 
 from __future__ import annotations
