@@ -417,3 +417,9 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER events_own_series AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_own_series();
+
+-- migration: 8 idempotent responses stored as JSON
+-- A request answered in one statement (core.event_writes) stores its response as the JSON value the
+-- statement built; a replay sends it as compact JSON, the bytes the first answer had. Responses
+-- stored by the general path keep their bytes in response_body.
+ALTER TABLE idempotency_keys ADD COLUMN response_json json;

@@ -61,7 +61,7 @@ async def claim(
             return Claim("claimed")
         row = await _existing(conn, scope, key)
         if row is not None:
-            return _judge(row, fingerprint)
+            return judge(row, fingerprint)
     return Claim("running")
 
 
@@ -87,7 +87,7 @@ async def _insert(
 
 async def _existing(conn: asyncpg.Connection, scope: Scope, key: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT fingerprint, state, response_status, response_headers, response_body"
+        "SELECT fingerprint, state, response_status, response_headers, response_body, response_json"
         " FROM idempotency_keys WHERE box_office_id = $1 AND livemode = $2 AND key = $3",
         scope.box_office_id,
         scope.livemode,
@@ -95,14 +95,16 @@ async def _existing(conn: asyncpg.Connection, scope: Scope, key: str) -> asyncpg
     )
 
 
-def _judge(row: asyncpg.Record, fingerprint: bytes) -> Claim:
+def judge(row: asyncpg.Record, fingerprint: bytes) -> Claim:
+    """What a live record of the key (its fingerprint, state and response columns) means for a request."""
     if bytes(row["fingerprint"]) != fingerprint:
         return Claim("mismatch")
     if row["state"] != "done":
         return Claim("running")
-    stored = StoredResponse(
-        row["response_status"], dict(row["response_headers"] or {}), bytes(row["response_body"] or b"")
-    )
+    body, value = row["response_body"], row["response_json"]
+    # a response written by the statement that made it (core.event_writes) is its JSON value
+    content = bytes(body) if body is not None else b"" if value is None else orjson.dumps(value)
+    stored = StoredResponse(row["response_status"], dict(row["response_headers"] or {}), content)
     return Claim("replay", stored)
 
 

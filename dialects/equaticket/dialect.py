@@ -10,8 +10,9 @@ from dialects.equaticket import auth
 from dialects.equaticket.errors import ERRORS, format_error
 from dialects.equaticket.idempotency import idempotent
 from dialects.equaticket.pagination import Cursors
-from dialects.equaticket.routes import ROUTES
+from dialects.equaticket.routes import ONE_STATEMENT, ROUTES
 from dialects.equaticket.serializers import events_base
+from dialects.equaticket.writes import event_created
 
 WINDOW_SECONDS = 60
 
@@ -29,6 +30,7 @@ class Equaticket(Dialect):
     def __init__(self, services: Services, settings: Any) -> None:
         super().__init__(services, settings)
         self.cursors = Cursors(services.cursor_secret)
+        self.event_created = event_created(services.public_base_url)  # a created event's response
 
     def rate_limit(self, principal: Principal) -> RateLimitPolicy:
         per_minute = self.settings.plan_requests_per_minute
@@ -36,7 +38,9 @@ class Equaticket(Dialect):
 
     def wrap(self, route: Route, handler: Handler) -> Handler:
         """Every POST that needs a key honours Idempotency-Key."""
-        return idempotent(handler) if route.method == "POST" and route.scope else handler
+        if route.method == "POST" and route.scope:
+            return idempotent(handler, ONE_STATEMENT.get(handler))
+        return handler
 
     def events_base(self, principal: Principal) -> str:
         """Where the principal's box office lists its events (each event's ``url`` starts here)."""

@@ -4,7 +4,9 @@ Outcomes for a request carrying a key (scoped to the API key's box office and mo
 first use runs and stores its response (except 429 and 5xx, which release the key);
 same key and same request replays with ``Idempotent-Replayed: true``; same key with
 another method, path or body is 422 ``unprocessable``; same key while the first request
-still runs is 409 ``conflict``. Records live in PostgreSQL (core.idempotency).
+still runs is 409 ``conflict``. Records live in PostgreSQL (core.idempotency). Creating an event
+or a ticket type answers all of this in one statement (dialects.equaticket.writes): there a
+request racing another with the same key waits for the first's commit and replays it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dialects.requestids import request_id_of
 
 if TYPE_CHECKING:
     from dialects.equaticket.dialect import Equaticket
+    from dialects.equaticket.writes import KeyedWrite
 
 HEADER = "idempotency-key"
 REPLAYED = "Idempotent-Replayed"
@@ -59,14 +62,22 @@ def stored_form(response: Response) -> records.StoredResponse:
     return records.StoredResponse(response.status_code, headers, bytes(response.body))
 
 
-def idempotent(handler: Handler) -> Handler:
-    """``handler`` run at most once per Idempotency-Key (a request without one just runs)."""
+def idempotent(handler: Handler, once: KeyedWrite | None = None) -> Handler:
+    """``handler`` run at most once per Idempotency-Key (a request without one just runs).
+
+    ``once`` (dialects.equaticket.writes) answers the ordinary request in one statement that also
+    writes the key's record, or reads the key's live record in that statement (a Claim, judged
+    here like one); when it returns None (nothing written), the key is claimed here."""
 
     async def run(dialect: Equaticket, request: Request, principal: Principal) -> Response:
         key = idempotency_key(request)
         if key is None:
             return await handler(dialect, request, principal)
-        claim = await _claim(dialect, principal, key, await fingerprint(request))
+        fp = await fingerprint(request)
+        answer = None if once is None else await once(dialect, request, principal, key, fp)
+        if isinstance(answer, Response):
+            return answer
+        claim = answer or await _claim(dialect, principal, key, fp)
         if claim.outcome == "mismatch":
             raise Unprocessable("This Idempotency-Key was already used with different request parameters")
         if claim.outcome == "running":

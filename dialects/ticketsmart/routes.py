@@ -3,7 +3,7 @@ queries.py, serialise. Nothing else happens here."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from starlette.requests import Request
@@ -14,7 +14,7 @@ from core.errors import NotFound
 from core.keys import Principal
 from core.models import Scope
 from dialects.base import Route, json_response, read_json
-from dialects.ticketsmart import inputs, queries
+from dialects.ticketsmart import inputs, queries, writes
 from dialects.ticketsmart.openapi import document
 from dialects.ticketsmart.pagination import pagination_json
 
@@ -45,8 +45,10 @@ async def list_events(d: TicketSmart, request: Request, p: Principal) -> Respons
 async def create_event(d: TicketSmart, request: Request, p: Principal) -> Response:
     data = inputs.event_create(await read_json(request))
     async with d.services.pool.acquire() as conn:
-        event = await core_events.create_event(conn, p.scope, data)
-        body = await queries.event(conn, p.scope, event["id"], _view(d, p))
+        body = await writes.create_event(conn, p.scope, data, _view(d, p))  # one statement, or None
+        if body is None:
+            event = await core_events.create_event(conn, p.scope, data)
+            body = await queries.event(conn, p.scope, event["id"], _view(d, p))
     return json_response({"event": body}, 201)
 
 
@@ -58,16 +60,24 @@ async def get_event(d: TicketSmart, request: Request, p: Principal) -> Response:
 
 async def patch_event(d: TicketSmart, request: Request, p: Principal) -> Response:
     patch = inputs.event_patch(await read_json(request))
-    async with d.services.pool.acquire() as conn, conn.transaction():
-        # one transaction: the field update, the addition and the removal land together or not at all
-        event_id = await queries.event_id(conn, p.scope, _ref(request))
-        await core_events.update_event(conn, p.scope, event_id, patch.update)
-        if patch.add is not None:
-            await core_events.add_ticket_type(conn, p.scope, event_id, patch.add)
-        if patch.remove is not None:
-            await _remove(conn, p.scope, event_id, patch.remove)
-        body = await queries.event(conn, p.scope, event_id, _view(d, p))
+    async with d.services.pool.acquire() as conn:
+        body = await writes.patch_event(conn, p.scope, _ref(request), patch, _view(d, p))  # one statement, or None
+        if body is None:
+            body = await _patch(conn, p.scope, _ref(request), patch, _view(d, p))
     return json_response({"event": body})
+
+
+async def _patch(conn: asyncpg.Connection, scope: Scope, ref: str, patch: inputs.EventPatch, view: queries.View
+                 ) -> dict[str, Any]:
+    async with conn.transaction():
+        # one transaction: the field update, the addition and the removal land together or not at all
+        event_id = await queries.event_id(conn, scope, ref)
+        await core_events.update_event(conn, scope, event_id, patch.update)
+        if patch.add is not None:
+            await core_events.add_ticket_type(conn, scope, event_id, patch.add)
+        if patch.remove is not None:
+            await _remove(conn, scope, event_id, patch.remove)
+        return await queries.event(conn, scope, event_id, view)
 
 
 async def _remove(conn: asyncpg.Connection, scope: Scope, event_id: int, type_id: int) -> None:

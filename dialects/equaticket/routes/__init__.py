@@ -7,7 +7,8 @@ hot routes first, literal paths before parameterised ones.
 
 from __future__ import annotations
 
-from dialects.base import Route
+from dialects.base import Handler, Route
+from dialects.equaticket import writes
 from dialects.equaticket.routes import events, orders, public, webhooks
 
 V1 = "/api/v1"
@@ -43,3 +44,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{V1}/public/events", public.public_events, None),
     Route("POST", RESET_PATH, public.reset_test, RESET_SCOPE),
 )
+
+# the keyed writes answered in one statement with their key's record (dialects.equaticket.writes)
+ONE_STATEMENT: dict[Handler, writes.KeyedWrite] = {events.create_event: writes.create_event,
+                                                   events.create_ticket_type: writes.create_ticket_type}
