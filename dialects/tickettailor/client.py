@@ -37,22 +37,25 @@ RATE_LIMIT_HEADERS: tuple[str, str] | None = (REMAINING, RESET)
 ID_PREFIX = {"event": "ev_", "ticket_type": "tt_", "order": "or_", "issued_ticket": "it_", "ticket_group": "tg_"}
 
 SERVED = tuple(route for route in TABLE if not route.public)
-# the neutral resource each path's first segment serves
-RESOURCES = {"ping": "ping", "events": "events", "orders": "orders", "issued_tickets": "tickets"}
+# the neutral resource each path's last named segment serves (a nested list: its own, not its parent's)
+RESOURCES = {"ping": "ping", "events": "events", "orders": "orders", "issued_tickets": "tickets",
+             "products": "products", "discounts": "discounts", "vouchers": "vouchers", "codes": "voucher_codes",
+             "waitlist_signups": "waitlist_signups"}
 
 
 def _routes() -> tuple[tuple[str, str, str, str], ...]:
     """(method, path pattern, resource, op) of each route the dialect's table serves with a key."""
     rows = []
     for route in SERVED:
-        segment = route.path.split("/")[2]
-        op = "get" if "{" in route.path or segment == "ping" else "list"
+        segment = [part for part in route.path.split("/")[2:] if not part.startswith("{")][-1]
+        op = "get" if route.path.endswith("}") or segment == "ping" else "list"
         rows.append((route.method, re.sub(r"\{\w+\}", "(?P<id>[^/]+)", route.path), RESOURCES[segment], op))
     return tuple(rows)
 
 
 ROUTES = _routes()
-LIST_PATHS = {resource: path for _, path, resource, op in ROUTES if op == "list"}
+# the top-level lists (a nested list's path needs its parent: see pages_within)
+LIST_PATHS = {resource: path for _, path, resource, op in ROUTES if op == "list" and "(?P" not in path}
 TIME_FILTERS = tuple(WIRE_TIME_FILTERS)
 # neutral filters each list accepts (wire name = neutral name for this dialect)
 FILTERS: dict[str, tuple[str, ...]] = {
