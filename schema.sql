@@ -509,6 +509,7 @@ CREATE TABLE waitlist_signups (
     first_name          text,
     last_name           text,
     created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
     FOREIGN KEY (series_id, box_office_id) REFERENCES event_series (id, box_office_id) ON DELETE CASCADE
 );
 CREATE INDEX waitlist_signups_page ON waitlist_signups (series_id, created_at DESC, id DESC);

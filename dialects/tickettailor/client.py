@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,10 +29,11 @@ from dialects.tickettailor.inputs import TIME_FILTERS as WIRE_TIME_FILTERS
 from dialects.tickettailor.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from dialects.tickettailor.routes import ROUTES as TABLE
 from dialects.tickettailor.serializers import from_unix
+from dialects.tickettailor.serializers import offers as offer_wire
 
 DIALECT = "tickettailor"
 PAGING = "id"  # starting_after / ending_before object ids
-IMPORTS = ("events", "orders", "tickets")
+IMPORTS = ("events", "orders", "tickets", "products", "discounts", "vouchers", "voucher_codes", "waitlist_signups")
 RATE_LIMIT_HEADERS: tuple[str, str] | None = (REMAINING, RESET)
 ID_PREFIX = {"event": "ev_", "ticket_type": "tt_", "order": "or_", "issued_ticket": "it_", "ticket_group": "tg_"}
 
@@ -62,6 +63,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "events": (),
     "orders": TIME_FILTERS,
     "tickets": ("event_id", "order_id", "barcode", "status", "email", *TIME_FILTERS),
+    "products": (), "discounts": (), "vouchers": (),
 }
 PAGE_PARAMS = ("limit", "starting_after", "ending_before")
 TICKET = wire.issued_ticket("")  # read for its fields: the URLs it would render are not parsed
@@ -135,7 +137,19 @@ def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
     return order
 
 
-PARSERS = {"events": parse_event, "orders": parse_order, "tickets": parse_ticket}
+def _reader(obj: WireObject) -> Any:
+    return lambda data: read(obj, data)
+
+
+PARSERS = {"events": parse_event, "orders": parse_order, "tickets": parse_ticket,
+           "products": _reader(offer_wire.PRODUCT), "discounts": _reader(offer_wire.DISCOUNT),
+           "vouchers": _reader(offer_wire.VOUCHER), "voucher_codes": _reader(offer_wire.VOUCHER_CODE),
+           "waitlist_signups": _reader(offer_wire.WAITLIST_SIGNUP)}
+# lists under a parent: (a list naming the parents, the field of its items that names one, the
+# path of one parent's list). Series are found through the events' event_series_id (the
+# reference page's event field): a source whose events do not name their series has no waitlists.
+NESTED = {"voucher_codes": ("/v1/vouchers", "id", "/v1/vouchers/{}/codes"),
+          "waitlist_signups": ("/v1/events", "event_series_id", "/v1/event_series/{}/waitlist_signups")}
 
 
 def parse_body(resource: str, op: str, body: Any) -> dict[str, Any]:
@@ -158,7 +172,8 @@ def next_position(body: Any) -> dict[str, Any] | None:
     return {"after": body["data"][-1]["id"]}
 
 
-CURSORS = CursorPaging("Ticket Tailor", {r: (LIST_PATHS[r], PARSERS[r]) for r in IMPORTS}, param="starting_after",
+CURSORS = CursorPaging("Ticket Tailor", {r: (LIST_PATHS[r], PARSERS[r]) for r in IMPORTS if r not in NESTED},
+                       param="starting_after",
                        next_position=next_position, key="after", default=DEFAULT_LIMIT, size=MAX_LIMIT)
 
 
@@ -217,3 +232,46 @@ class Client(CursorClient):
 
     auth = staticmethod(auth_headers)
     paging = CURSORS
+
+    async def pages(self, resource: str, start: str | None = None) -> AsyncIterator[tuple[list[dict], str | None]]:
+        """``CursorClient.pages``; a nested list (a voucher's codes) is read parent by parent, its
+        token ``"<parent id> <cursor>"`` (an empty cursor: that parent is done), so an interrupted
+        import resumes inside the parent it was reading. The last page is an empty one."""
+        if resource not in NESTED:
+            async for page in super().pages(resource, start):
+                yield page
+            return
+        async for page in self._nested(resource, *(start or " ").split(" ", 1)):
+            yield page
+
+    async def _nested(self, resource: str, resume: str, cursor: str) -> AsyncIterator[tuple[list[dict], str | None]]:
+        parents, name, path = NESTED[resource]
+        async for parent in self._ids(parents, name):
+            if resume:  # skip the parents finished before the interruption
+                if parent != resume:
+                    continue
+                resume, skip = "", not cursor
+                if skip:
+                    continue
+            async for items, after in self._within(path.format(parent), cursor, PARSERS[resource]):
+                yield items, f"{parent} {after or ''}"
+            cursor = ""
+        yield [], None
+
+    async def _ids(self, path: str, name: str) -> AsyncIterator[str]:
+        """Each parent id the items of ``path`` name, once, in the list's order."""
+        seen: set[str] = set()
+        async for items, _ in self._within(path, "", lambda data: data):
+            for parent in (item.get(name) for item in items):
+                if isinstance(parent, str) and parent not in seen:
+                    seen.add(parent)
+                    yield parent
+
+    async def _within(self, path: str, cursor: str, parse: Any) -> AsyncIterator[tuple[list[dict], str | None]]:
+        while True:
+            params = [("limit", str(MAX_LIMIT))] + ([("starting_after", cursor)] if cursor else [])
+            body = await self.get_json(path, params)
+            cursor = CURSORS.next_cursor(body) or ""
+            yield [parse(item) for item in body["data"]], cursor or None
+            if not cursor:
+                return
