@@ -189,18 +189,23 @@ async def write(conn: asyncpg.Connection, row: Any, applied: Applied, now: datet
     return {**dict(row), **dict(codes)}
 
 
+# one statement each, in checkout's lock order (discount, voucher code, products by id), so a
+# refund and a checkout never wait on each other's rows crosswise
 _GIVE_BACK = (
-    "WITH code AS (UPDATE voucher_codes c SET remaining = CASE WHEN v.partial_redemption"
+    "UPDATE discounts d SET uses = greatest(d.uses - 1, 0), updated_at = $2 FROM orders o"
+    " WHERE o.id = $1 AND d.id = o.discount_id",
+    "UPDATE voucher_codes c SET remaining = CASE WHEN v.partial_redemption"
     " THEN least(v.value, c.remaining + o.voucher_amount) ELSE v.value END, updated_at = $2"
-    " FROM orders o, vouchers v WHERE o.id = $1 AND c.id = o.voucher_code_id AND v.id = c.voucher_id),"
-    " discount AS (UPDATE discounts d SET uses = greatest(d.uses - 1, 0), updated_at = $2 FROM orders o"
-    " WHERE o.id = $1 AND d.id = o.discount_id)"
-    " UPDATE products p SET sold = greatest(p.sold - li.quantity, 0), updated_at = $2"
+    " FROM orders o, vouchers v WHERE o.id = $1 AND c.id = o.voucher_code_id AND v.id = c.voucher_id",
+    "UPDATE products p SET sold = greatest(p.sold - li.quantity, 0), updated_at = $2"
     " FROM (SELECT product_id, sum(quantity)::int AS quantity FROM order_line_items"
-    " WHERE order_id = $1 AND product_id IS NOT NULL GROUP BY product_id) li WHERE p.id = li.product_id"
+    " WHERE order_id = $1 AND product_id IS NOT NULL GROUP BY product_id ORDER BY product_id) li"
+    " WHERE p.id = li.product_id",
 )
 
 
 async def give_back(conn: asyncpg.Connection, order_id: int, now: datetime) -> None:
-    """A fully refunded order's voucher value, discount use and products' stock, returned."""
-    await conn.execute(_GIVE_BACK, order_id, now)
+    """A fully refunded order's discount use, voucher value and products' stock, returned (before
+    its seats, as checkout takes them before the seats)."""
+    for statement in _GIVE_BACK:
+        await conn.execute(statement, order_id, now)

@@ -91,8 +91,8 @@ class Checkout:
             amount = rules.refund_amount(order, amount)
             full = amount == order["total"] - order["refund_amount"]
             if full:
-                await tickets.void_order_tickets(conn, order_id)
                 await offers.give_back(conn, order_id, self.clock.now())
+                await tickets.void_order_tickets(conn, order_id)
             row = await conn.fetchrow(REFUNDED_SQL, order_id, amount, "refunded" if full else order["status"])
             await self.emit(conn, scope, "order.refunded", order_id)
         return row

@@ -217,3 +217,23 @@ async def test_the_order_placed_webhook_shows_products_and_codes(conn, scope, ch
     assert data["total"] == order["total"] == 500
     assert [(li["type"], li["total"]) for li in data["line_items"]] == [
         ("ticket", 2000), ("product", 1500), ("gift_card", -3000)]
+
+
+async def test_a_full_refund_gives_back_the_discount_use_and_the_products_stock(conn, scope, checkout, clock):
+    event_id, type_id = await event_with_type(conn, scope)
+    mug = await _product(conn, scope, clock, quantity=1)
+    await discounts.create_discount(conn, scope, parse(DiscountCreate, {
+        "name": "Once", "code": "BACK", "face_value_amount": 100, "ticket_type_ids": [type_id], "max_uses": 1}),
+        clock.now())
+    order = await checkout.place(conn, scope, _order(event_id, type_id, discount_code="BACK",
+                                                    products=[{"product_id": mug["id"]}]))
+    await checkout.refund(conn, scope, order["id"], 100)  # a partial refund keeps them spent
+    assert await conn.fetchval("SELECT uses FROM discounts WHERE code = 'BACK' AND box_office_id = $1",
+                               scope.box_office_id) == 1
+    await checkout.refund(conn, scope, order["id"])
+    assert await conn.fetchval("SELECT uses FROM discounts WHERE code = 'BACK' AND box_office_id = $1",
+                               scope.box_office_id) == 0
+    assert await conn.fetchval("SELECT sold FROM products WHERE id = $1", mug["id"]) == 0
+    again = await checkout.place(conn, scope, _order(event_id, type_id, discount_code="BACK",
+                                                    products=[{"product_id": mug["id"]}]))
+    assert again["discount_amount"] == 100
