@@ -130,10 +130,11 @@ def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
     items = [_line_item(i, names) for i in data.get("line_items") or []]
     if order["status"] == "cancelled" and data.get("status_message") == "Refunded":
         order["status"] = "refunded"  # the vendor has no refunded status; its message says so
-    tickets_only = [i for i in items if i["type"] == "ticket"]
+    # what was sold (tickets, products); codes' gift_card lines and taxes are not
+    sold = [i for i in items if i["type"] in ("ticket", "product")]
     order.update(buyer_address=order["buyer_address"] or {}, custom_questions=order["custom_questions"] or [],
-                 subtotal=sum(i["value"] or 0 for i in tickets_only),
-                 booking_fee=sum(i["booking_fee"] or 0 for i in tickets_only), line_items=items)
+                 subtotal=sum(i["value"] or 0 for i in sold),
+                 booking_fee=sum(i["booking_fee"] or 0 for i in sold), line_items=items)
     return order
 
 

@@ -87,6 +87,8 @@ async def _copied(conn, office: int) -> dict[str, Any]:
         "signups": [tuple(r) for r in await conn.fetch(
             "SELECT w.email, e.title FROM waitlist_signups w JOIN events e ON e.id = w.event_id"
             " WHERE w.box_office_id = $1", office)],
+        "totals": sorted(tuple(r) for r in await conn.fetch(
+            "SELECT subtotal, booking_fee, total FROM orders WHERE box_office_id = $1", office)),
         "product_lines": [tuple(r) for r in await conn.fetch(
             "SELECT li.description, p.name, li.total FROM order_line_items li JOIN orders o ON o.id = li.order_id"
             " LEFT JOIN products p ON p.id = li.product_id WHERE o.box_office_id = $1 AND li.type <> 'ticket'"
