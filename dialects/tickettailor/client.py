@@ -63,7 +63,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "events": (),
     "orders": TIME_FILTERS,
     "tickets": ("event_id", "order_id", "barcode", "status", "email", *TIME_FILTERS),
-    "products": (), "discounts": (), "vouchers": (),
+    "products": (), "discounts": (), "vouchers": (), "voucher_codes": (), "waitlist_signups": (),
 }
 PAGE_PARAMS = ("limit", "starting_after", "ending_before")
 TICKET = wire.issued_ticket("")  # read for its fields: the URLs it would render are not parsed
@@ -213,6 +213,10 @@ def render(request: Mapping[str, Any], position: Mapping[str, Any] | None = None
     resource, op, filters = read_request(request)
     if resource == "ticket_types":  # no endpoint of its own: the event detail embeds them
         return "GET", f"/v1/events/{filters.pop('event_id')}", []
+    if resource in NESTED:  # a list under its parent, whose id the request carries
+        if op != "list" or not request.get("id"):
+            raise NoEquivalent(f"Ticket Tailor lists {resource} only under their parent")
+        return "GET", NESTED[resource][2].format(request["id"]), _list_params(request, filters, position)
     path = resource_path("Ticket Tailor", LIST_PATHS, request)
     return "GET", path, _list_params(request, filters, position) if op == "list" else []
 

@@ -160,3 +160,16 @@ async def test_real_responses_match_the_document(tt, seed, offers):
         body = (await tt.get(f"{BASE}{path}", headers=seed.auth)).json()
         validator = Draft202012Validator({**spec, "$ref": f"#/components/schemas/{schema}"})
         assert body["data"] and not [e.message for e in validator.iter_errors(body)], path
+
+
+@pytest.mark.parametrize("path", ["/v1/products", "/v1/vouchers/vo_3/codes", "/v1/event_series/es_4/waitlist_signups"])
+def test_a_recorded_request_reads_back_into_the_same_request(path):
+    from dialects.equaticket import client as equaticket
+    from dialects.tickettailor import client
+
+    params = [("starting_after", "x_9"), ("limit", "5")]
+    request = client.describe("GET", path, params)
+    assert request is not None and not request["unsupported"]
+    assert client.render(request, request["position"]) == ("GET", path, params)
+    with pytest.raises(LookupError, match="Equaticket has no"):  # NoEquivalent, with the reason
+        equaticket.render(request)
