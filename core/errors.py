@@ -9,7 +9,11 @@
     │   ├── SoldOut             sold_out
     │   ├── TicketTypeHasSales  ticket_type_has_sales
     │   ├── KeyLimitReached     key_limit_reached
-    │   └── PaymentsNotConnected payments_not_connected
+    │   ├── PaymentsNotConnected payments_not_connected
+    │   ├── CodeUsedUp          code_used_up       a discount past its uses, a voucher code without value
+    │   ├── CodeExpired         code_expired       a discount or voucher code past its expiry
+    │   ├── CodeNotApplicable   code_not_applicable the code takes nothing off this order
+    │   └── NotSoldOut          not_sold_out       a waitlist signup for an occurrence still selling
     ├── TermsRequired           api_terms_required the box office has not accepted the API terms
     └── PlanRequired            plan_required      the box office's plan does not include the feature
 
@@ -89,6 +93,22 @@ class KeyLimitReached(Unprocessable):
 
 class PaymentsNotConnected(Unprocessable):
     code = "payments_not_connected"
+
+
+class CodeUsedUp(Unprocessable):
+    code = "code_used_up"
+
+
+class CodeExpired(Unprocessable):
+    code = "code_expired"
+
+
+class CodeNotApplicable(Unprocessable):
+    code = "code_not_applicable"
+
+
+class NotSoldOut(Unprocessable):
+    code = "not_sold_out"
 
 
 class TermsRequired(CoreError):

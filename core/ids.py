@@ -18,6 +18,12 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "webhook_subscription": ("whsub_",),
     "webhook_delivery": ("whdel_",),
     "api_key": ("key_",),
+    "event_series": ("es_",),
+    "product": ("pr_",),
+    "discount": ("dc_",),
+    "voucher": ("vo_",),
+    "voucher_code": ("vc_",),
+    "waitlist_signup": ("ws_",),
 }
 _NUMBER = re.compile(r"[1-9][0-9]{0,17}")
 

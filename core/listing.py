@@ -292,14 +292,14 @@ class AnchoredPage(Page):
 
 async def page_next_to(
     conn: asyncpg.Connection, columns: str, source: Source, where: Where, scope: Scope, object_id: int,
-    limit: int, *, before: bool,
+    limit: int, *, before: bool, head: Sequence[Field] = (),
 ) -> AnchoredPage:
     """The page of rows older (newer, with ``before``) than one of the scope's objects.
 
     One statement reads the object's position (a subquery PostgreSQL runs once, feeding the
     index range), the page, and as its head whether the object is the scope's and whether rows
     lie on the object's own side (so a list can tell whether a link back leads anywhere): a
-    cursor page costs one round trip, empty or not.
+    cursor page costs one round trip, empty or not. ``head``: more head columns, as ``page``'s.
     """
     a = source.alias
     order, op, back, back_order = ("ASC", ">", "<=", "DESC") if before else ("DESC", "<", ">=", "ASC")
@@ -314,8 +314,8 @@ async def page_next_to(
     sql = (f"WITH {a} AS (SELECT {a}.* FROM {source.table} {a}"
            f" WHERE {filters} AND ({a}.created_at, {a}.id) {op} {position} {sorted_} {_limit(limit)})"
            f" SELECT {columns} FROM {a}{source.joins} {sorted_}")
-    head = (("_found", f"EXISTS {position}"), ("_beyond", beyond))
-    rows, values = await _headed(conn, sql, head, order, where.args)
+    heads = (*head, ("_found", f"EXISTS {position}"), ("_beyond", beyond))
+    rows, values = await _headed(conn, sql, heads, order, where.args)
     has_more = len(rows) > limit
     rows = rows[:limit]
     if before:

@@ -258,6 +258,14 @@ class OrderLine(Input):
     access_code: ShortText | None = None
 
 
+class ProductLine(Input):
+    product_id: int
+    quantity: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+OfferCode = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_nul)]
+
+
 class OrderCreate(Input):
     event_id: int
     lines: list[OrderLine] = Field(min_length=1, max_length=50)
@@ -265,6 +273,17 @@ class OrderCreate(Input):
     payment_method: PaymentMethod = "operator"
     txn_id: ShortText | None = None
     tax: Money = 0
+    # sold with the tickets, and what takes money off them (core.checkout.offers)
+    products: list[ProductLine] = Field(default_factory=list, max_length=50)
+    discount_code: OfferCode | None = None
+    voucher_code: OfferCode | None = None
+
+    @field_validator("products")
+    @classmethod
+    def _distinct_products(cls, lines: list[ProductLine]) -> list[ProductLine]:
+        if len({line.product_id for line in lines}) != len(lines):
+            raise ValueError("each product may appear once")
+        return lines
 
     @field_validator("lines")
     @classmethod

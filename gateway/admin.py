@@ -55,7 +55,9 @@ from dialects.base import (
     retry_after,
     rule_for,
 )
+from gateway import operations_offers as offer_ops
 from gateway import operator
+from gateway import operator_offers as offers
 from gateway.operations import (
     CheckIn,
     CreateBoxOffice,
@@ -87,6 +89,26 @@ class AdminRoute:
     idempotent: bool = False  # honours Idempotency-Key (the model is a ModeRequest)
 
 
+# products, discounts, vouchers and waitlists (gateway.operator_offers); a POST names its mode in
+# the body, a GET (which reads no body) lists live mode: test mode is listed by the CLI's --mode
+OFFER_ROUTES: tuple[AdminRoute, ...] = (
+    AdminRoute("GET", "/box-offices/{box_office}/products", offer_ops.ListProducts, offers.list_products),
+    AdminRoute("POST", "/box-offices/{box_office}/products", offer_ops.CreateProduct, offers.create_product),
+    AdminRoute("GET", "/box-offices/{box_office}/discounts", offer_ops.ListDiscounts, offers.list_discounts),
+    AdminRoute("POST", "/box-offices/{box_office}/discounts", offer_ops.CreateDiscount, offers.create_discount),
+    AdminRoute("GET", "/box-offices/{box_office}/vouchers", offer_ops.ListVouchers, offers.list_vouchers),
+    AdminRoute("POST", "/box-offices/{box_office}/vouchers", offer_ops.CreateVoucher, offers.create_voucher),
+    AdminRoute("GET", "/box-offices/{box_office}/vouchers/{voucher}/codes", offer_ops.ListVoucherCodes,
+               offers.list_voucher_codes),
+    AdminRoute("POST", "/box-offices/{box_office}/vouchers/{voucher}/codes", offer_ops.AddVoucherCodes,
+               offers.add_voucher_codes),
+    AdminRoute("GET", "/box-offices/{box_office}/event-series/{series}/waitlist", offer_ops.ListWaitlistSignups,
+               offers.list_waitlist_signups),
+    AdminRoute("POST", "/box-offices/{box_office}/waitlist", offer_ops.CreateWaitlistSignup,
+               offers.create_waitlist_signup),
+)
+
+
 ROUTES: tuple[AdminRoute, ...] = (
     AdminRoute("GET", "/box-offices", ListBoxOffices, operator.list_box_offices),
     AdminRoute("POST", "/box-offices", CreateBoxOffice, operator.create_box_office),
@@ -99,6 +121,7 @@ ROUTES: tuple[AdminRoute, ...] = (
     AdminRoute("POST", "/box-offices/{box_office}/orders/{order}/refund", Refund, operator.refund_order),
     AdminRoute("POST", "/box-offices/{box_office}/tickets/{ticket}/void", VoidTicket, operator.void_ticket),
     AdminRoute("POST", "/box-offices/{box_office}/tickets/{ticket}/checkin", CheckIn, operator.check_in),
+    *OFFER_ROUTES,
 )
 
 

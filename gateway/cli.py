@@ -260,7 +260,9 @@ operation(orders, "create", operator.create_order, ops.PlaceOrder,
           box_office_option, click.option("--event", required=True, help="Event id (any dialect's form) or slug."),
           click.option("--ticket-type", "tickets", multiple=True, required=True, help="TYPE or TYPE:QTY; repeat."),
           click.option("--email", required=True), click.option("--name", default=""), mode_option,
-          click.option("--access-code"))
+          click.option("--access-code"),
+          click.option("--product", "products", multiple=True, help="PRODUCT or PRODUCT:QTY; repeat."),
+          click.option("--discount-code"), click.option("--voucher-code"))
 operation(orders, "refund", operator.refund_order, ops.Refund,
           "Refund an order in full (voids its tickets) or in part.",
           box_office_option, click.argument("order", metavar="ORDER_ID"),
@@ -319,6 +321,10 @@ operation(webhooks, "resend", operator.resend_delivery, ops.ResendDelivery,
 from gateway.cli_migration import register as _register_migration  # noqa: E402  (after the group exists)
 
 _register_migration(main)
+
+from gateway.cli_offers import register as _register_offers  # noqa: E402
+
+_register_offers(main)
 
 
 # --- the global options, after any subcommand too -------------------------------------------

@@ -96,6 +96,9 @@ class PlaceOrder(ModeRequest):
     name: str = ""
     phone: str | None = None
     access_code: str | None = None
+    products: list[str] = Field(default_factory=list)  # PRODUCT or PRODUCT:QUANTITY, PRODUCT an id in any form
+    discount_code: str | None = None
+    voucher_code: str | None = None
 
 
 class Refund(ModeRequest):

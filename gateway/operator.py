@@ -100,10 +100,10 @@ async def revoke_key(conn: asyncpg.Connection, checkout: Checkout, req: RevokeKe
     return _key(await keys.revoke_key(conn, require_id("api_key", req.key_id)))
 
 
-def parse_ticket_spec(spec: str) -> tuple[str, int]:
+def parse_ticket_spec(spec: str, field: str = "ticket_type") -> tuple[str, int]:
     ref, _, qty = spec.partition(":")
     if not ref or (qty and not qty.isdigit()):
-        raise ValidationFailed.single("ticket_type", f"{spec!r} is not TYPE or TYPE:QUANTITY")
+        raise ValidationFailed.single(field, f"{spec!r} is not {field.upper()} or {field.upper()}:QUANTITY")
     return ref, int(qty) if qty else 1
 
 
@@ -117,7 +117,10 @@ async def create_order(conn: asyncpg.Connection, checkout: Checkout, req: PlaceO
         ref, quantity = parse_ticket_spec(spec)
         lines.append({"ticket_type_id": require_id("ticket_type", ref), "quantity": quantity,
                       "access_code": req.access_code})
-    data = parse(OrderCreate, {"event_id": event_id, "lines": lines,
+    products = [{"product_id": require_id("product", ref), "quantity": quantity}
+                for ref, quantity in (parse_ticket_spec(spec, "product") for spec in req.products)]
+    data = parse(OrderCreate, {"event_id": event_id, "lines": lines, "products": products,
+                               "discount_code": req.discount_code, "voucher_code": req.voucher_code,
                                "buyer": {"email": req.email, "name": req.name, "phone": req.phone}})
     # the box office is read with the event, the ticket types and the stock, in one query
     return plain(await checkout.place_in(conn, box_office, mode_of(mode), data))

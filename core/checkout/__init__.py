@@ -26,6 +26,9 @@ Checkout has two shapes, one answer:
 
 Whether anyone watches is read with the event and its types, before writing: a subscription
 created while an order is being placed may miss that one order.
+
+An order with products, a discount code or a voucher code is always placed in a transaction:
+``offers`` claims them before the order is written and writes them with it.
 """
 
 from core.checkout.batches import BATCH_MAX, GroupCommit

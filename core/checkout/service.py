@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from core import scoped, tickets
-from core.checkout import rules
+from core.checkout import offers, rules
 from core.checkout.batches import GroupCommit
 from core.checkout.sql import EVENT_SOLD_OUT_SQL, ORDER_SQL, REFUNDED_SQL, TAKE_STOCK_SQL, Order, context_sql
 from core.clock import Clock
@@ -91,6 +91,7 @@ class Checkout:
             amount = rules.refund_amount(order, amount)
             full = amount == order["total"] - order["refund_amount"]
             if full:
+                await offers.give_back(conn, order_id, self.clock.now())
                 await tickets.void_order_tickets(conn, order_id)
             row = await conn.fetchrow(REFUNDED_SQL, order_id, amount, "refunded" if full else order["status"])
             await self.emit(conn, scope, "order.refunded", order_id)
@@ -115,9 +116,9 @@ class Checkout:
         lines = sorted(data.lines, key=lambda line: line.ticket_type_id)
         rules.check_lines(lines, types, now)
         order = rules.price(scope, event, lines, types, data, now)
-        if len(lines) == 1 and not watched:
+        if len(lines) == 1 and not watched and not offers.wanted(data):
             return await self._at_once(conn, types[lines[0].ticket_type_id], order)
-        return await self._in_transaction(conn, scope, event, lines, types, order)
+        return await self._in_transaction(conn, scope, event, lines, types, order, data)
 
     async def _at_once(self, conn: asyncpg.Connection, ticket_type: Any, order: Order) -> Any:
         quantity = order.line_quantities[0]
@@ -127,11 +128,19 @@ class Checkout:
 
     async def _in_transaction(
         self, conn: asyncpg.Connection, scope: Scope, event: dict[str, Any], lines: list[OrderLine],
-        types: dict[int, Any], order: Order,
-    ) -> asyncpg.Record:
-        """The order, then what observers write, then the stock: three or more statements, one transaction."""
+        types: dict[int, Any], order: Order, data: OrderCreate,
+    ) -> Any:
+        """The order, then what observers write, then the stock: three or more statements, one transaction.
+
+        Products and codes (core.checkout.offers) are claimed before the order is written, so its
+        totals include them, and written with it, so observers see them."""
         async with conn.transaction():
+            applied = None
+            if offers.wanted(data):
+                order, applied = await offers.prepare(conn, scope, event, lines, types, data, order, order.created_at)
             row = await conn.fetchrow(ORDER_SQL, *order)
+            if applied is not None:
+                row = await offers.write(conn, row, applied, order.created_at)
             await self.emit(conn, scope, "order.placed", row["id"])
             # Stock last: the UPDATE locks the ticket type's row until COMMIT, and every other buyer
             # of that type queues on it, so nothing but the sold-out check may run while it is held.
@@ -151,7 +160,8 @@ class Checkout:
         first = rows[0]
         if first["_event_id"] is None:
             raise NotFound("event", "Event not found")
-        event = {"id": first["_event_id"], "status": first["_event_status"], "currency": first["_event_currency"]}
+        event = {"id": first["_event_id"], "status": first["_event_status"], "currency": first["_event_currency"],
+                 "series_id": first["_event_series"]}
         found = {row["id"]: row for row in rows if row["id"] is not None}
         missing = [FieldError(f"lines.{i}.ticket_type_id", "no such ticket type for this event")
                    for i, tid in enumerate(ids) if tid not in found]

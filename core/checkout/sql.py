@@ -193,7 +193,7 @@ def context_sql(office: str, watching: str) -> str:
     the event's ticket types among $4 and whether an observer wants the kinds $5: one query."""
     return (
         "SELECT b.id AS _box_office, e.id AS _event_id, e.status AS _event_status,"
-        f" e.currency AS _event_currency, {watching} AS _watched, tt.*"
+        f" e.currency AS _event_currency, e.series_id AS _event_series, {watching} AS _watched, tt.*"
         " FROM box_offices b LEFT JOIN events e ON e.box_office_id = b.id AND e.livemode = $2 AND e.id = $3"
         " LEFT JOIN ticket_types tt ON tt.event_id = e.id AND tt.id = ANY($4::bigint[])"
         f" WHERE {office}"

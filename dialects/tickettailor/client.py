@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,36 +29,41 @@ from dialects.tickettailor.inputs import TIME_FILTERS as WIRE_TIME_FILTERS
 from dialects.tickettailor.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from dialects.tickettailor.routes import ROUTES as TABLE
 from dialects.tickettailor.serializers import from_unix
+from dialects.tickettailor.serializers import offers as offer_wire
 
 DIALECT = "tickettailor"
 PAGING = "id"  # starting_after / ending_before object ids
-IMPORTS = ("events", "orders", "tickets")
+IMPORTS = ("events", "orders", "tickets", "products", "discounts", "vouchers", "voucher_codes", "waitlist_signups")
 RATE_LIMIT_HEADERS: tuple[str, str] | None = (REMAINING, RESET)
 ID_PREFIX = {"event": "ev_", "ticket_type": "tt_", "order": "or_", "issued_ticket": "it_", "ticket_group": "tg_"}
 
 SERVED = tuple(route for route in TABLE if not route.public)
-# the neutral resource each path's first segment serves
-RESOURCES = {"ping": "ping", "events": "events", "orders": "orders", "issued_tickets": "tickets"}
+# the neutral resource each path's last named segment serves (a nested list: its own, not its parent's)
+RESOURCES = {"ping": "ping", "events": "events", "orders": "orders", "issued_tickets": "tickets",
+             "products": "products", "discounts": "discounts", "vouchers": "vouchers", "codes": "voucher_codes",
+             "waitlist_signups": "waitlist_signups"}
 
 
 def _routes() -> tuple[tuple[str, str, str, str], ...]:
     """(method, path pattern, resource, op) of each route the dialect's table serves with a key."""
     rows = []
     for route in SERVED:
-        segment = route.path.split("/")[2]
-        op = "get" if "{" in route.path or segment == "ping" else "list"
+        segment = [part for part in route.path.split("/")[2:] if not part.startswith("{")][-1]
+        op = "get" if route.path.endswith("}") or segment == "ping" else "list"
         rows.append((route.method, re.sub(r"\{\w+\}", "(?P<id>[^/]+)", route.path), RESOURCES[segment], op))
     return tuple(rows)
 
 
 ROUTES = _routes()
-LIST_PATHS = {resource: path for _, path, resource, op in ROUTES if op == "list"}
+# the top-level lists (a nested list's path needs its parent: see pages_within)
+LIST_PATHS = {resource: path for _, path, resource, op in ROUTES if op == "list" and "(?P" not in path}
 TIME_FILTERS = tuple(WIRE_TIME_FILTERS)
 # neutral filters each list accepts (wire name = neutral name for this dialect)
 FILTERS: dict[str, tuple[str, ...]] = {
     "events": (),
     "orders": TIME_FILTERS,
     "tickets": ("event_id", "order_id", "barcode", "status", "email", *TIME_FILTERS),
+    "products": (), "discounts": (), "vouchers": (), "voucher_codes": (), "waitlist_signups": (),
 }
 PAGE_PARAMS = ("limit", "starting_after", "ending_before")
 TICKET = wire.issued_ticket("")  # read for its fields: the URLs it would render are not parsed
@@ -125,14 +130,27 @@ def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
     items = [_line_item(i, names) for i in data.get("line_items") or []]
     if order["status"] == "cancelled" and data.get("status_message") == "Refunded":
         order["status"] = "refunded"  # the vendor has no refunded status; its message says so
-    tickets_only = [i for i in items if i["type"] == "ticket"]
+    # what was sold (tickets, products); codes' gift_card lines and taxes are not
+    sold = [i for i in items if i["type"] in ("ticket", "product")]
     order.update(buyer_address=order["buyer_address"] or {}, custom_questions=order["custom_questions"] or [],
-                 subtotal=sum(i["value"] or 0 for i in tickets_only),
-                 booking_fee=sum(i["booking_fee"] or 0 for i in tickets_only), line_items=items)
+                 subtotal=sum(i["value"] or 0 for i in sold),
+                 booking_fee=sum(i["booking_fee"] or 0 for i in sold), line_items=items)
     return order
 
 
-PARSERS = {"events": parse_event, "orders": parse_order, "tickets": parse_ticket}
+def _reader(obj: WireObject) -> Any:
+    return lambda data: read(obj, data)
+
+
+PARSERS = {"events": parse_event, "orders": parse_order, "tickets": parse_ticket,
+           "products": _reader(offer_wire.PRODUCT), "discounts": _reader(offer_wire.DISCOUNT),
+           "vouchers": _reader(offer_wire.VOUCHER), "voucher_codes": _reader(offer_wire.VOUCHER_CODE),
+           "waitlist_signups": _reader(offer_wire.WAITLIST_SIGNUP)}
+# lists under a parent: (a list naming the parents, the field of its items that names one, the
+# path of one parent's list). Series are found through the events' event_series_id (the
+# reference page's event field): a source whose events do not name their series has no waitlists.
+NESTED = {"voucher_codes": ("/v1/vouchers", "id", "/v1/vouchers/{}/codes"),
+          "waitlist_signups": ("/v1/events", "event_series_id", "/v1/event_series/{}/waitlist_signups")}
 
 
 def parse_body(resource: str, op: str, body: Any) -> dict[str, Any]:
@@ -155,7 +173,8 @@ def next_position(body: Any) -> dict[str, Any] | None:
     return {"after": body["data"][-1]["id"]}
 
 
-CURSORS = CursorPaging("Ticket Tailor", {r: (LIST_PATHS[r], PARSERS[r]) for r in IMPORTS}, param="starting_after",
+CURSORS = CursorPaging("Ticket Tailor", {r: (LIST_PATHS[r], PARSERS[r]) for r in IMPORTS if r not in NESTED},
+                       param="starting_after",
                        next_position=next_position, key="after", default=DEFAULT_LIMIT, size=MAX_LIMIT)
 
 
@@ -194,6 +213,10 @@ def render(request: Mapping[str, Any], position: Mapping[str, Any] | None = None
     resource, op, filters = read_request(request)
     if resource == "ticket_types":  # no endpoint of its own: the event detail embeds them
         return "GET", f"/v1/events/{filters.pop('event_id')}", []
+    if resource in NESTED:  # a list under its parent, whose id the request carries
+        if op != "list" or not request.get("id"):
+            raise NoEquivalent(f"Ticket Tailor lists {resource} only under their parent")
+        return "GET", NESTED[resource][2].format(request["id"]), _list_params(request, filters, position)
     path = resource_path("Ticket Tailor", LIST_PATHS, request)
     return "GET", path, _list_params(request, filters, position) if op == "list" else []
 
@@ -214,3 +237,46 @@ class Client(CursorClient):
 
     auth = staticmethod(auth_headers)
     paging = CURSORS
+
+    async def pages(self, resource: str, start: str | None = None) -> AsyncIterator[tuple[list[dict], str | None]]:
+        """``CursorClient.pages``; a nested list (a voucher's codes) is read parent by parent, its
+        token ``"<parent id> <cursor>"`` (an empty cursor: that parent is done), so an interrupted
+        import resumes inside the parent it was reading. The last page is an empty one."""
+        if resource not in NESTED:
+            async for page in super().pages(resource, start):
+                yield page
+            return
+        async for page in self._nested(resource, *(start or " ").split(" ", 1)):
+            yield page
+
+    async def _nested(self, resource: str, resume: str, cursor: str) -> AsyncIterator[tuple[list[dict], str | None]]:
+        parents, name, path = NESTED[resource]
+        async for parent in self._ids(parents, name):
+            if resume:  # skip the parents finished before the interruption
+                if parent != resume:
+                    continue
+                resume, skip = "", not cursor
+                if skip:
+                    continue
+            async for items, after in self._within(path.format(parent), cursor, PARSERS[resource]):
+                yield items, f"{parent} {after or ''}"
+            cursor = ""
+        yield [], None
+
+    async def _ids(self, path: str, name: str) -> AsyncIterator[str]:
+        """Each parent id the items of ``path`` name, once, in the list's order."""
+        seen: set[str] = set()
+        async for items, _ in self._within(path, "", lambda data: data):
+            for parent in (item.get(name) for item in items):
+                if isinstance(parent, str) and parent not in seen:
+                    seen.add(parent)
+                    yield parent
+
+    async def _within(self, path: str, cursor: str, parse: Any) -> AsyncIterator[tuple[list[dict], str | None]]:
+        while True:
+            params = [("limit", str(MAX_LIMIT))] + ([("starting_after", cursor)] if cursor else [])
+            body = await self.get_json(path, params)
+            cursor = CURSORS.next_cursor(body) or ""
+            yield [parse(item) for item in body["data"]], cursor or None
+            if not cursor:
+                return

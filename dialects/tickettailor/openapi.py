@@ -14,6 +14,7 @@ from dialects.tickettailor import serializers as wire
 from dialects.tickettailor.errors import ERROR_CODES, LIMIT_HEADERS
 from dialects.tickettailor.inputs import MAX_UNIX, TIME_FILTERS
 from dialects.tickettailor.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from dialects.tickettailor.serializers import offers
 
 ERROR = obj({"status": INTEGER, "error_code": STRING, "message": STRING,
              "errors": array(obj({"field": STRING, "messages": array(STRING)}))},
@@ -27,6 +28,8 @@ SCHEMAS: dict[str, Schema] = {
     "OrderList": obj({"data": array(ref("Order")), "links": ref("Links")}),
     "IssuedTicketList": obj({"data": array(ref("IssuedTicket")), "links": ref("Links")}),
     "Ping": obj({"version": STRING}),
+    **{o.name: o.schema() for o in offers.OBJECTS},
+    **{f"{o.name}List": obj({"data": array(ref(o.name)), "links": ref("Links")}) for o in offers.OBJECTS},
 }
 
 
@@ -79,6 +82,15 @@ PATHS: dict[str, Schema] = {
     "/v1/issued_tickets/{issued_ticket_id}": operation(
         "getIssuedTicket", "Retrieve an issued ticket", "IssuedTicket",
         [path("issued_ticket_id", "Issued ticket id (it_12)")]),
+    # beyond the reference page (served by the live API)
+    "/v1/products": operation("listProducts", "List all products", "ProductList", PAGING),
+    "/v1/discounts": operation("listDiscounts", "List all discounts", "DiscountList", PAGING),
+    "/v1/vouchers": operation("listVouchers", "List all vouchers", "VoucherList", PAGING),
+    "/v1/vouchers/{voucher_id}/codes": operation("listVoucherCodes", "List a voucher's codes", "VoucherCodeList",
+                                                 [path("voucher_id", "Voucher id (vo_12)"), *PAGING]),
+    "/v1/event_series/{event_series_id}/waitlist_signups": operation(
+        "listWaitlistSignups", "List an event series' waitlist signups", "WaitlistSignupList",
+        [path("event_series_id", "Event series id (es_12)"), *PAGING]),
 }
 def query_names(path: str) -> frozenset[str] | None:
     """The query parameters the document lists for ``path``'s operation (None: not documented

@@ -16,9 +16,11 @@ import asyncpg
 from starlette.requests import Request
 
 from core import listing, reads
+from core.errors import NotFound
 from core.ids import parse_id
 from core.listing import PageQuery, Where
 from core.models import Scope
+from core.projection import Field
 from core.reads import Shape
 from dialects.base import BadRequest
 from dialects.tickettailor.inputs import text
@@ -52,9 +54,22 @@ def parse_limit(request: Request) -> int:
     return int(value)
 
 
+@dataclass(frozen=True, slots=True)
+class Parent:
+    """The object a nested list belongs to (a voucher's codes): a head column of the page's own
+    statement tells whether it is the scope's, and a missing one is a 404 (``kind``)."""
+
+    exists: Field  # ("_parent", "EXISTS (...)"), its parameters bound to the list's Where
+    kind: str
+
+    def check(self, page: listing.Page) -> None:
+        if not page.head[self.exists[0]]:
+            raise NotFound(self.kind)
+
+
 async def read_page(
     conn: asyncpg.Connection, request: Request, scope: Scope, spec: Listing, where: Where, shape: Shape,
-    **values: Any,
+    parent: Parent | None = None, **values: Any,
 ) -> tuple[listing.Page, bool, bool]:
     """The page the request asks for (through ``shape``, with the request ``values`` its tokens
     name), and whether older (next) and newer (previous) rows exist.
@@ -66,13 +81,18 @@ async def read_page(
     params = request.query_params
     name = "ending_before" if params.get("ending_before") is not None else "starting_after"
     value = text(params, name)
+    head = () if parent is None else (parent.exists,)
     if value is None:
-        page = await reads.page(conn, shape, spec.source, where, PageQuery(limit), **values)
+        page = await reads.page(conn, shape, spec.source, where, PageQuery(limit), head, **values)
+        if parent is not None:
+            parent.check(page)
         return page, page.has_more, False
     number = parse_id(spec.kind, value.strip())
     before = name == "ending_before"
     near = None if number is None else await reads.page_next_to(
-        conn, shape, spec.source, where, scope, number, limit, before=before, **values)
+        conn, shape, spec.source, where, scope, number, limit, before=before, head=head, **values)
+    if near is not None and parent is not None:
+        parent.check(near)
     if near is None or not near.found:  # an unknown cursor is the client's mistake, not an empty page
         raise BadRequest(f"{name} must be the id of an existing {spec.kind.replace('_', ' ')}", name)
     if not near.rows:

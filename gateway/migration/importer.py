@@ -19,10 +19,13 @@ import asyncpg
 from tqdm import tqdm
 
 from core.models import Scope
+from dialects.client_base import NoEquivalent
+from gateway.migration import store_offers as offers
 from gateway.migration.record import public_url
 from gateway.migration.store import Store
 
-ORDER = ("events", "orders", "tickets")
+# products before the orders whose line items name them, the objects they link to before them
+ORDER = ("events", "products", "discounts", "vouchers", "voucher_codes", "orders", "tickets", "waitlist_signups")
 
 
 class ImportFailed(Exception):
@@ -96,7 +99,9 @@ class Importer:
 
     @staticmethod
     async def write(store: Store, resource: str, item: dict[str, Any]) -> None:
-        if resource == "events":
+        if resource in offers.WRITERS:
+            await offers.WRITERS[resource](store, item)
+        elif resource == "events":
             await store.event(item)
         elif resource == "orders":
             await store.order(item)
@@ -141,22 +146,29 @@ class Importer:
             return
         self.progress.start(checkpoint)
         try:
-            async for items, next_token in self.client.pages(checkpoint.resource, checkpoint.next_token):
-                async with self.conn.transaction():
-                    # lists come newest first: writing a page oldest first gives objects created in the
-                    # same second ascending ids, so the copy lists them in the vendor's order
-                    for item in reversed(items):
-                        await self.write(store, checkpoint.resource, item)
-                    checkpoint.pages += 1
-                    checkpoint.objects += len(items)
-                    checkpoint.next_token, checkpoint.done = next_token, next_token is None
-                    await self.save(scope, checkpoint)
-                self.progress.page(checkpoint, len(items))
-                budget[0] -= 1
-                if budget[0] == 0:
-                    break
+            await self._pages(store, scope, checkpoint, budget)
+        except NoEquivalent as exc:  # the source cannot list it: said once, and the resource is done
+            store.tally.problems.append(f"{checkpoint.resource}: {exc}")
+            checkpoint.next_token, checkpoint.done = None, True
+            await self.save(scope, checkpoint)
         finally:
             self.progress.finish(checkpoint)
+
+    async def _pages(self, store: Store, scope: Scope, checkpoint: Checkpoint, budget: list[int]) -> None:
+        async for items, next_token in self.client.pages(checkpoint.resource, checkpoint.next_token):
+            async with self.conn.transaction():
+                # lists come newest first: writing a page oldest first gives objects created in the
+                # same second ascending ids, so the copy lists them in the vendor's order
+                for item in reversed(items):
+                    await self.write(store, checkpoint.resource, item)
+                checkpoint.pages += 1
+                checkpoint.objects += len(items)
+                checkpoint.next_token, checkpoint.done = next_token, next_token is None
+                await self.save(scope, checkpoint)
+            self.progress.page(checkpoint, len(items))
+            budget[0] -= 1
+            if budget[0] == 0:
+                break
 
     async def save(self, scope: Scope, c: Checkpoint) -> None:
         await self.conn.execute(

@@ -29,7 +29,9 @@ class Rule:
     why: str
 
 
-RESOURCE_KIND = {"events": "event", "ticket_types": "ticket_type", "orders": "order", "tickets": "issued_ticket"}
+RESOURCE_KIND = {"events": "event", "ticket_types": "ticket_type", "orders": "order", "tickets": "issued_ticket",
+                 "products": "product", "discounts": "discount", "vouchers": "voucher", "voucher_codes": "voucher_code",
+                 "waitlist_signups": "waitlist_signup"}
 RULES: tuple[Rule, ...] = (
     Rule("events.source_id", "id:event", "ids are assigned by each installation; compared through the id map"),
     Rule("*ticket_types.source_id", "id:ticket_type", "ids are assigned by each installation"),

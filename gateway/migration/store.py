@@ -29,7 +29,7 @@ EVENT_ENUMS = {
 TICKET_TYPE_STATUSES = ("on_sale", "off_sale", "sold_out", "hidden", "admin_only", "locked")
 ORDER_STATUSES = ("pending", "completed", "cancelled", "refunded")
 PAYMENT_METHODS = ("stripe", "paypal", "offline", "operator", "no_cost")
-LINE_ITEM_TYPES = ("ticket", "transaction_charge", "void", "tax", "gift_card", "donation")
+LINE_ITEM_TYPES = ("ticket", "transaction_charge", "void", "tax", "gift_card", "donation", "product")
 NOT_NULL_EVENT = ("title", "slug", "starts_at", "timezone", "online", "currency", "visibility", "category")
 TIME_FIELDS = ("starts_at", "ends_at", "doors_open_at", "sale_starts_at", "sale_ends_at", "created_at",
                "checked_in_at", "voided_at")
@@ -200,11 +200,25 @@ class Store:
         for item in items:
             type_id = await self.lookup("ticket_type", item.get("ticket_type_id"))
             value, fee = item.get("value") or 0, item.get("booking_fee") or 0
+            kind = choose(item.get("type"), LINE_ITEM_TYPES, "ticket")
+            product_id = await self._product(item) if kind == "product" else None
             await self.conn.execute(
-                "INSERT INTO order_line_items (order_id, ticket_type_id, type, description, quantity, value,"
-                " booking_fee, total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                order_id, type_id, choose(item.get("type"), LINE_ITEM_TYPES, "ticket"), item.get("description") or "",
+                "INSERT INTO order_line_items (order_id, ticket_type_id, product_id, type, description, quantity,"
+                " value, booking_fee, total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                order_id, type_id, product_id, kind, item.get("description") or "",
                 count(item.get("quantity")), value, fee, item.get("total", value + fee))
+
+    async def _product(self, item: dict[str, Any]) -> int | None:
+        """A product line's imported product: by its id where the vendor gives one, else (Ticket
+        Tailor's line items carry none) the imported product the line is named after."""
+        found = await self.lookup("product", item.get("product_id"))
+        if found is not None:
+            return found
+        return await self.conn.fetchval(
+            "SELECT m.core_id FROM import_map m JOIN products p ON p.id = m.core_id WHERE m.box_office_id = $1"
+            " AND m.livemode = $2 AND m.source_dialect = $3 AND m.source_kind = 'product' AND p.name = $4"
+            " ORDER BY m.core_id LIMIT 1", self.scope.box_office_id, self.scope.livemode, self.dialect,
+            item.get("description") or "")
 
     async def ticket(self, data: dict[str, Any]) -> int | None:
         return await self.guarded(f"ticket {data.get('source_id')}", self._ticket(data))

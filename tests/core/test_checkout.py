@@ -267,7 +267,8 @@ def test_barcodes_use_the_whole_alphabet_and_never_repeat_in_practice():
 async def test_checkout_rows_reference_no_shared_parent_but_the_event(conn):
     """Every foreign key check locks its parent row, and concurrent checkouts of one event share
     it: an order's rows may reference their own order, the ticket type (already locked by the
-    stock UPDATE) and, once per order, the event - never the box office (schema migration 6)."""
+    stock UPDATE) and, once per order, the event - never the box office (schema migration 6) - and
+    the discount and voucher code a checkout locks anyway when it uses them (migration 9)."""
     rows = await conn.fetch(
         "SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent"
         " FROM pg_constraint c WHERE c.contype = 'f'"
@@ -275,7 +276,7 @@ async def test_checkout_rows_reference_no_shared_parent_but_the_event(conn):
     parents = {(row["child"], row["parent"]) for row in rows}
     assert parents == {("orders", "events"), ("order_line_items", "orders"),
                        ("order_line_items", "ticket_types"), ("issued_tickets", "orders"),
-                       ("issued_tickets", "ticket_types")}
+                       ("issued_tickets", "ticket_types"), ("orders", "discounts"), ("orders", "voucher_codes")}
 
 
 async def test_a_ticket_stays_in_its_orders_event_and_box_office(conn, box_office, make_box_office, checkout):

@@ -41,7 +41,7 @@ NO_DATABASE = {("tickettailor", "/v1/ping"), ("ticketsmart", "/api/v1/openapi.js
                ("tickettailor", "/v1/openapi.json"), ("equaticket", "/api/v1/openapi.json")}
 # path parameter -> the world's object it names
 PARAMS = {"id_or_slug": "event", "event_id": "event", "order_id": "order", "issued_ticket_id": "ticket",
-          "subscription_id": "subscription"}
+          "subscription_id": "subscription", "voucher_id": "voucher", "event_series_id": "series"}
 GETS = [(name, route) for name in registry.NAMES for route in registry.dialect(name).routes if route.method == "GET"]
 ADAPTER = {a.name: a for a in ADAPTERS}
 MAX_PAGES = 4
@@ -115,7 +115,27 @@ async def _children(conn: asyncpg.Connection, scope: Scope, checkout: Any) -> di
         if attempted:
             await conn.execute("INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, duration_ms,"
                                " error) VALUES ($1, now(), 500, 9, 'HTTP 500')", delivery)
-    return {"event": event_id, "order": orders[0]["id"], "ticket": ticket, "subscription": subscription}
+    return {"event": event_id, "order": orders[0]["id"], "ticket": ticket, "subscription": subscription,
+            **await _offers(conn, scope, event_id, type_id)}
+
+
+async def _offers(conn: asyncpg.Connection, scope: Scope, event_id: int, type_id: int) -> dict[str, int]:
+    """Two products, discounts, voucher codes and waitlist signups (of the event's series)."""
+    office, series = scope.box_office_id, await conn.fetchval("SELECT series_id FROM events WHERE id = $1", event_id)
+    for n in range(2):
+        product = await conn.fetchval("INSERT INTO products (box_office_id, livemode, name, price, currency)"
+                                      " VALUES ($1, true, 'Mug', 500, 'USD') RETURNING id", office)
+        await conn.execute("INSERT INTO discounts (box_office_id, livemode, name, code, face_value_amount,"
+                           " ticket_type_ids, product_ids) VALUES ($1, true, 'Off', $2, 100, $3, $4)",
+                           office, f"OFF{n}", [type_id], [product])
+        await conn.execute("INSERT INTO waitlist_signups (box_office_id, livemode, series_id, event_id, email)"
+                           " VALUES ($1, true, $2, $3, 'w@example.com')", office, series, event_id)
+    voucher = await conn.fetchval("INSERT INTO vouchers (box_office_id, livemode, name, value, currency)"
+                                  " VALUES ($1, true, 'Gift', 1000, 'USD') RETURNING id", office)
+    await conn.execute("INSERT INTO voucher_codes (voucher_id, box_office_id, livemode, code, remaining)"
+                       " SELECT $1, $2, true, $3 || n, 1000 FROM generate_series(1, 2) n",
+                       voucher, office, f"G{office}-")
+    return {"voucher": voucher, "series": series}
 
 
 @pytest.fixture(scope="module")

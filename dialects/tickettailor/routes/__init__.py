@@ -7,8 +7,9 @@ authenticated principal; errors are raised and leave through errors.py.
 from __future__ import annotations
 
 from dialects.base import Route
-from dialects.tickettailor.routes import reference
+from dialects.tickettailor.routes import offers, reference
 
 ROUTES: tuple[Route, ...] = (
     *reference.ROUTES,
+    *offers.ROUTES,
 )

@@ -64,7 +64,8 @@ TICKET_TYPE_STATUS = WireEnum(
 ORDER_STATUS = WireEnum({"completed": "completed", "pending": "pending", "cancelled": "cancelled",
                          "refunded": "cancelled"})
 TICKET_STATUS = WireEnum({"valid": "valid", "void": "void"})
-LINE_ITEM_TYPES = ("ticket", "transaction_charge", "void", "tax", "gift_card", "donation")
+# "product": an add-on sold with the order (core products); the reference page lists the other six
+LINE_ITEM_TYPES = ("ticket", "transaction_charge", "void", "tax", "gift_card", "donation", "product")
 PAYMENT_TYPES = ("stripe", "paypal", "offline", "operator", "no_cost")
 CURRENCIES = ("gbp", "usd", "eur", "sgd", "aud", "brl", "cad", "czk", "dkk", "hkd", "huf", "ils", "jpy",
               "myr", "mxn", "nok", "nzd", "php", "pln", "rub", "sek", "chf", "twd", "thb", "try")
