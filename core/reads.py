@@ -182,7 +182,9 @@ async def page(conn: asyncpg.Connection, shape: Shape, source: Source, where: Wh
 
 
 async def page_next_to(conn: asyncpg.Connection, shape: Shape, source: Source, where: Where, scope: Scope,
-                       object_id: int, limit: int, *, before: bool, **values: Any) -> AnchoredPage:
+                       object_id: int, limit: int, *, before: bool, head: Sequence[Field] = (),
+                       **values: Any) -> AnchoredPage:
     """core.listing.page_next_to through a shape (a cursor page, found or not, in one statement)."""
     columns, bound = shape.bind(where, source, page=True, **values)
-    return await listing.page_next_to(conn, columns, bound, where, scope, object_id, limit, before=before)
+    return await listing.page_next_to(conn, columns, bound, where, scope, object_id, limit, before=before,
+                                      head=head)

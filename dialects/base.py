@@ -101,6 +101,7 @@ __all__ = [
     "Dialect",
     "Endpoint",
     "PublicEndpoint",
+    "ByMethod",
     "DialectApp",
 ]
 
@@ -266,8 +267,14 @@ class Dialect(ABC):
         return Endpoint(self, handler, (route.scope,) if route.scope else ())
 
     def app(self) -> ASGIApp:
-        """The dialect as one ASGI app; unknown paths and methods answer in its format too."""
-        table = [StarletteRoute(r.path, self.endpoint(r), methods=[r.method]) for r in self.routes]
+        """The dialect as one ASGI app; unknown paths and methods answer in its format too.
+
+        One router entry per path, whatever the methods on it (``ByMethod``): with one entry per
+        row, a path served by GET and POST answered a wrong method with the Allow of one of them."""
+        paths: dict[str, dict[str, ASGIApp]] = {}
+        for r in self.routes:
+            paths.setdefault(r.path, {})[r.method] = self.endpoint(r)
+        table = [StarletteRoute(path, ByMethod(self, methods), methods=None) for path, methods in paths.items()]
         # no slash redirects: /events/..%2F answered an undocumented 307; every unknown path is the
         # dialect's own 404
         return self.middleware(DialectApp(self, Router(routes=table, redirect_slashes=False)))
@@ -327,6 +334,27 @@ class PublicEndpoint:
         except Exception as exc:
             response = self.dialect.error_response(request, exc)
         await response(scope, receive, send)
+
+
+class ByMethod:
+    """The endpoints of one path by method (HEAD answered as GET); any other method is the
+    dialect's 405, whose Allow lists every method of the path."""
+
+    __slots__ = ("dialect", "methods", "allow")
+
+    def __init__(self, dialect: Dialect, methods: dict[str, ASGIApp]) -> None:
+        self.dialect, self.methods = dialect, dict(methods)
+        if "GET" in methods and "HEAD" not in methods:
+            self.methods["HEAD"] = methods["GET"]
+        self.allow = ", ".join(sorted(self.methods))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.methods.get(scope["method"])
+        if endpoint is None:
+            failure = MethodNotAllowed(self.allow)
+            await self.dialect.error_response(Request(scope, receive), failure)(scope, receive, send)
+            return
+        await endpoint(scope, receive, send)
 
 
 class DialectApp:

@@ -36,9 +36,13 @@ IMPORTS = ("events", "orders", "tickets")
 RATE_LIMIT_HEADERS: tuple[str, str] | None = (REMAINING, RESET)
 ID_PREFIX = {"event": "ev_", "ticket_type": "tt_", "order": "or_", "issued_ticket": "it_", "ticket_group": "tg_"}
 
-SERVED = tuple(route for route in TABLE if not route.public)
-# the neutral resource each path's first segment serves
-RESOURCES = {"ping": "ping", "events": "events", "orders": "orders", "issued_tickets": "tickets"}
+# the neutral resource each path's first segment serves; the routes below another object
+# (a series' occurrences) and the writes have no neutral form yet
+RESOURCES = {"ping": "ping", "events": "events", "orders": "orders", "issued_tickets": "tickets",
+             "event_series": "series", "check_ins": "check_ins", "box_office": "box_office"}
+SINGLE = ("ping", "box_office")  # one object, no id
+SERVED = tuple(route for route in TABLE if not route.public and route.method == "GET"
+               and route.path.split("/")[2] in RESOURCES and route.path.count("/") <= 3)
 
 
 def _routes() -> tuple[tuple[str, str, str, str], ...]:
@@ -46,7 +50,7 @@ def _routes() -> tuple[tuple[str, str, str, str], ...]:
     rows = []
     for route in SERVED:
         segment = route.path.split("/")[2]
-        op = "get" if "{" in route.path or segment == "ping" else "list"
+        op = "get" if "{" in route.path or segment in SINGLE else "list"
         rows.append((route.method, re.sub(r"\{\w+\}", "(?P<id>[^/]+)", route.path), RESOURCES[segment], op))
     return tuple(rows)
 

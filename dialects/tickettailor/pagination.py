@@ -8,6 +8,7 @@ page with every other query parameter kept, and are null at the ends of the list
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from core import listing, reads
 from core.ids import parse_id
 from core.listing import PageQuery, Where
 from core.models import Scope
+from core.projection import Field
 from core.reads import Shape
 from dialects.base import BadRequest
 from dialects.tickettailor.inputs import text
@@ -38,6 +40,8 @@ class Listing:
 
 
 EVENTS = Listing("event", "ev_", listing.EVENTS)
+SERIES = Listing("event_series", "es_", listing.SERIES)
+CHECK_INS = Listing("check_in", "chk_", listing.CHECK_INS)
 ORDERS = Listing("order", "or_", listing.ORDERS)
 TICKETS = Listing("issued_ticket", "it_", listing.TICKETS)
 
@@ -54,10 +58,11 @@ def parse_limit(request: Request) -> int:
 
 async def read_page(
     conn: asyncpg.Connection, request: Request, scope: Scope, spec: Listing, where: Where, shape: Shape,
-    **values: Any,
+    head: Sequence[Field] = (), **values: Any,
 ) -> tuple[listing.Page, bool, bool]:
     """The page the request asks for (through ``shape``, with the request ``values`` its tokens
-    name), and whether older (next) and newer (previous) rows exist.
+    name), and whether older (next) and newer (previous) rows exist; ``head`` columns (on
+    ``where``'s parameters: whether a parent exists) are read by the same statement, in ``Page.head``.
 
     A cursor page is one statement with its cursor's position, whether it is the scope's, and
     the probe behind the link back (core.listing.page_next_to), so it costs what a first page costs.
@@ -67,12 +72,12 @@ async def read_page(
     name = "ending_before" if params.get("ending_before") is not None else "starting_after"
     value = text(params, name)
     if value is None:
-        page = await reads.page(conn, shape, spec.source, where, PageQuery(limit), **values)
+        page = await reads.page(conn, shape, spec.source, where, PageQuery(limit), head, **values)
         return page, page.has_more, False
     number = parse_id(spec.kind, value.strip())
     before = name == "ending_before"
     near = None if number is None else await reads.page_next_to(
-        conn, shape, spec.source, where, scope, number, limit, before=before, **values)
+        conn, shape, spec.source, where, scope, number, limit, before=before, head=head, **values)
     if near is None or not near.found:  # an unknown cursor is the client's mistake, not an empty page
         raise BadRequest(f"{name} must be the id of an existing {spec.kind.replace('_', ' ')}", name)
     if not near.rows:

@@ -28,7 +28,10 @@ async def test_document_is_valid_openapi_31(spec):
     assert spec["servers"] == [{"url": "/tickettailor"}]
     assert set(spec["paths"]) == {"/v1/ping", "/v1/events", "/v1/events/{event_id}", "/v1/orders",
                                   "/v1/orders/{order_id}", "/v1/issued_tickets",
-                                  "/v1/issued_tickets/{issued_ticket_id}"}
+                                  "/v1/issued_tickets/{issued_ticket_id}", "/v1/event_series",
+                                  "/v1/event_series/{event_series_id}", "/v1/event_series/{event_series_id}/events",
+                                  "/v1/event_series/{event_series_id}/ticket_types", "/v1/check_ins",
+                                  "/v1/box_office"}
 
 
 async def test_every_documented_enum_value_is_in_the_schemas(spec):

@@ -7,8 +7,10 @@ authenticated principal; errors are raised and leave through errors.py.
 from __future__ import annotations
 
 from dialects.base import Route
-from dialects.tickettailor.routes import reference
+from dialects.tickettailor.routes import checkins, reference, series
 
 ROUTES: tuple[Route, ...] = (
     *reference.ROUTES,
+    *series.ROUTES,
+    *checkins.ROUTES,
 )

@@ -1,0 +1,45 @@
+"""The form fields each write takes: wire name -> core field, the required ones, and their schemas.
+
+Declared once: the routes read forms through these tables (forms.core_input) and the OpenAPI
+document lists the same fields as each operation's request body.
+"""
+
+from __future__ import annotations
+
+from dialects.schema import INTEGER, STRING, Schema
+
+SERIES_FIELDS = {name: name for name in (
+    "name", "description", "currency", "timezone", "postal_code", "country", "access_code", "call_to_action",
+    "online_platform", "max_tickets_sold_per_occurrence", "tickets_available_at", "tickets_available_at_message",
+    "tickets_unavailable_at", "tickets_unavailable_at_message", "waitlist_active", "waitlist_call_to_action",
+    "waitlist_event_page_text", "waitlist_confirmation_message")} | {"venue": "venue_name"}
+SERIES_REQUIRED = ("name",)
+TYPE_FIELDS = {name: name for name in (
+    "name", "price", "quantity", "min_per_order", "max_per_order", "description", "booking_fee", "access_code",
+    "sort_order", "status")}
+TYPE_REQUIRED = ("name", "price", "quantity")
+# start_date + start_time (and end_*) are read together in the series' time zone
+OCCURRENCE_FIELDS = {"start_date": "starts_at", "start_time": "starts_at", "end_date": "ends_at",
+                     "end_time": "ends_at", "hidden": "hidden", "unavailable": "unavailable",
+                     "unavailable_status": "unavailable_status", "online_link": "online_link"}
+OCCURRENCE_REQUIRED = ("start_date", "start_time")
+CHECK_IN_FIELDS = {"issued_ticket_id": "ticket_id", "quantity": "quantity", "check_in_at": "check_in_at"}
+CHECK_IN_REQUIRED = ("issued_ticket_id", "quantity")
+
+UNIX = {**INTEGER, "minimum": 0}
+BOOLEAN_TEXT: Schema = {"type": "string", "enum": ["true", "false"]}
+SCHEMAS: dict[str, Schema] = {  # fields not named here are text
+    "price": INTEGER, "quantity": INTEGER, "min_per_order": {**INTEGER, "minimum": 1, "maximum": 500},
+    "max_per_order": {**INTEGER, "minimum": 1, "maximum": 500}, "booking_fee": INTEGER, "sort_order": INTEGER,
+    "max_tickets_sold_per_occurrence": {**INTEGER, "minimum": 1}, "tickets_available_at": UNIX,
+    "tickets_unavailable_at": UNIX, "check_in_at": UNIX, "waitlist_active": BOOLEAN_TEXT, "hidden": BOOLEAN_TEXT,
+    "unavailable": BOOLEAN_TEXT, "start_date": {**STRING, "format": "date"}, "end_date": {**STRING, "format": "date"},
+    "start_time": {**STRING, "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"},
+    "end_time": {**STRING, "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"},
+    "issued_ticket_id": {**STRING, "pattern": "^(it_)?[1-9][0-9]*$"},
+}
+
+
+def form_schema(fields: dict[str, str], required: tuple[str, ...]) -> Schema:
+    return {"type": "object", "properties": {name: SCHEMAS.get(name, STRING) for name in fields},
+            "required": list(required), "additionalProperties": False}
