@@ -196,6 +196,9 @@ class Dialect(ABC):
     errors: ClassVar[ErrorTable]  # exception class -> Rule, looked up along the MRO
     keys: ClassVar[KeyRules]  # scopes, secret shape and limits of the vendor's keys
     reports_limits: ClassVar[bool] = False  # limit headers on every response (limit_headers)
+    # an unknown path asks for credentials first (401 without a valid key, then 404), as the
+    # vendor answers: its routing sits behind its authentication
+    authenticates_unknown_paths: ClassVar[bool] = False
 
     def __init__(self, services: Services, settings: Any) -> None:
         self.services = services
@@ -379,4 +382,11 @@ class DialectApp:
             await self.dialect.error_response(Request(scope, receive), failure)(scope, receive, send)
 
     async def _not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.dialect.error_response(Request(scope, receive), RouteNotFound())(scope, receive, send)
+        request = Request(scope, receive)
+        failure: BaseException = RouteNotFound()
+        if self.dialect.authenticates_unknown_paths:
+            try:
+                scope[PRINCIPAL_KEY] = await self.dialect.authenticate(request)
+            except Exception as exc:  # AuthFailed, a throttled client, an outage: in the dialect's format
+                failure = exc
+        await self.dialect.error_response(request, failure)(scope, receive, send)

@@ -22,6 +22,7 @@ class TicketTailor(Dialect):
     errors = ERRORS
     keys = KeyRules("tickettailor", ("read", "write"), auth.new_secret, title="Ticket Tailor")
     reports_limits = True  # X-Rate-Limit-* on every authenticated response
+    authenticates_unknown_paths = True  # GET /v1/nowhere without a key: 401, as every other path
     limit_headers = staticmethod(rate_headers)
     credential = staticmethod(auth.credential)
     format_error = staticmethod(format_error)

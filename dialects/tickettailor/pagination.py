@@ -8,7 +8,7 @@ page with every other query parameter kept, and are null at the ends of the list
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -58,11 +58,12 @@ def parse_limit(request: Request) -> int:
 
 async def read_page(
     conn: asyncpg.Connection, request: Request, scope: Scope, spec: Listing, where: Where, shape: Shape,
-    head: Sequence[Field] = (), **values: Any,
+    head: Sequence[Field] = (), check: Callable[[Mapping[str, Any]], None] | None = None, **values: Any,
 ) -> tuple[listing.Page, bool, bool]:
     """The page the request asks for (through ``shape``, with the request ``values`` its tokens
     name), and whether older (next) and newer (previous) rows exist; ``head`` columns (on
-    ``where``'s parameters: whether a parent exists) are read by the same statement, in ``Page.head``.
+    ``where``'s parameters: whether a parent exists) are read by the same statement, in ``Page.head``,
+    and handed to ``check`` before the cursor is judged (a missing parent is its 404, not a 400).
 
     A cursor page is one statement with its cursor's position, whether it is the scope's, and
     the probe behind the link back (core.listing.page_next_to), so it costs what a first page costs.
@@ -73,11 +74,15 @@ async def read_page(
     value = text(params, name)
     if value is None:
         page = await reads.page(conn, shape, spec.source, where, PageQuery(limit), head, **values)
+        if check is not None:
+            check(page.head)
         return page, page.has_more, False
     number = parse_id(spec.kind, value.strip())
     before = name == "ending_before"
     near = None if number is None else await reads.page_next_to(
         conn, shape, spec.source, where, scope, number, limit, before=before, head=head, **values)
+    if near is not None and check is not None:
+        check(near.head)
     if near is None or not near.found:  # an unknown cursor is the client's mistake, not an empty page
         raise BadRequest(f"{name} must be the id of an existing {spec.kind.replace('_', ' ')}", name)
     if not near.rows:

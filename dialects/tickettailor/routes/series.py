@@ -7,6 +7,7 @@ Writes take form fields (forms.py) and answer with the new object as a read woul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -74,15 +75,19 @@ async def list_occurrences(d: TicketTailor, request: Request, p: Principal) -> R
     ctx = context(d, p)
     where = listing.event_where(p.scope, EventFilters())
     where.add("e.series_id = ?", series_id)
-    head = (listing.exists("event_series", where, p.scope, series_id),)
+    # named apart from a cursor page's own "_found" (whether the cursor is the scope's)
+    head = (("_series", listing.exists("event_series", where, p.scope, series_id)[1]),)
     async with d.services.pool.acquire() as conn:
         page, has_next, has_previous = await pagination.read_page(
-            conn, request, p.scope, EVENTS, where, wire.OCCURRENCE_READ, head, now=ctx.now,
+            conn, request, p.scope, EVENTS, where, wire.OCCURRENCE_READ, head, _series_found, now=ctx.now,
             box_office=ctx.box_office_id)
-    if not page.head["_found"]:
-        raise NotFound("event_series", "Event series not found")
     links = pagination.links(request, d.settings.links, EVENTS, page, has_next, has_previous)
     return json_response({"data": serializers.events(page.rows, ctx, wire.OCCURRENCE_READ), "links": links})
+
+
+def _series_found(head: Mapping[str, Any]) -> None:
+    if not head["_series"]:
+        raise NotFound("event_series", "Event series not found")
 
 
 # --- writes ----------------------------------------------------------------------------------
@@ -93,6 +98,9 @@ SERIES_TIMES = {"tickets_available_at": unix, "tickets_unavailable_at": unix}
 async def create_series(d: TicketTailor, request: Request, p: Principal) -> Response:
     form = await read_form(request)
     required(form, *SERIES_REQUIRED)
+    for when in ("tickets_available_at", "tickets_unavailable_at"):  # named as the client sent it
+        if form.get(f"{when}_message") and not form.get(when):
+            raise ValidationFailed.single(f"{when}_message", f"needs {when}")
     online = {"online": True} if form.get("online_platform") else {}
     data = core_input(SeriesCreate, form, SERIES_FIELDS, SERIES_TIMES, online)
     async with d.services.pool.acquire() as conn:
