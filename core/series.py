@@ -11,10 +11,11 @@ every occurrence that still sells (draft or published).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from core import events, scoped
 from core.errors import Conflict
@@ -105,10 +106,13 @@ class OccurrenceCreate(Input):
     unavailable_status: ShortText | None = None  # the text shown instead ("Sold out", "Cancelled")
     online_link: ShortText | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> OccurrenceCreate:
-        check_event_times(self.starts_at, self.ends_at, None)
-        return self
+    @field_validator("ends_at")
+    @classmethod
+    def _ordered(cls, ends: datetime | None, info: ValidationInfo) -> datetime | None:
+        starts = info.data.get("starts_at")  # absent when it failed itself
+        if ends is not None and starts is not None:
+            check_event_times(starts, ends, None)
+        return ends
 
 
 SERIES_COLUMNS = tuple(name for name in SeriesCreate.model_fields if name != "ticket_types")

@@ -19,8 +19,9 @@ TYPE_FIELDS = {name: name for name in (
     "sort_order", "status")}
 TYPE_REQUIRED = ("name", "price", "quantity")
 # start_date + start_time (and end_*) are read together in the series' time zone
-OCCURRENCE_FIELDS = {"start_date": "starts_at", "start_time": "starts_at", "end_date": "ends_at",
-                     "end_time": "ends_at", "hidden": "hidden", "unavailable": "unavailable",
+# (the date last: a refusal of the time as a whole names it)
+OCCURRENCE_FIELDS = {"start_time": "starts_at", "start_date": "starts_at", "end_time": "ends_at",
+                     "end_date": "ends_at", "hidden": "hidden", "unavailable": "unavailable",
                      "unavailable_status": "unavailable_status", "online_link": "online_link"}
 OCCURRENCE_REQUIRED = ("start_date", "start_time")
 CHECK_IN_FIELDS = {"issued_ticket_id": "ticket_id", "quantity": "quantity", "check_in_at": "check_in_at"}
