@@ -483,3 +483,8 @@ ALTER TABLE events
 -- issued when the dialect only read had every scope there was, so they keep every scope
 UPDATE api_keys SET scopes = array_append(scopes, 'write')
 WHERE dialect = 'tickettailor' AND 'read' = ANY(scopes) AND NOT ('write' = ANY(scopes));
+
+-- the importer maps series, their default ticket types and check-ins too
+ALTER TABLE import_map DROP CONSTRAINT import_map_source_kind_check,
+    ADD CONSTRAINT import_map_source_kind_check CHECK (source_kind IN (
+        'event', 'ticket_type', 'order', 'issued_ticket', 'event_series', 'series_ticket_type', 'check_in'));

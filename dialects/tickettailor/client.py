@@ -29,10 +29,11 @@ from dialects.tickettailor.inputs import TIME_FILTERS as WIRE_TIME_FILTERS
 from dialects.tickettailor.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from dialects.tickettailor.routes import ROUTES as TABLE
 from dialects.tickettailor.serializers import from_unix
+from dialects.tickettailor.serializers import series as beyond
 
 DIALECT = "tickettailor"
 PAGING = "id"  # starting_after / ending_before object ids
-IMPORTS = ("events", "orders", "tickets")
+IMPORTS = ("series", "events", "orders", "tickets", "check_ins")
 RATE_LIMIT_HEADERS: tuple[str, str] | None = (REMAINING, RESET)
 ID_PREFIX = {"event": "ev_", "ticket_type": "tt_", "order": "or_", "issued_ticket": "it_", "ticket_group": "tg_"}
 
@@ -63,6 +64,8 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "events": (),
     "orders": TIME_FILTERS,
     "tickets": ("event_id", "order_id", "barcode", "status", "email", *TIME_FILTERS),
+    "series": (),
+    "check_ins": (),
 }
 PAGE_PARAMS = ("limit", "starting_after", "ending_before")
 TICKET = wire.issued_ticket("")  # read for its fields: the URLs it would render are not parsed
@@ -136,7 +139,19 @@ def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
     return order
 
 
-PARSERS = {"events": parse_event, "orders": parse_order, "tickets": parse_ticket}
+def parse_series(data: Mapping[str, Any]) -> dict[str, Any]:
+    made = {**read(beyond.EVENT_SERIES, data), **read(wire.VENUE, data.get("venue")),
+            **read(wire.IMAGES, data.get("images"))}
+    made["ticket_types"] = [parse_ticket_type(t, None) for t in data.get("default_ticket_types") or []]
+    return made
+
+
+def parse_check_in(data: Mapping[str, Any]) -> dict[str, Any]:
+    return read(beyond.CHECK_IN, data)
+
+
+PARSERS = {"events": parse_event, "orders": parse_order, "tickets": parse_ticket, "series": parse_series,
+           "check_ins": parse_check_in}
 
 
 def parse_body(resource: str, op: str, body: Any) -> dict[str, Any]:

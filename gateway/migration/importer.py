@@ -1,8 +1,9 @@
 """Import a box office from any dialect's API into the core, resumably.
 
-Resources are pulled in dependency order (events with their ticket types, then orders, then
-issued tickets), each page in its own transaction together with its checkpoint: a killed
-import loses at most the page in flight, and the next run starts from the next page token.
+Resources are pulled in dependency order (event series with their default ticket types, events
+with their ticket types, then orders, issued tickets and check-ins), each page in its own
+transaction together with its checkpoint: a killed import loses at most the page in flight,
+and the next run starts from the next page token.
 When every resource of a run has finished, the next run starts from the beginning again and
 updates what it finds (the id map turns re-imports into updates).
 """
@@ -19,10 +20,12 @@ import asyncpg
 from tqdm import tqdm
 
 from core.models import Scope
+from gateway.migration import series_store
 from gateway.migration.record import public_url
 from gateway.migration.store import Store
 
-ORDER = ("events", "orders", "tickets")
+# events name the series imported before them; check-ins the tickets imported before them
+ORDER = ("series", "events", "orders", "tickets", "check_ins")
 
 
 class ImportFailed(Exception):
@@ -96,12 +99,9 @@ class Importer:
 
     @staticmethod
     async def write(store: Store, resource: str, item: dict[str, Any]) -> None:
-        if resource == "events":
-            await store.event(item)
-        elif resource == "orders":
-            await store.order(item)
-        else:
-            await store.ticket(item)
+        writers = {"series": lambda: series_store.series(store, item), "events": lambda: store.event(item),
+                   "orders": lambda: store.order(item), "check_ins": lambda: series_store.check_in(store, item)}
+        await writers.get(resource, lambda: store.ticket(item))()
 
     async def _run(self, box_office: str, scope: Scope, currency: str, restart: bool,
                    max_pages: int | None) -> dict[str, Any]:
