@@ -20,6 +20,7 @@ from starlette.requests import Request
 from core.errors import FieldError, ValidationFailed
 from core.models import Input, parse
 from dialects.base import BadRequest
+from dialects.schema import Schema
 from dialects.tickettailor.inputs import MAX_UNIX
 
 FORM = "application/x-www-form-urlencoded"
@@ -28,12 +29,12 @@ M = TypeVar("M", bound=Input)
 Convert = Callable[[str, str], Any]  # (wire name, value) -> core value, or ValidationFailed
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """The request's fields, each given once, as text."""
+async def read_form(request: Request, schema: Schema) -> dict[str, str]:
+    """The request's fields, each given once, as text (``schema``: the body's, write_fields.py)."""
     media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     body = await request.body()
     if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
-        return _json_fields(body)
+        return _json_fields(body, schema["properties"])
     if media.startswith("multipart/"):
         raise BadRequest(f"Send the fields as {FORM}; multipart bodies are not accepted")
     if media not in ("", FORM):
@@ -50,19 +51,25 @@ async def read_form(request: Request) -> dict[str, str]:
     return fields
 
 
-def _json_fields(body: bytes) -> dict[str, str]:
+def _json_fields(body: bytes, properties: Mapping[str, Schema]) -> dict[str, str]:
+    """A JSON object's fields as the form's text; each value of the JSON type its field's schema
+    says (an integer for ``price``, a string elsewhere: ``"true"`` for a flag, as the form sends)."""
     try:
         data = orjson.loads(body) if body else {}
     except orjson.JSONDecodeError:
         raise BadRequest("Invalid JSON body") from None
     if not isinstance(data, dict):
         raise BadRequest("The JSON body must be an object of fields")
-    out = {}
+    out, errors = {}, []
     for name, value in data.items():
-        if isinstance(value, dict | list):
-            raise ValidationFailed.single(name, "must be a single value")
-        if value is not None:  # as a form would send it
-            out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        wanted = properties.get(name, {}).get("type", "string")
+        integer = isinstance(value, int) and not isinstance(value, bool)
+        if (wanted == "integer" and not integer) or (wanted == "string" and not isinstance(value, str)):
+            errors.append(FieldError(name, f"must be {'an integer' if wanted == 'integer' else 'a string'}"))
+            continue
+        out[name] = str(value)
+    if errors:
+        raise ValidationFailed(errors)
     return out
 
 

@@ -111,21 +111,21 @@ PATHS: dict[str, Schema] = {
     "/v1/event_series": {
         **operation("listEventSeries", "List all event series", "EventSeriesList", PAGING),
         **write("createEventSeries", "Create an event series", "EventSeries",
-                fields.form_schema(fields.SERIES_FIELDS, fields.SERIES_REQUIRED))},
+                fields.SERIES_BODY)},
     "/v1/event_series/{event_series_id}": operation("getEventSeries", "Retrieve an event series", "EventSeries",
                                                     SERIES_PATH),
     "/v1/event_series/{event_series_id}/events": {
         **operation("listEventSeriesEvents", "List the occurrences of an event series", "EventOccurrenceList",
                     SERIES_PATH + PAGING),
         **write("createEventSeriesEvent", "Add an occurrence to an event series", "EventOccurrence",
-                fields.form_schema(fields.OCCURRENCE_FIELDS, fields.OCCURRENCE_REQUIRED), SERIES_PATH)},
+                fields.OCCURRENCE_BODY, SERIES_PATH)},
     "/v1/event_series/{event_series_id}/ticket_types": write(
         "createEventSeriesTicketType", "Add a ticket type to an event series", "TicketType",
-        fields.form_schema(fields.TYPE_FIELDS, fields.TYPE_REQUIRED), SERIES_PATH),
+        fields.TYPE_BODY, SERIES_PATH),
     "/v1/check_ins": {
         **operation("listCheckIns", "List all check-ins", "CheckInList", PAGING),
         **write("createCheckIn", "Check an issued ticket in (or out, with a negative quantity)", "CheckIn",
-                fields.form_schema(fields.CHECK_IN_FIELDS, fields.CHECK_IN_REQUIRED))},
+                fields.CHECK_IN_BODY)},
     "/v1/box_office": operation("getBoxOffice", "The key's box office", "BoxOffice", []),
 }
 

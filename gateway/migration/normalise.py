@@ -29,7 +29,8 @@ class Rule:
     why: str
 
 
-RESOURCE_KIND = {"events": "event", "ticket_types": "ticket_type", "orders": "order", "tickets": "issued_ticket"}
+RESOURCE_KIND = {"events": "event", "ticket_types": "ticket_type", "orders": "order", "tickets": "issued_ticket",
+                 "series": "event_series", "check_ins": "check_in"}
 RULES: tuple[Rule, ...] = (
     Rule("events.source_id", "id:event", "ids are assigned by each installation; compared through the id map"),
     Rule("*ticket_types.source_id", "id:ticket_type", "ids are assigned by each installation"),

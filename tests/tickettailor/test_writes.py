@@ -56,9 +56,17 @@ async def test_a_series_built_through_form_posts(tt, key, conn):
 
 
 async def test_a_json_body_is_read_too(tt, key):
-    made = await tt.post(f"{BASE}/event_series", headers=key, json={"name": "Poetry", "waitlist_active": True})
+    made = await tt.post(f"{BASE}/event_series", headers=key, json={"name": "Poetry", "waitlist_active": "true",
+                                                                    "max_tickets_sold_per_occurrence": 40})
     assert made.status_code == 200, made.text
     assert made.json()["name"] == "Poetry"
+    # each value of the JSON type its field's schema says
+    for wrong, field in (({"name": 5}, "name"), ({"name": "X", "waitlist_active": True}, "waitlist_active"),
+                         ({"name": "X", "venue": None}, "venue"),
+                         ({"name": "X", "max_tickets_sold_per_occurrence": "40"}, "max_tickets_sold_per_occurrence")):
+        refused = await tt.post(f"{BASE}/event_series", headers=key, json=wrong)
+        assert refused.status_code == 422, wrong
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
 
 
 @pytest.mark.parametrize(("fields", "field"), [
@@ -174,8 +182,8 @@ async def test_a_void_or_foreign_ticket_is_refused(tt, key, conn, checkout, box_
 
 
 async def test_every_check_in_from_any_path_across_pages(app_with, key, conn, checkout, box_office, make_key):
-    """Check-ins made here, by the operator (CLI and admin API run checkout.check_in) and through
-    Equaticket's scans are one list; Equaticket's checked-in attendees are the same tickets."""
+    """Check-ins made here and by the operator (the CLI and admin API run checkout.check_in) are
+    one list; Equaticket's checked-in attendees are the same tickets."""
     tickets = await _tickets(conn, checkout, box_office, 5)
     app = app_with("tickettailor", "equaticket")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:

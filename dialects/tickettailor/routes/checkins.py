@@ -1,6 +1,6 @@
 """Check-ins (list, record one) and the key's box office.
 
-A check-in through any path (this endpoint, the operator's CLI and API, Equaticket's scans) is
+A check-in through any path (this endpoint, the operator's CLI and API) is
 a row of core's check_ins, so this list shows them all; one recorded here marks the ticket
 checked in for every dialect (core.checkins).
 """
@@ -25,7 +25,7 @@ from dialects.tickettailor.forms import read_form, required, unix
 from dialects.tickettailor.pagination import CHECK_INS as CHECK_IN_LIST
 from dialects.tickettailor.routes.reference import context
 from dialects.tickettailor.serializers import series as wire
-from dialects.tickettailor.write_fields import CHECK_IN_FIELDS, CHECK_IN_REQUIRED
+from dialects.tickettailor.write_fields import CHECK_IN_BODY, CHECK_IN_FIELDS, CHECK_IN_REQUIRED
 
 if TYPE_CHECKING:
     from dialects.tickettailor.dialect import TicketTailor
@@ -58,7 +58,7 @@ def scan_of(form: dict[str, str]) -> Scan:
 
 
 async def create_check_in(d: TicketTailor, request: Request, p: Principal) -> Response:
-    scan = scan_of(await read_form(request))
+    scan = scan_of(await read_form(request, CHECK_IN_BODY))
     async with d.services.pool.acquire() as conn:
         done = await d.services.checkout.scan(conn, p.scope, scan)
         assert done.check_in is not None  # a fresh nonce is never a repeat

@@ -30,10 +30,13 @@ from dialects.tickettailor.routes.reference import context, path_id
 from dialects.tickettailor.serializers import TICKET_TYPE, TICKET_TYPE_STATUS
 from dialects.tickettailor.serializers import series as wire
 from dialects.tickettailor.write_fields import (
+    OCCURRENCE_BODY,
     OCCURRENCE_FIELDS,
     OCCURRENCE_REQUIRED,
+    SERIES_BODY,
     SERIES_FIELDS,
     SERIES_REQUIRED,
+    TYPE_BODY,
     TYPE_FIELDS,
     TYPE_REQUIRED,
 )
@@ -96,7 +99,7 @@ SERIES_TIMES = {"tickets_available_at": unix, "tickets_unavailable_at": unix}
 
 
 async def create_series(d: TicketTailor, request: Request, p: Principal) -> Response:
-    form = await read_form(request)
+    form = await read_form(request, SERIES_BODY)
     required(form, *SERIES_REQUIRED)
     for when in ("tickets_available_at", "tickets_unavailable_at"):  # named as the client sent it
         if form.get(f"{when}_message") and not form.get(when):
@@ -119,7 +122,7 @@ def _type_status(name: str, value: str) -> str:
 
 async def add_ticket_type(d: TicketTailor, request: Request, p: Principal) -> Response:
     series_id = path_id(request, SERIES_ID, "event_series")
-    form = await read_form(request)
+    form = await read_form(request, TYPE_BODY)
     required(form, *TYPE_REQUIRED)
     for bound in ("min_per_order", "max_per_order"):
         value = form.get(bound, "")
@@ -160,7 +163,7 @@ def _local(form: dict[str, str], prefix: str, timezone: str) -> datetime | None:
 
 async def add_occurrence(d: TicketTailor, request: Request, p: Principal) -> Response:
     series_id = path_id(request, SERIES_ID, "event_series")
-    form = await read_form(request)
+    form = await read_form(request, OCCURRENCE_BODY)
     required(form, *OCCURRENCE_REQUIRED)
     async with d.services.pool.acquire() as conn:
         series = await core_series.get_series(conn, p.scope, series_id)
