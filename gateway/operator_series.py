@@ -12,12 +12,13 @@ from typing import Any
 
 import asyncpg
 
-from core import series
+from core import boxoffices, series
 from core.checkout import Checkout
 from core.ids import format_id
+from core.models import Scope
 from core.series import OccurrenceCreate, SeriesCreate, SeriesTicketTypeCreate
 from gateway.operations import ModeRequest
-from gateway.operator import _scope, plain, require_id
+from gateway.operator import mode_of, plain, require_id
 
 
 class CreateSeries(ModeRequest, SeriesCreate):
@@ -40,6 +41,11 @@ class PublishSeries(SeriesRequest):
     pass
 
 
+async def _scope(conn: asyncpg.Connection, request: ModeRequest) -> Scope:
+    office = await boxoffices.get_box_office(conn, request.box_office)
+    return Scope(office["id"], mode_of(request.mode))
+
+
 def _core(request: ModeRequest, model: type[Any]) -> Any:
     """The core input inside an operator request (what the caller set; defaults otherwise)."""
     fields = set(model.model_fields) & request.model_fields_set
@@ -51,24 +57,24 @@ def _series(row: Any) -> dict[str, Any]:
 
 
 async def create_series(conn: asyncpg.Connection, checkout: Checkout, req: CreateSeries) -> dict[str, Any]:
-    scope = await _scope(conn, req.box_office, req.mode)
+    scope = await _scope(conn, req)
     return _series(await series.create_series(conn, scope, _core(req, SeriesCreate)))
 
 
 async def add_ticket_type(conn: asyncpg.Connection, checkout: Checkout, req: AddSeriesTicketType) -> dict[str, Any]:
-    scope = await _scope(conn, req.box_office, req.mode)
+    scope = await _scope(conn, req)
     row = await series.add_ticket_type(conn, scope, require_id("event_series", req.series),
                                        _core(req, SeriesTicketTypeCreate))
     return {**plain(row), "series_id": format_id("es_", row["series_id"])}
 
 
 async def add_occurrence(conn: asyncpg.Connection, checkout: Checkout, req: AddOccurrence) -> dict[str, Any]:
-    scope = await _scope(conn, req.box_office, req.mode)
+    scope = await _scope(conn, req)
     row = await series.add_occurrence(conn, scope, require_id("event_series", req.series),
                                       _core(req, OccurrenceCreate))
     return {**plain(row), "series_id": format_id("es_", row["series_id"])}
 
 
 async def publish_series(conn: asyncpg.Connection, checkout: Checkout, req: PublishSeries) -> dict[str, Any]:
-    scope = await _scope(conn, req.box_office, req.mode)
+    scope = await _scope(conn, req)
     return _series(await series.publish_series(conn, scope, require_id("event_series", req.series)))

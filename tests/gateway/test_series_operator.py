@@ -61,3 +61,10 @@ def test_a_series_through_the_cli(run):  # noqa: F811
         assert json.loads(added.stdout)["series_id"] == series["id"]
     bad = run("series", "add-occurrence", "--box-office", slug, series["id"], "--starts-at", "tomorrow")
     assert bad.returncode != 0 and "starts_at" in bad.stderr
+
+
+async def test_the_demo_has_a_weekly_series(run, conn):  # noqa: F811
+    assert run("--json", "demo").returncode == 0
+    sizes = await conn.fetch("SELECT count(*) AS n FROM events e JOIN box_offices b ON b.id = e.box_office_id"
+                             " WHERE b.slug = 'demo' GROUP BY e.series_id ORDER BY n DESC")
+    assert sizes[0]["n"] == 4 and all(s["n"] == 1 for s in sizes[1:])
