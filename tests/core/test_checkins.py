@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 
 from core.checkins import Scan
+from core.db import create_pool
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import Scope
 from core.tickets import void_ticket
@@ -60,3 +62,25 @@ async def test_void_and_foreign_tickets_are_refused(conn, checkout, box_office, 
     await void_ticket(conn, scope, ticket)
     with pytest.raises(Conflict):
         await checkout.scan(conn, scope, Scan(ticket, "y"))
+
+
+async def test_concurrent_check_outs_never_go_below_zero(conn, checkout, box_office, database_dsn):
+    scope, ticket = await _ticket(conn, checkout, box_office)
+    await checkout.scan(conn, scope, Scan(ticket, "in", 3))
+    pool = await create_pool(database_dsn, min_size=8, max_size=8)
+
+    async def out(n: int) -> str:
+        async with pool.acquire() as c:
+            try:
+                await checkout.scan(c, scope, Scan(ticket, f"out-{n}", -1))
+                return "out"
+            except ValidationFailed:
+                return "refused"
+
+    try:
+        results = await asyncio.gather(*(out(n) for n in range(8)))
+    finally:
+        await pool.close()
+    assert results.count("out") == 3 and results.count("refused") == 5
+    assert await conn.fetchval("SELECT sum(quantity) FROM check_ins WHERE ticket_id = $1", ticket) == 0
+    assert await conn.fetchval("SELECT checked_in_at FROM issued_tickets WHERE id = $1", ticket) is None
