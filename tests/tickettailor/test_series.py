@@ -9,9 +9,11 @@ import asyncpg
 import pytest
 
 from core import series as core_series
+from core.events import publish_event
 from core.models import Scope, parse
 from core.series import OccurrenceCreate, SeriesCreate
 from dialects.tickettailor.dates import date_object
+from tests import factories
 from tests.factories import order_input
 from tests.tickettailor.conftest import BASE, basic, unix
 
@@ -169,3 +171,18 @@ async def test_a_wrong_method_lists_every_method_of_the_path(tt, weekly, method,
     assert response.headers["allow"] == allow
     assert response.json() == {"status": 405, "error_code": "Method Not Allowed",
                                "message": "The method is not allowed for the requested resource."}
+
+
+async def test_a_one_off_event_is_a_series_of_one(tt, conn, box_office, make_key):
+    auth = basic(await make_key(box_office, "tickettailor"))
+    event = await factories.event(conn, Scope(box_office["id"], True), title="Solo Show")
+    draft = (await tt.get(f"{BASE}/event_series/es_{event['series_id']}", headers=auth)).json()
+    assert (draft["name"], draft["status"], draft["total_occurrences"]) == ("Solo Show", "draft", 1)
+    assert draft["default_ticket_types"] == []  # the event's own ticket types are on the event
+    await publish_event(conn, Scope(box_office["id"], True), event["id"])
+    response = await tt.get(f"{BASE}/event_series/es_{event['series_id']}", headers=auth)
+    assert response.json()["status"] == "published"  # what its one occurrence shows
+    for header in ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"):
+        assert header in response.headers
+    posted = await tt.post(f"{BASE}/event_series", headers=auth, data={"name": "Headers"})
+    assert posted.status_code == 200 and "x-rate-limit-remaining" in posted.headers
