@@ -7,6 +7,7 @@ Writes take form fields (forms.py) and answer with the new object as a read woul
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -139,38 +140,36 @@ async def add_ticket_type(d: TicketTailor, request: Request, p: Principal) -> Re
 _DEFAULT_TYPE = Projection(TICKET_TYPE.projection.fields)  # a default ticket type, as a series shows it
 
 
-
-def _local(form: dict[str, str], prefix: str, timezone: str) -> datetime | None:
-    """``{prefix}_date`` (YYYY-MM-DD) and ``{prefix}_time`` (HH:MM[:SS]) in the series' time zone."""
+def _local(form: dict[str, str], prefix: str) -> datetime | None:
+    """``{prefix}_date`` (YYYY-MM-DD) and ``{prefix}_time`` (HH:MM[:SS]) as a local (naive) time,
+    read before anything else: the series' time zone places it once the series is read."""
     day, clock = form.pop(f"{prefix}_date", None), form.pop(f"{prefix}_time", None)
     if day is None and clock is None:
         return None
-    errors = []
+    errors, parsed_day, parsed_time = [], None, None
     try:
         parsed_day = date.fromisoformat(day or "")
     except ValueError:
         errors.append(FieldError(f"{prefix}_date", "must be a date as YYYY-MM-DD"))
-    try:
+    with contextlib.suppress(ValueError):  # "25:00" and the like: refused just below
         parsed_time = time.fromisoformat(clock or "") if len(clock or "") in (5, 8) else None
-    except ValueError:
-        parsed_time = None
     if parsed_time is None:
         errors.append(FieldError(f"{prefix}_time", "must be a time as HH:MM:SS"))
-    if errors:
+    if errors or parsed_day is None or parsed_time is None:
         raise ValidationFailed(errors)
-    return datetime.combine(parsed_day, parsed_time, zone(timezone))  # type: ignore[arg-type]
+    return datetime.combine(parsed_day, parsed_time)
 
 
 async def add_occurrence(d: TicketTailor, request: Request, p: Principal) -> Response:
     series_id = path_id(request, SERIES_ID, "event_series")
     form = await read_form(request, OCCURRENCE_BODY)
     required(form, *OCCURRENCE_REQUIRED)
+    local = {"starts_at": _local(form, "start"), "ends_at": _local(form, "end")}
     async with d.services.pool.acquire() as conn:
         series = await core_series.get_series(conn, p.scope, series_id)
-        times = {"starts_at": _local(form, "start", series["timezone"]),
-                 "ends_at": _local(form, "end", series["timezone"])}
-        data = core_input(OccurrenceCreate, form, OCCURRENCE_FIELDS,
-                          extra={k: v for k, v in times.items() if v is not None})
+        where = zone(series["timezone"])
+        times = {name: moment.replace(tzinfo=where) for name, moment in local.items() if moment is not None}
+        data = core_input(OccurrenceCreate, form, OCCURRENCE_FIELDS, extra=times)
         made = await core_series.add_occurrence(conn, p.scope, series_id, data)
         ctx = context(d, p)
         row = await reads.read_one(conn, wire.OCCURRENCE_READ, listing.EVENTS, p.scope, made["id"], now=ctx.now,
