@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -46,9 +46,12 @@ def _insert_sql(table: str, columns: list[str], extra: str = "") -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {extra}"
 
 
-async def create_event(conn: asyncpg.Connection, scope: Scope, data: EventCreate) -> asyncpg.Record:
+async def create_event(conn: asyncpg.Connection, scope: Scope, data: EventCreate,
+                       extra: Mapping[str, Any] | None = None) -> asyncpg.Record:
+    """``extra``: more columns as they are (core.series: the series and an occurrence's flags)."""
     values = {c: getattr(data, c) for c in event_fields(type(data))}
     values["currency"] = data.currency or await _office_currency(conn, scope)
+    values.update(extra or {})
     async with conn.transaction():
         event = await _insert_event(conn, scope, values, data.slug, data.title)
         for position, ticket_type in enumerate(data.ticket_types):

@@ -10,15 +10,16 @@ import re
 
 PREFIXES: dict[str, tuple[str, ...]] = {
     "event": ("ev_", "evt_"),
+    "event_series": ("es_",),
     "ticket_type": ("tt_", "tkt_"),
     "ticket_group": ("tg_",),
     "order": ("or_", "ord_"),
     "issued_ticket": ("it_", "att_"),
+    "check_in": ("chk_",),
     "line_item": ("li_",),
     "webhook_subscription": ("whsub_",),
     "webhook_delivery": ("whdel_",),
     "api_key": ("key_",),
-    "event_series": ("es_",),
     "product": ("pr_",),
     "discount": ("dc_",),
     "voucher": ("vo_",),

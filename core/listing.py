@@ -71,6 +71,9 @@ EVENTS = Source("events", "e", "event", "Event not found")
 # orders are read with their event's fields (vendors show its name and dates on orders)
 ORDERS = Source("orders", "o", "order", "Order not found", " JOIN events e ON e.id = o.event_id")
 TICKETS = Source("issued_tickets", "t", "issued_ticket", "Issued ticket not found")
+SERIES = Source("event_series", "s", "event_series", "Event series not found")
+# check-ins are read with their event (the series it belongs to)
+CHECK_INS = Source("check_ins", "c", "check_in", "Check-in not found", " JOIN events e ON e.id = c.event_id")
 
 
 def keyset_columns(alias: str) -> tuple[Field, Field]:
@@ -132,6 +135,9 @@ class EventFilters:
     visibility: tuple[str, ...] = ()
     on_sale_only: bool = False
     created: TimeRange = TimeRange()
+    series_id: int | None = None
+    ends_from: datetime | None = None  # on the end, or the start of an event without one
+    ends_to: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +188,12 @@ def event_filters(where: Where, f: EventFilters) -> Where:
         where.add("e.starts_at <= ?", f.starts_to)
     if f.on_sale_only:
         where.add("e.status = 'published' AND e.starts_at > now()")
+    if f.series_id is not None:
+        where.add("e.series_id = ?", f.series_id)
+    if f.ends_from is not None:
+        where.add("coalesce(e.ends_at, e.starts_at) >= ?", f.ends_from)
+    if f.ends_to is not None:
+        where.add("coalesce(e.ends_at, e.starts_at) <= ?", f.ends_to)
     f.created.apply(where, "e.created_at")
     return where
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from core import scoped
+from core import checkins, scoped
 from core.clock import Clock
 from core.errors import Conflict, NotFound
 from core.models import Scope
@@ -72,22 +72,6 @@ async def release(conn: asyncpg.Connection, type_ids: list[int | None]) -> None:
 async def check_in(
     conn: asyncpg.Connection, scope: Scope, ticket_id: int, nonce: str, clock: Clock, emit: Emit
 ) -> tuple[asyncpg.Record, bool]:
-    """Check a ticket in. The same nonce twice is one check-in; returns (ticket, is_new)."""
-    async with conn.transaction():
-        ticket = await get_ticket(conn, scope, ticket_id, lock=" FOR UPDATE")
-        if ticket["status"] != "valid":
-            raise Conflict("A void ticket cannot be checked in")
-        inserted = await conn.fetchval(
-            "INSERT INTO check_ins (ticket_id, nonce, created_at) VALUES ($1, $2, $3)"
-            " ON CONFLICT (ticket_id, nonce) DO NOTHING RETURNING id",
-            ticket_id, nonce, clock.now(),
-        )
-        if inserted is None:
-            return ticket, False
-        ticket = await conn.fetchrow(
-            "UPDATE issued_tickets SET checked_in_at = coalesce(checked_in_at, $2), updated_at = now()"
-            " WHERE id = $1 RETURNING *",
-            ticket_id, clock.now(),
-        )
-        await emit(conn, scope, "ticket.scanned", ticket_id)
-    return ticket, True
+    """Check a ticket in (one person, now). The same nonce twice is one check-in; returns (ticket, is_new)."""
+    done = await checkins.record(conn, scope, checkins.Scan(ticket_id, nonce), clock, emit)
+    return done.ticket, done.new

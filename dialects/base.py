@@ -101,6 +101,7 @@ __all__ = [
     "Dialect",
     "Endpoint",
     "PublicEndpoint",
+    "ByMethod",
     "DialectApp",
 ]
 
@@ -195,6 +196,9 @@ class Dialect(ABC):
     errors: ClassVar[ErrorTable]  # exception class -> Rule, looked up along the MRO
     keys: ClassVar[KeyRules]  # scopes, secret shape and limits of the vendor's keys
     reports_limits: ClassVar[bool] = False  # limit headers on every response (limit_headers)
+    # an unknown path asks for credentials first (401 without a valid key, then 404), as the
+    # vendor answers: its routing sits behind its authentication
+    authenticates_unknown_paths: ClassVar[bool] = False
 
     def __init__(self, services: Services, settings: Any) -> None:
         self.services = services
@@ -266,8 +270,14 @@ class Dialect(ABC):
         return Endpoint(self, handler, (route.scope,) if route.scope else ())
 
     def app(self) -> ASGIApp:
-        """The dialect as one ASGI app; unknown paths and methods answer in its format too."""
-        table = [StarletteRoute(r.path, self.endpoint(r), methods=[r.method]) for r in self.routes]
+        """The dialect as one ASGI app; unknown paths and methods answer in its format too.
+
+        One router entry per path, whatever the methods on it (``ByMethod``): with one entry per
+        row, a path served by GET and POST answered a wrong method with the Allow of one of them."""
+        paths: dict[str, dict[str, ASGIApp]] = {}
+        for r in self.routes:
+            paths.setdefault(r.path, {})[r.method] = self.endpoint(r)
+        table = [StarletteRoute(path, ByMethod(self, methods), methods=None) for path, methods in paths.items()]
         # no slash redirects: /events/..%2F answered an undocumented 307; every unknown path is the
         # dialect's own 404
         return self.middleware(DialectApp(self, Router(routes=table, redirect_slashes=False)))
@@ -329,6 +339,27 @@ class PublicEndpoint:
         await response(scope, receive, send)
 
 
+class ByMethod:
+    """The endpoints of one path by method (HEAD answered as GET); any other method is the
+    dialect's 405, whose Allow lists every method of the path."""
+
+    __slots__ = ("dialect", "methods", "allow")
+
+    def __init__(self, dialect: Dialect, methods: dict[str, ASGIApp]) -> None:
+        self.dialect, self.methods = dialect, dict(methods)
+        if "GET" in methods and "HEAD" not in methods:
+            self.methods["HEAD"] = methods["GET"]
+        self.allow = ", ".join(sorted(self.methods))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.methods.get(scope["method"])
+        if endpoint is None:
+            failure = MethodNotAllowed(self.allow)
+            await self.dialect.error_response(Request(scope, receive), failure)(scope, receive, send)
+            return
+        await endpoint(scope, receive, send)
+
+
 class DialectApp:
     """The dialect's router; a path or method it does not serve answers in the dialect's format."""
 
@@ -351,4 +382,11 @@ class DialectApp:
             await self.dialect.error_response(Request(scope, receive), failure)(scope, receive, send)
 
     async def _not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.dialect.error_response(Request(scope, receive), RouteNotFound())(scope, receive, send)
+        request = Request(scope, receive)
+        failure: BaseException = RouteNotFound()
+        if self.dialect.authenticates_unknown_paths:
+            try:
+                scope[PRINCIPAL_KEY] = await self.dialect.authenticate(request)
+            except Exception as exc:  # AuthFailed, a throttled client, an outage: in the dialect's format
+                failure = exc
+        await self.dialect.error_response(request, failure)(scope, receive, send)

@@ -58,6 +58,7 @@ from dialects.base import (
 from gateway import operations_offers as offer_ops
 from gateway import operator
 from gateway import operator_offers as offers
+from gateway import operator_series as ops
 from gateway.operations import (
     CheckIn,
     CreateBoxOffice,
@@ -121,6 +122,12 @@ ROUTES: tuple[AdminRoute, ...] = (
     AdminRoute("POST", "/box-offices/{box_office}/orders/{order}/refund", Refund, operator.refund_order),
     AdminRoute("POST", "/box-offices/{box_office}/tickets/{ticket}/void", VoidTicket, operator.void_ticket),
     AdminRoute("POST", "/box-offices/{box_office}/tickets/{ticket}/checkin", CheckIn, operator.check_in),
+    AdminRoute("POST", "/box-offices/{box_office}/series", ops.CreateSeries, ops.create_series),
+    AdminRoute("POST", "/box-offices/{box_office}/series/{series}/ticket-types", ops.AddSeriesTicketType,
+               ops.add_ticket_type),
+    AdminRoute("POST", "/box-offices/{box_office}/series/{series}/occurrences", ops.AddOccurrence,
+               ops.add_occurrence),
+    AdminRoute("POST", "/box-offices/{box_office}/series/{series}/publish", ops.PublishSeries, ops.publish_series),
     *OFFER_ROUTES,
 )
 

@@ -26,6 +26,7 @@ from core.models import Input, Mode, Plan, parse
 from dialects import registry
 from gateway import demo, operator
 from gateway import operations as ops
+from gateway import operator_series as series_ops
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.keyring import data_dir_key
 from gateway.runtime import DatabaseUnavailable, build_checkout, resolve_dsn
@@ -283,6 +284,35 @@ operation(tickets, "checkin", operator.check_in, ops.CheckIn, "Check a ticket in
           click.option("--nonce", default=lambda: secrets.token_hex(8),  # drawn afresh for each check-in
                        help="Scanner-supplied id; the same nonce twice is one check-in."),
           mode_option)
+
+
+# --- event series (gateway/operator_series.py) ---------------------------------------------------
+
+@main.group()
+def series() -> None:
+    """Create event series, give them ticket types and occurrences, publish them."""
+
+
+series_argument = click.argument("series", metavar="SERIES_ID")
+operation(series, "create", series_ops.create_series, series_ops.CreateSeries,
+          "Create a draft series (add ticket types and occurrences, then publish it).",
+          box_office_option, click.option("--name", required=True), click.option("--description"),
+          click.option("--currency", help="Default: the box office's."), click.option("--timezone"),
+          click.option("--venue", "venue_name"), click.option("--postal-code"), click.option("--country"),
+          click.option("--online", is_flag=True, default=None), mode_option)
+operation(series, "add-ticket-type", series_ops.add_ticket_type, series_ops.AddSeriesTicketType,
+          "Add a default ticket type (copied into every occurrence that still sells).",
+          box_office_option, series_argument, click.option("--name", required=True),
+          click.option("--price", type=int, default=0, help="Minor units."),
+          click.option("--quantity", type=int, required=True, help="Stock of each occurrence."),
+          click.option("--booking-fee", type=int), click.option("--max-per-order", type=int), mode_option)
+operation(series, "add-occurrence", series_ops.add_occurrence, series_ops.AddOccurrence,
+          "Add an occurrence (an event with the series' ticket types) starting at --starts-at (ISO-8601).",
+          box_office_option, series_argument, click.option("--starts-at", required=True),
+          click.option("--ends-at"), click.option("--hidden", is_flag=True, default=None),
+          click.option("--unavailable", is_flag=True, default=None), mode_option)
+operation(series, "publish", series_ops.publish_series, series_ops.PublishSeries,
+          "Publish the series and its draft occurrences.", box_office_option, series_argument, mode_option)
 
 
 # --- webhooks ----------------------------------------------------------------------------------

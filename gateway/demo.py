@@ -1,4 +1,4 @@
-"""The demo box office: a few events, ticket types and orders, and fresh keys to try them."""
+"""The demo box office: a few events, ticket types and orders, a weekly series, and fresh keys."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any
 
 import asyncpg
 
-from core import boxoffices, events, keys
+from core import boxoffices, events, keys, series
 from core.checkout import Checkout
 from core.errors import NotFound
 from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
+from core.series import OccurrenceCreate, SeriesCreate
 from dialects import registry
 
 DEMO_SLUG = "demo"
@@ -52,7 +53,22 @@ async def seed(conn: asyncpg.Connection, checkout: Checkout) -> tuple[asyncpg.Re
         if position < 2:
             await events.publish_event(conn, scope, event["id"])
             await _orders(conn, scope, event["id"], checkout)
+    await _weekly_series(conn, scope, checkout.clock.now())
     return office, True
+
+
+async def _weekly_series(conn: asyncpg.Connection, scope: Scope, now: datetime) -> None:
+    """A series of four weekly occurrences sharing its ticket types (Ticket Tailor's event series)."""
+    first = (now + timedelta(days=7)).replace(hour=20, minute=0, second=0, microsecond=0)
+    made = await series.create_series(conn, scope, parse(SeriesCreate, {
+        "name": "Open Mic Tuesdays", "timezone": "Europe/London", "currency": "GBP",
+        "venue_name": "The Back Room", "postal_code": "E8 1DY", "country": "GB",
+        "ticket_types": [{"name": "Entry", "price": 500, "quantity": 60}]}))
+    for week in range(4):
+        starts = first + timedelta(weeks=week)
+        await series.add_occurrence(conn, scope, made["id"], parse(OccurrenceCreate, {
+            "starts_at": starts, "ends_at": starts + timedelta(hours=3)}))
+    await series.publish_series(conn, scope, made["id"])
 
 
 async def _orders(conn: asyncpg.Connection, scope: Scope, event_id: int, checkout: Checkout) -> None:

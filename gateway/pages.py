@@ -4,11 +4,13 @@
 No key is needed and only live, published events are shown (a sold-out event is still
 published); anything else is the same 404 page, so a draft's slug cannot be probed. One
 statement reads the event with its visible ticket types and their live availability; the page
-shows the date in the event's own time zone.
+shows the date in the event's own time zone. ``/events/<box office>/es_<n>`` is an event
+series' page (the Ticket Tailor series ``url``): its upcoming published dates, linked.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -39,8 +41,24 @@ STYLE = ("body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto
          "text-align:left}.gone{color:#999}")
 
 
+# an event series' page (Ticket Tailor's series url, /events/<box office>/es_<n>): its dates to come
+SERIES_ID = re.compile(r"es_([1-9][0-9]{0,17})")
+SERIES_SQL = """
+SELECT s.name, s.timezone, b.name AS box_office,
+       (SELECT json_agg(json_build_object('title', e.title, 'slug', e.slug, 'starts_at', e.starts_at)
+                        ORDER BY e.starts_at, e.id)
+        FROM events e WHERE e.series_id = s.id AND e.status = ANY($4::text[]) AND NOT e.hidden
+          AND e.starts_at > $3)::text AS dates
+FROM event_series s JOIN box_offices b ON b.id = s.box_office_id
+WHERE b.slug = $1 AND s.id = $2 AND s.livemode
+"""
+
+
 async def event_page(pool: asyncpg.Pool, request: Request, now: datetime) -> HTMLResponse:
     office, slug = request.path_params["box_office"], request.path_params["slug"]
+    series = SERIES_ID.fullmatch(slug)
+    if series is not None and SLUG_RE.fullmatch(office):
+        return await _series_page(pool, office, int(series.group(1)), now)
     row = None
     if SLUG_RE.fullmatch(office) and SLUG_RE.fullmatch(slug):  # anything else names no page (a NUL, say)
         async with pool.acquire() as conn:
@@ -48,6 +66,21 @@ async def event_page(pool: asyncpg.Pool, request: Request, now: datetime) -> HTM
     if row is None:
         return HTMLResponse(_page("Event not found", "<p>There is no such event.</p>"), 404)
     return HTMLResponse(_page(row["title"], _body(row)))
+
+
+async def _series_page(pool: asyncpg.Pool, office: str, series_id: int, now: datetime) -> HTMLResponse:
+    """A live series with an upcoming published date: its dates, each linking to its event's page."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(SERIES_SQL, office, series_id, now, list(SHOWN_STATUSES))
+    if row is None or row["dates"] is None:  # a draft series cannot be probed either
+        return HTMLResponse(_page("Event not found", "<p>There is no such event.</p>"), 404)
+    zone = ZoneInfo(row["timezone"])
+    items = "".join(
+        f'<li><a href="/events/{escape(office)}/{escape(d["slug"])}">'
+        f'{escape(_when(datetime.fromisoformat(d["starts_at"]), zone))}</a></li>' for d in orjson.loads(row["dates"]))
+    body = (f"<h1>{escape(row['name'])}</h1><ul class=\"dates\">{items}</ul>"
+            f'<p class="office">{escape(row["box_office"])}</p>')
+    return HTMLResponse(_page(row["name"], body))
 
 
 def _page(title: str, body: str) -> str:

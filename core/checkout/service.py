@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
-from core import scoped, tickets
+from core import checkins, scoped, tickets
 from core.checkout import offers, rules
 from core.checkout.batches import GroupCommit
 from core.checkout.sql import EVENT_SOLD_OUT_SQL, ORDER_SQL, REFUNDED_SQL, TAKE_STOCK_SQL, Order, context_sql
@@ -102,6 +102,10 @@ class Checkout:
     ) -> tuple[asyncpg.Record, bool]:
         """``core.tickets.check_in`` at this checkout's time, its observers told."""
         return await tickets.check_in(conn, scope, ticket_id, nonce, self.clock, self.emit)
+
+    async def scan(self, conn: asyncpg.Connection, scope: Scope, scan: checkins.Scan) -> checkins.Recorded:
+        """``core.checkins.record`` (a quantity, a time) at this checkout's time, its observers told."""
+        return await checkins.record(conn, scope, scan, self.clock, self.emit)
 
     async def emit(self, conn: asyncpg.Connection, scope: Scope, kind: str, object_id: int) -> None:
         for observer in self.observers:

@@ -30,26 +30,39 @@ from dialects.tickettailor.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from dialects.tickettailor.routes import ROUTES as TABLE
 from dialects.tickettailor.serializers import from_unix
 from dialects.tickettailor.serializers import offers as offer_wire
+from dialects.tickettailor.serializers import series as beyond
 
 DIALECT = "tickettailor"
 PAGING = "id"  # starting_after / ending_before object ids
-IMPORTS = ("events", "orders", "tickets", "products", "discounts", "vouchers", "voucher_codes", "waitlist_signups")
+IMPORTS = ("series", "events", "orders", "tickets", "check_ins", "products", "discounts", "vouchers", "voucher_codes",
+           "waitlist_signups")
 RATE_LIMIT_HEADERS: tuple[str, str] | None = (REMAINING, RESET)
 ID_PREFIX = {"event": "ev_", "ticket_type": "tt_", "order": "or_", "issued_ticket": "it_", "ticket_group": "tg_"}
 
-SERVED = tuple(route for route in TABLE if not route.public)
 # the neutral resource each path's last named segment serves (a nested list: its own, not its parent's)
 RESOURCES = {"ping": "ping", "events": "events", "orders": "orders", "issued_tickets": "tickets",
+             "event_series": "series", "check_ins": "check_ins", "box_office": "box_office",
              "products": "products", "discounts": "discounts", "vouchers": "vouchers", "codes": "voucher_codes",
              "waitlist_signups": "waitlist_signups"}
+SINGLE = ("ping", "box_office")  # one object, no id
+NESTED_LISTS = ("codes", "waitlist_signups")  # lists below a parent with a neutral form (a series' events: none yet)
+
+
+def _segment(path: str) -> str:
+    return [part for part in path.split("/")[2:] if not part.startswith("{")][-1]
+
+
+SERVED = tuple(route for route in TABLE if not route.public and route.method == "GET"
+               and _segment(route.path) in RESOURCES
+               and (route.path.count("/") <= 3 or _segment(route.path) in NESTED_LISTS))
 
 
 def _routes() -> tuple[tuple[str, str, str, str], ...]:
     """(method, path pattern, resource, op) of each route the dialect's table serves with a key."""
     rows = []
     for route in SERVED:
-        segment = [part for part in route.path.split("/")[2:] if not part.startswith("{")][-1]
-        op = "get" if route.path.endswith("}") or segment == "ping" else "list"
+        segment = _segment(route.path)
+        op = "get" if route.path.endswith("}") or segment in SINGLE else "list"
         rows.append((route.method, re.sub(r"\{\w+\}", "(?P<id>[^/]+)", route.path), RESOURCES[segment], op))
     return tuple(rows)
 
@@ -63,6 +76,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "events": (),
     "orders": TIME_FILTERS,
     "tickets": ("event_id", "order_id", "barcode", "status", "email", *TIME_FILTERS),
+    "series": (), "check_ins": (),
     "products": (), "discounts": (), "vouchers": (), "voucher_codes": (), "waitlist_signups": (),
 }
 PAGE_PARAMS = ("limit", "starting_after", "ending_before")
@@ -138,19 +152,30 @@ def parse_order(data: Mapping[str, Any]) -> dict[str, Any]:
     return order
 
 
+def parse_series(data: Mapping[str, Any]) -> dict[str, Any]:
+    made = {**read(beyond.EVENT_SERIES, data), **read(wire.VENUE, data.get("venue")),
+            **read(wire.IMAGES, data.get("images"))}
+    made["ticket_types"] = [parse_ticket_type(t, None) for t in data.get("default_ticket_types") or []]
+    return made
+
+
+def parse_check_in(data: Mapping[str, Any]) -> dict[str, Any]:
+    return read(beyond.CHECK_IN, data)
+
+
 def _reader(obj: WireObject) -> Any:
     return lambda data: read(obj, data)
 
 
-PARSERS = {"events": parse_event, "orders": parse_order, "tickets": parse_ticket,
+PARSERS = {"events": parse_event, "orders": parse_order, "tickets": parse_ticket, "series": parse_series,
+           "check_ins": parse_check_in,
            "products": _reader(offer_wire.PRODUCT), "discounts": _reader(offer_wire.DISCOUNT),
            "vouchers": _reader(offer_wire.VOUCHER), "voucher_codes": _reader(offer_wire.VOUCHER_CODE),
            "waitlist_signups": _reader(offer_wire.WAITLIST_SIGNUP)}
 # lists under a parent: (a list naming the parents, the field of its items that names one, the
-# path of one parent's list). Series are found through the events' event_series_id (the
-# reference page's event field): a source whose events do not name their series has no waitlists.
+# path of one parent's list)
 NESTED = {"voucher_codes": ("/v1/vouchers", "id", "/v1/vouchers/{}/codes"),
-          "waitlist_signups": ("/v1/events", "event_series_id", "/v1/event_series/{}/waitlist_signups")}
+          "waitlist_signups": ("/v1/event_series", "id", "/v1/event_series/{}/waitlist_signups")}
 
 
 def parse_body(resource: str, op: str, body: Any) -> dict[str, Any]:

@@ -20,8 +20,9 @@ class TicketTailor(Dialect):
     name = "tickettailor"
     routes = ROUTES
     errors = ERRORS
-    keys = KeyRules("tickettailor", ("read",), auth.new_secret, title="Ticket Tailor")
+    keys = KeyRules("tickettailor", ("read", "write"), auth.new_secret, title="Ticket Tailor")
     reports_limits = True  # X-Rate-Limit-* on every authenticated response
+    authenticates_unknown_paths = True  # GET /v1/nowhere without a key: 401, as every other path
     limit_headers = staticmethod(rate_headers)
     credential = staticmethod(auth.credential)
     format_error = staticmethod(format_error)
@@ -34,7 +35,7 @@ class TicketTailor(Dialect):
     def wrap(self, route: Route, handler: Handler) -> Handler:
         """A query parameter the operation's document does not list is refused (400), never
         ignored: a client whose filter is dropped silently works on the wrong records."""
-        allowed = openapi.query_names(route.path)
+        allowed = openapi.query_names(route.path, route.method)
         if allowed is None:
             return handler
 

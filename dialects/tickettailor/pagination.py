@@ -40,6 +40,8 @@ class Listing:
 
 
 EVENTS = Listing("event", "ev_", listing.EVENTS)
+SERIES = Listing("event_series", "es_", listing.SERIES)
+CHECK_INS = Listing("check_in", "chk_", listing.CHECK_INS)
 ORDERS = Listing("order", "or_", listing.ORDERS)
 TICKETS = Listing("issued_ticket", "it_", listing.TICKETS)
 
@@ -62,6 +64,12 @@ class Parent:
     exists: Field  # ("_parent", "EXISTS (...)"), its parameters bound to the list's Where
     kind: str
 
+    @classmethod
+    def of(cls, table: str, where: Where, scope: Scope, object_id: int, kind: str) -> Parent:
+        """The scope's ``table`` row ``object_id``, read by the list's own statement (named apart
+        from a cursor page's own ``_found``: whether the cursor is the scope's)."""
+        return cls(("_parent", listing.exists(table, where, scope, object_id)[1]), kind)
+
     def check(self, page: listing.Page) -> None:
         if not page.head[self.exists[0]]:
             raise NotFound(self.kind)
@@ -72,7 +80,9 @@ async def read_page(
     parent: Parent | None = None, **values: Any,
 ) -> tuple[listing.Page, bool, bool]:
     """The page the request asks for (through ``shape``, with the request ``values`` its tokens
-    name), and whether older (next) and newer (previous) rows exist.
+    name), and whether older (next) and newer (previous) rows exist; ``head`` columns (on
+    ``where``'s parameters: whether a parent exists) are read by the same statement, in ``Page.head``,
+    and handed to ``check`` before the cursor is judged (a missing parent is its 404, not a 400).
 
     A cursor page is one statement with its cursor's position, whether it is the scope's, and
     the probe behind the link back (core.listing.page_next_to), so it costs what a first page costs.

@@ -1,8 +1,9 @@
 """Import a box office from any dialect's API into the core, resumably.
 
-Resources are pulled in dependency order (events with their ticket types, then orders, then
-issued tickets), each page in its own transaction together with its checkpoint: a killed
-import loses at most the page in flight, and the next run starts from the next page token.
+Resources are pulled in dependency order (event series with their default ticket types, events
+with their ticket types, then orders, issued tickets and check-ins), each page in its own
+transaction together with its checkpoint: a killed import loses at most the page in flight,
+and the next run starts from the next page token.
 When every resource of a run has finished, the next run starts from the beginning again and
 updates what it finds (the id map turns re-imports into updates).
 """
@@ -20,12 +21,15 @@ from tqdm import tqdm
 
 from core.models import Scope
 from dialects.client_base import NoEquivalent
+from gateway.migration import series_store
 from gateway.migration import store_offers as offers
 from gateway.migration.record import public_url
 from gateway.migration.store import Store
 
-# products before the orders whose line items name them, the objects they link to before them
-ORDER = ("events", "products", "discounts", "vouchers", "voucher_codes", "orders", "tickets", "waitlist_signups")
+# series before the events that join them; products before the orders whose line items name them;
+# the objects a discount, voucher or check-in links to before it
+ORDER = ("series", "events", "products", "discounts", "vouchers", "voucher_codes", "orders", "tickets", "check_ins",
+         "waitlist_signups")
 
 
 class ImportFailed(Exception):
@@ -101,12 +105,10 @@ class Importer:
     async def write(store: Store, resource: str, item: dict[str, Any]) -> None:
         if resource in offers.WRITERS:
             await offers.WRITERS[resource](store, item)
-        elif resource == "events":
-            await store.event(item)
-        elif resource == "orders":
-            await store.order(item)
-        else:
-            await store.ticket(item)
+            return
+        writers = {"series": lambda: series_store.series(store, item), "events": lambda: store.event(item),
+                   "orders": lambda: store.order(item), "check_ins": lambda: series_store.check_in(store, item)}
+        await writers.get(resource, lambda: store.ticket(item))()
 
     async def _run(self, box_office: str, scope: Scope, currency: str, restart: bool,
                    max_pages: int | None) -> dict[str, Any]:

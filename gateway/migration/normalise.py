@@ -30,6 +30,7 @@ class Rule:
 
 
 RESOURCE_KIND = {"events": "event", "ticket_types": "ticket_type", "orders": "order", "tickets": "issued_ticket",
+                 "series": "event_series", "check_ins": "check_in",
                  "products": "product", "discounts": "discount", "vouchers": "voucher", "voucher_codes": "voucher_code",
                  "waitlist_signups": "waitlist_signup"}
 RULES: tuple[Rule, ...] = (

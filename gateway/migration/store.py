@@ -137,6 +137,9 @@ class Store:
             raise ValueError("no start time")
         values.setdefault("title", "Untitled event")
         new: dict[str, Any] = {}
+        series = await self.lookup("event_series", data.get("series_id"))  # imported before its events
+        if series is not None:
+            values["series_id"] = series
         if await self.lookup("event", data.get("source_id")) is None:  # the slug is chosen once, when new
             new = {**self._owner(), "slug": await self._free_slug(data.get("slug"), values["title"])}
             if created := when(data.get("created_at")):

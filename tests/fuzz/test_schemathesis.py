@@ -32,6 +32,10 @@ RULES: dict[str, dict[str, Any]] = {
         # starting_after / ending_before "take an existing value" (the vendor's words): an id that
         # names no object of the list is the documented 400
         accepting("400", method="GET", path="^/v1/(events|orders|issued_tickets)$"),
+        # writes: rules JSON Schema cannot state (an IANA time zone, an ISO currency, an end after
+        # the start, a year core stores, a check-out beyond the check-ins) are the vendor's 422
+        # "Validation error"; checking in a void ticket is a 400 (docs/dialects/tickettailor.md)
+        accepting("400", "422", method="POST", path="^/v1/(event_series|check_ins)"),
     ]},
     "equaticket": {
         # an unknown method on a known path is 404 not_found, like Stripe (docs/dialects/equaticket.md)

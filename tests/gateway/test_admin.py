@@ -139,6 +139,8 @@ async def test_reset_test_data_keeps_live_data(admin, conn):
     assert reset.status_code == 201 and reset.json()["data"]["deleted"]["events"] == 1
     remaining = await conn.fetch("SELECT id FROM events WHERE box_office_id = $1", office)
     assert [r["id"] for r in remaining] == [live["id"]]
+    series = await conn.fetch("SELECT id FROM event_series WHERE box_office_id = $1", office)
+    assert [r["id"] for r in series] == [live["series_id"]]  # the test-mode event's series went with it
 
 
 def _request(method: str = "POST", path: str = "/admin/v1/x") -> Request:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 
 from core import discounts, products, vouchers, waitlists
@@ -19,24 +18,6 @@ from gateway.migration.importer import Importer
 from tests.migration.conftest import PREFIX, no_sleep
 
 TT = "tickettailor"
-
-
-class NamedSeries(httpx.AsyncBaseTransport):
-    """The app, with each listed event naming its series (``event_series_id``, a field of the
-    reference page's event), whether or not the dialect's events already carry it."""
-
-    def __init__(self, app: Any, series: dict[str, str]) -> None:
-        self.inner = httpx.ASGITransport(app=app)
-        self.series = series
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if not request.url.path.endswith("/v1/events") or response.status_code != 200:
-            return response
-        body = orjson.loads(await response.aread())
-        for event in body["data"]:
-            event["event_series_id"] = self.series[event["id"]]
-        return httpx.Response(200, json=body, headers={"content-type": "application/json"})
 
 
 @pytest.fixture
@@ -61,15 +42,13 @@ async def offered(conn, vendor) -> dict[str, Any]:
     await conn.execute("UPDATE ticket_types SET quantity = sold WHERE event_id = $1", sold_out)
     await waitlists.sign_up(conn, scope, parse(WaitlistSignupCreate, {"event_id": sold_out,
                                                                       "email": "wait@mail.test"}), now)
-    series = {f"ev_{r['id']}": f"es_{r['series_id']}" for r in await conn.fetch(
-        "SELECT id, series_id FROM events WHERE box_office_id = $1", scope.box_office_id)}
-    return {"order": order, "series": series}
+    return {"order": order}
 
 
 def importer(conn, app, vendor, offered) -> Importer:
     module = client_module(TT)
     base = f"http://testserver{PREFIX[TT]}"
-    http = http_client(TT, lambda: NamedSeries(app, offered["series"]), sleep=no_sleep)[0]
+    http = http_client(TT, lambda: httpx.ASGITransport(app=app), sleep=no_sleep)[0]
     return Importer(conn, module, module.Client(base, vendor["keys"][TT], http), base, progress=False)
 
 
@@ -113,7 +92,7 @@ async def test_an_interrupted_import_resumes_inside_a_vouchers_codes(conn, app, 
     # a voucher of 150 codes is listed first (newest) in two pages: interrupted after its first
     await vouchers.create_voucher(conn, Scope(vendor["office"]["id"], True), parse(VoucherCreate, {
         "name": "Many", "value": 100, "generate": 150}), SystemClock().now())
-    first_pages = len(("events", "products", "discounts", "vouchers")) + 1
+    first_pages = len(("series", "events", "products", "discounts", "vouchers")) + 1
     partial = await importer(target_conn, app, vendor, offered).run(target_office["slug"], max_pages=first_pages)
     assert not partial["complete"] and partial["resources"]["voucher_codes"]["objects"] == 100
     second = await importer(target_conn, app, vendor, offered).run(target_office["slug"])

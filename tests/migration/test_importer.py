@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from core import series as core_series
+from core.checkins import Scan
+from core.models import Scope, parse
+from core.series import OccurrenceCreate, SeriesCreate
 from gateway.migration.clients import client_module
 from gateway.migration.importer import Importer
-from tests.migration.conftest import PREFIX, asgi_http
+from tests.migration.conftest import PREFIX, START, asgi_http
 
 
 def importer(conn, app, vendor, dialect: str) -> Importer:
@@ -87,3 +91,41 @@ async def test_a_second_concurrent_import_is_refused(target_gateway, app, vendor
         finally:
             await first.execute("SELECT pg_advisory_unlock(hashtext('ticketgate.import'), $1::int)",
                                 target_office["id"])
+
+
+async def test_tickettailor_import_brings_series_and_check_ins(conn, app, vendor, target_conn, target_office,
+                                                               checkout):
+    """A series of two occurrences (its events join it, not series of their own) and check-ins of
+    every kind (in, out) come across, resumably: an import cut short after its first page goes on."""
+    scope = Scope(vendor["office"]["id"], True)
+    made = await core_series.create_series(conn, scope, parse(SeriesCreate, {
+        "name": "Imported Weekly", "ticket_types": [{"name": "Door", "price": 300, "quantity": 9}]}))
+    for day in (10, 17):
+        await core_series.add_occurrence(conn, scope, made["id"],
+                                         parse(OccurrenceCreate, {"starts_at": START.replace(day=day)}))
+    tickets = await conn.fetch("SELECT id FROM issued_tickets WHERE box_office_id = $1 ORDER BY id LIMIT 2",
+                               scope.box_office_id)
+    await checkout.scan(conn, scope, Scan(tickets[0]["id"], "a", 2))
+    await checkout.scan(conn, scope, Scan(tickets[0]["id"], "b", -1))
+    await checkout.scan(conn, scope, Scan(tickets[1]["id"], "c", 1))
+
+    first = await importer(target_conn, app, vendor, "tickettailor").run(target_office["slug"], max_pages=1)
+    assert not first["complete"] and first["resources"]["series"]["done"]
+    summary = await importer(target_conn, app, vendor, "tickettailor").run(target_office["slug"])
+    assert summary["complete"] and summary["resumed"] and not summary["problems"], summary
+    target = target_office["id"]
+    copied = await target_conn.fetchrow("SELECT * FROM event_series WHERE box_office_id = $1 AND name = $2",
+                                        target, "Imported Weekly")
+    assert await target_conn.fetchval("SELECT count(*) FROM events WHERE series_id = $1", copied["id"]) == 2
+    assert [tuple(r) for r in await target_conn.fetch(
+        "SELECT name, price, quantity FROM series_ticket_types WHERE series_id = $1", copied["id"])] == [
+        ("Door", 300, 9)]
+    # every event is in a series of its own box office; as many series as the vendor has
+    assert await target_conn.fetchval("SELECT count(*) FROM event_series WHERE box_office_id = $1", target) == \
+        await conn.fetchval("SELECT count(*) FROM event_series WHERE box_office_id = $1", scope.box_office_id)
+    quantities = await target_conn.fetch("SELECT quantity FROM check_ins WHERE box_office_id = $1 ORDER BY quantity",
+                                         target)
+    assert [r["quantity"] for r in quantities] == [-1, 1, 2]
+    again = await importer(target_conn, app, vendor, "tickettailor").run(target_office["slug"])
+    assert again["created"] == 0, again
+    assert await target_conn.fetchval("SELECT count(*) FROM check_ins WHERE box_office_id = $1", target) == 3

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from core import events
+from core import events, series
 from core.models import EventCreate, Scope, parse
+from core.series import OccurrenceCreate, SeriesCreate
 from tests.browser import browse
 
 LONDON = {"title": "Jazz & <Blues>", "starts_at": "2031-07-04T18:30:00Z", "timezone": "Europe/London",
@@ -73,3 +75,19 @@ async def test_the_page_renders_in_chromium(client, conn, box_office, tmp_path: 
     shot = tmp_path / "event.png"
     browse(page, f"--screenshot={shot}", "--window-size=800,600")
     assert shot.stat().st_size > 2000  # a page with text, not a blank frame
+
+
+async def test_a_series_page_lists_its_upcoming_dates(client, conn, box_office, clock):
+    scope = Scope(box_office["id"], True)
+    made = await series.create_series(conn, scope, parse(SeriesCreate, {"name": "Tea & <Talks>",
+                                                                        "timezone": "Europe/London"}))
+    url = f"/events/{box_office['slug']}/es_{made['id']}"
+    first = clock.now() + timedelta(days=3)
+    for offset in (timedelta(days=-3), timedelta(0), timedelta(days=7)):  # one in the past
+        await series.add_occurrence(conn, scope, made["id"], parse(OccurrenceCreate, {"starts_at": first + offset}))
+    assert (await client.get(url)).status_code == 404  # a draft series is not shown
+    await series.publish_series(conn, scope, made["id"])
+    page = await client.get(url)
+    assert page.status_code == 200 and "<h1>Tea &amp; &lt;Talks&gt;</h1>" in page.text
+    assert page.text.count("<li>") == 2  # the past date is not listed
+    assert (await client.get(f"/events/{box_office['slug']}/es_0")).status_code == 404

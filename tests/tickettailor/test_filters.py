@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from core import series as core_series
+from core.events import cancel_event, ticket_types_for
+from core.models import Scope, parse
+from core.series import OccurrenceCreate, SeriesCreate
 from core.tickets import void_ticket
-from tests.tickettailor.conftest import BASE, T0, make_event, order_input, unix
+from tests.tickettailor.conftest import BASE, START, T0, basic, make_event, order_input, unix
 
 ORDER_TIME_FILTERS = [
     ("created_at", 0, [0]),
@@ -102,8 +108,73 @@ async def test_malformed_filters_are_400(tt, seed, path, query):
 
 async def test_unknown_query_parameters_are_refused(tt, seed):
     # issue 17: a filter is applied or refused, never ignored (tickettailor-beyond.md)
-    for query in ("foo=bar&expand=all", "event_id=ev_1", "status=completed"):
+    for query in ("foo=bar&expand=all", "event=ev_1", "state=completed"):
         response = await tt.get(f"{BASE}/orders?{query}", headers=seed.auth)
         assert response.status_code == 400, query
         assert response.json()["error_code"] == "Bad Request"
     assert (await tt.get(f"{BASE}/events/ev_1?expand=all", headers=seed.auth)).status_code == 400
+
+
+# --- the filters the live API's clients send beyond the reference page --------------------------
+
+@pytest.fixture
+async def dated(conn, box_office, make_key):
+    """Four events a day apart from START: a one-off draft, two occurrences of one series
+    (published; the second with every ticket type off sale), and a cancelled one."""
+    scope = Scope(box_office["id"], True)
+    draft = await make_event(conn, scope, title="Draft", starts_at=START, ends_at=START + timedelta(hours=1))
+    await conn.execute("UPDATE events SET status = 'draft' WHERE id = $1", draft["id"])
+    made = await core_series.create_series(conn, scope, parse(SeriesCreate, {
+        "name": "Run", "ticket_types": [{"name": "Free", "quantity": 5}]}))
+    runs = []
+    for day in (1, 2):
+        starts = START + timedelta(days=day)
+        runs.append(await core_series.add_occurrence(conn, scope, made["id"], parse(OccurrenceCreate, {
+            "starts_at": starts, "ends_at": starts + timedelta(hours=1)})))
+    await core_series.publish_series(conn, scope, made["id"])
+    await conn.execute("UPDATE ticket_types SET status = 'off_sale' WHERE event_id = $1", runs[1]["id"])
+    gone = await make_event(conn, scope, title="Gone", starts_at=START + timedelta(days=3),
+                            ends_at=START + timedelta(days=3, hours=1))
+    await cancel_event(conn, scope, gone["id"])
+    auth = basic(await make_key(box_office, "tickettailor"))
+    return {"auth": auth, "series": made["id"], "ids": [f"ev_{e['id']}" for e in (draft, *runs, gone)]}
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("status=draft", [0]), ("status=published", [1]), ("status=off_sale_temporarily", [2]),
+    ("status=close_sales", [3]), ("event_series_id=SERIES", [2, 1]), ("event_series_id=es_SERIES", [2, 1]),
+    ("start_at.gte=DAY1", [3, 2, 1]), ("start_at.lte=DAY1", [1, 0]), ("start_at.gte=DAY1&start_at.lte=DAY2", [2, 1]),
+    ("end_at.gte=END2", [3, 2]), ("end_at.lte=END0", [0]), ("event_series_id=SERIES&status=published", [1]),
+])
+async def test_event_filters_are_applied(tt, dated, query, expected):
+    day = unix(START) + 86400
+    query = (query.replace("SERIES", str(dated["series"])).replace("DAY1", str(day))
+             .replace("DAY2", str(day + 86400)).replace("END2", str(day + 86400 + 3600))
+             .replace("END0", str(unix(START) + 3600)))
+    response = await tt.get(f"{BASE}/events?{query}", headers=dated["auth"])
+    assert response.status_code == 200, response.text
+    assert ids(response.json()) == [dated["ids"][i] for i in expected]
+
+
+@pytest.mark.parametrize("query", ["status=open", "status=", "event_series_id=ev_1", "start_at.gte=soon",
+                                   "end_at.lte=-1", "start_at.gt=1", "status=draft&status=published"])
+async def test_bad_event_filters_are_400(tt, dated, query):
+    response = await tt.get(f"{BASE}/events?{query}", headers=dated["auth"])
+    assert response.status_code == 400, query
+    assert response.json()["error_code"] == "Bad Request"
+
+
+async def test_order_filters_by_event_and_status(tt, seed, conn, checkout):
+    other = await make_event(conn, seed.scope, title="Other")
+    placed = await checkout.place(conn, seed.scope, order_input(other["id"], (await ticket_types_for(
+        conn, [other["id"]]))[0]["id"]))
+    await checkout.refund(conn, seed.scope, seed.orders[0]["id"])  # refunded: the vendor's "cancelled"
+    by_event = (await tt.get(f"{BASE}/orders?event_id=ev_{other['id']}", headers=seed.auth)).json()
+    assert ids(by_event) == [f"or_{placed['id']}"]
+    cancelled = (await tt.get(f"{BASE}/orders?status=cancelled", headers=seed.auth)).json()
+    assert ids(cancelled) == [f"or_{seed.orders[0]['id']}"]
+    completed = (await tt.get(f"{BASE}/orders?status=completed&event_id={seed.event['id']}",
+                              headers=seed.auth)).json()
+    assert ids(completed) == [f"or_{seed.orders[1]['id']}"]
+    for bad in ("status=refunded", "event_id=or_1"):
+        assert (await tt.get(f"{BASE}/orders?{bad}", headers=seed.auth)).status_code == 400

@@ -28,7 +28,10 @@ async def test_document_is_valid_openapi_31(spec):
     assert spec["servers"] == [{"url": "/tickettailor"}]
     assert set(spec["paths"]) == {"/v1/ping", "/v1/events", "/v1/events/{event_id}", "/v1/orders",
                                   "/v1/orders/{order_id}", "/v1/issued_tickets",
-                                  "/v1/issued_tickets/{issued_ticket_id}", "/v1/products", "/v1/discounts",
+                                  "/v1/issued_tickets/{issued_ticket_id}", "/v1/event_series",
+                                  "/v1/event_series/{event_series_id}", "/v1/event_series/{event_series_id}/events",
+                                  "/v1/event_series/{event_series_id}/ticket_types", "/v1/check_ins",
+                                  "/v1/box_office", "/v1/products", "/v1/discounts",
                                   "/v1/vouchers", "/v1/vouchers/{voucher_id}/codes",
                                   "/v1/event_series/{event_series_id}/waitlist_signups"}
 
@@ -72,3 +75,22 @@ async def test_the_check_catches_drift(tt, seed, spec):
 async def test_host_routed_document_has_a_root_server(make_tt):
     client = await make_tt(host="api.tickettailor.test")
     assert (await client.get("/v1/openapi.json")).json()["servers"] == [{"url": "/"}]
+
+
+async def test_beyond_the_reference_page_responses_match_the_schemas(tt, seed, spec, conn, checkout):
+    series = await tt.post(f"{BASE}/event_series", headers=seed.auth, data={"name": "Schema Series"})
+    check(spec, "EventSeries", series.json())
+    path = f"{BASE}/event_series/{series.json()['id']}"
+    check(spec, "TicketType", (await tt.post(f"{path}/ticket_types", headers=seed.auth,
+                                             data={"name": "A", "price": "100", "quantity": "5"})).json())
+    check(spec, "EventOccurrence", (await tt.post(f"{path}/events", headers=seed.auth, data={
+        "start_date": "2031-01-01", "start_time": "10:00"})).json())
+    ticket = await conn.fetchval("SELECT id FROM issued_tickets WHERE order_id = $1 LIMIT 1", seed.orders[0]["id"])
+    check(spec, "CheckIn", (await tt.post(f"{BASE}/check_ins", headers=seed.auth,
+                                          data={"issued_ticket_id": f"it_{ticket}", "quantity": "1"})).json())
+    for url, schema in ((f"{BASE}/event_series", "EventSeriesList"), (path, "EventSeries"),
+                        (f"{path}/events", "EventOccurrenceList"), (f"{BASE}/check_ins", "CheckInList"),
+                        (f"{BASE}/box_office", "BoxOffice"), (f"{BASE}/event_series/es_0", "Error")):
+        check(spec, schema, (await tt.get(url, headers=seed.auth)).json())
+    refused = await tt.post(f"{BASE}/check_ins", headers=seed.auth, data={"quantity": "1"})
+    check(spec, "Error", refused.json())

@@ -37,8 +37,11 @@ async def test_odd_requests_get_vendor_errors(tt, seed, method, path, status):
 
 @pytest.mark.parametrize("path", ["/tickettailor/", "/tickettailor/v2/orders",
                                   "/tickettailor/v1/openapi.json/x"])
-async def test_unknown_routes_without_auth_are_404_in_format(tt, path):
-    response = await tt.get(path)
+async def test_unknown_routes_ask_for_a_key_then_are_404_in_format(tt, seed, path):
+    # issue 19: an unknown route without credentials answers 401 like the rest
+    refused = await tt.get(path)
+    assert refused.status_code == 401 and refused.json()["error_code"] == "Unauthorized"
+    response = await tt.get(path, headers=seed.auth)
     assert response.status_code == 404
     assert response.json() == {"status": 404, "error_code": "Not Found",
                                "message": "The requested resource does not exist."}

@@ -30,7 +30,10 @@ async def test_each_objects_schema_in_the_document_is_its_tables(tt):
 def test_the_documented_paths_are_the_route_tables():
     assert set(openapi.PATHS) == {r.path for r in ROUTES if not r.public}
     assert [r.path for r in ROUTES if r.public] == ["/v1/openapi.json"]
-    assert {r.scope for r in ROUTES if not r.public} == {"read"}
+    assert {r.scope for r in ROUTES if not r.public} == {"read", "write"}
+    assert {r.method for r in ROUTES if r.scope == "write"} == {"POST"}  # every write needs the scope
+    assert {(r.method, r.path) for r in ROUTES if not r.public} == {
+        (method.upper(), path) for path, operations in openapi.PATHS.items() for method in operations}
 
 
 def served_objects(body: dict[str, Any], obj: WireObject) -> list[tuple[WireObject, dict[str, Any]]]:

@@ -18,7 +18,7 @@ def expected_event(seed) -> dict:
     return {
         "object": "event", "id": f"ev_{e['id']}", "access_code": None, "call_to_action": "Buy tickets",
         "created_at": unix(e["created_at"]), "currency": "gbp", "description": None,
-        "end": LONDON_END, "images": {"header": None, "thumbnail": None},
+        "end": LONDON_END, "event_series_id": f"es_{e['series_id']}", "images": {"header": None, "thumbnail": None},
         "name": "Hackney Downs 2020 Tulip Festival", "online_event": "false",
         "payment_methods": [{"external_id": None, "id": f"pm_{seed.office['id']}", "instructions": None,
                              "name": None, "type": "stripe"}],
@@ -51,7 +51,8 @@ def expected_ticket(seed, t) -> dict:
         "object": "issued_ticket", "id": f"it_{t['id']}", "barcode": t["barcode"], "barcode_url": url % "qr",
         "checked_in": "false", "created_at": unix(T0) + (10 if t["order_id"] == seed.orders[1]["id"] else 0),
         "custom_questions": [], "description": "Free ticket", "email": "john@example.com",
-        "event_id": f"ev_{seed.event['id']}", "full_name": "John Doe", "first_name": "John",
+        "event_id": f"ev_{seed.event['id']}", "event_series_id": f"es_{seed.event['series_id']}",
+        "full_name": "John Doe", "first_name": "John",
         "last_name": "Doe", "reference": t["barcode"], "reservation": None, "status": "valid",
         "ticket_type_id": f"tt_{seed.types[1]['id']}", "updated_at": unix(t["updated_at"]),
         "voided_at": None, "order_id": f"or_{t['order_id']}", "qr_code_url": url % "st",

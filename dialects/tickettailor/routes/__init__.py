@@ -7,9 +7,11 @@ authenticated principal; errors are raised and leave through errors.py.
 from __future__ import annotations
 
 from dialects.base import Route
-from dialects.tickettailor.routes import offers, reference
+from dialects.tickettailor.routes import checkins, offers, reference, series
 
 ROUTES: tuple[Route, ...] = (
     *reference.ROUTES,
+    *series.ROUTES,
+    *checkins.ROUTES,
     *offers.ROUTES,
 )

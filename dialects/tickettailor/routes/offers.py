@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.listing import Where
-from core.projection import Field
 from core.reads import Shape
 from dialects.base import Route, json_response
 from dialects.tickettailor import pagination
@@ -37,14 +36,6 @@ def scoped(p: Principal, alias: str) -> Where:
     where = Where()
     where.add(f"{alias}.box_office_id = ? AND {alias}.livemode = ?", p.scope.box_office_id, p.scope.livemode)
     return where
-
-
-def parent(where: Where, p: Principal, table: str, object_id: int, kind: str) -> Parent:
-    """The scope's ``table`` row ``object_id`` (read directly, by the list's own statement)."""
-    exists: Field = ("_parent", f"EXISTS (SELECT 1 FROM {table} x WHERE x.id = {where.bind(object_id)}"
-                                f" AND x.box_office_id = {where.bind(p.scope.box_office_id)}"
-                                f" AND x.livemode = {where.bind(p.scope.livemode)})")
-    return Parent(exists, kind)
 
 
 async def _list(d: TicketTailor, request: Request, p: Principal, spec: Listing, where: Where, shape: Shape,
@@ -77,7 +68,7 @@ async def list_voucher_codes(d: TicketTailor, request: Request, p: Principal) ->
     pagination.parse_limit(request)
     where = scoped(p, "c")
     where.add("c.voucher_id = ?", voucher_id)
-    within = parent(where, p, "vouchers", voucher_id, "voucher")
+    within = Parent.of("vouchers", where, p.scope, voucher_id, "voucher")
     return await _list(d, request, p, VOUCHER_CODES, where, wire.VOUCHER_CODE_READ, wire.VOUCHER_CODE_READ.objects,
                        within)
 
@@ -87,7 +78,7 @@ async def list_waitlist_signups(d: TicketTailor, request: Request, p: Principal)
     pagination.parse_limit(request)
     where = scoped(p, "w")
     where.add("w.series_id = ?", series_id)
-    within = parent(where, p, "event_series", series_id, "event_series")
+    within = Parent.of("event_series", where, p.scope, series_id, "event_series")
     return await _list(d, request, p, WAITLIST_SIGNUPS, where, wire.WAITLIST_SIGNUP_READ,
                        wire.WAITLIST_SIGNUP_READ.objects, within)
 

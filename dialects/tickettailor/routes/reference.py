@@ -13,11 +13,11 @@ from core import listing
 from core.errors import NotFound
 from core.ids import parse_id
 from core.keys import Principal
-from core.listing import EventFilters, OrderFilters, Where
+from core.listing import Where
 from core.reads import Shape
 from dialects.base import Route, json_response
 from dialects.tickettailor import openapi, pagination
-from dialects.tickettailor.inputs import created_range, ticket_filters
+from dialects.tickettailor.inputs import event_where, order_filters, ticket_filters
 from dialects.tickettailor.pagination import EVENTS, ORDERS, TICKETS, Listing
 from dialects.tickettailor.serializers import Context
 
@@ -59,13 +59,13 @@ async def _list(d: TicketTailor, request: Request, p: Principal, spec: Listing, 
 
 async def list_events(d: TicketTailor, request: Request, p: Principal) -> Response:
     pagination.parse_limit(request)  # validate everything before touching the database
-    where = listing.event_where(p.scope, EventFilters())
+    where = event_where(p.scope, request.query_params)
     return await _list(d, request, p, EVENTS, where, d.reads.event_read, d.reads.events)
 
 
 async def list_orders(d: TicketTailor, request: Request, p: Principal) -> Response:
     pagination.parse_limit(request)
-    where = listing.order_where(p.scope, OrderFilters(created=created_range(request.query_params)))
+    where = listing.order_where(p.scope, order_filters(request.query_params))
     return await _list(d, request, p, ORDERS, where, d.reads.order_read, d.reads.orders)
 
 

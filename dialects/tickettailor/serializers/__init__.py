@@ -151,6 +151,8 @@ def issued_ticket(base_url: str) -> WireObject:
         Field("description", "t.description", STRING, "description"),
         Field("email", "t.email", NULL_STRING, "email"),
         Field("event_id", sql_prefixed("ev_", "t.event_id"), prefixed("ev_"), "event_id"),
+        Field("event_series_id", "(SELECT 'es_' || x.series_id FROM events x WHERE x.id = t.event_id)",
+              prefixed("es_"), "series_id"),
         Field("full_name", "CASE WHEN t.first_name <> '' AND t.last_name <> ''"
                            " THEN t.first_name || ' ' || t.last_name"
                            " ELSE coalesce(nullif(t.first_name, ''), nullif(t.last_name, '')) END", NULL_STRING),
@@ -253,6 +255,7 @@ EVENT = WireObject("Event", (
     Field("currency", "lower(e.currency)", CURRENCY_CODE, "currency", _currency),
     Field("description", "e.description", NULL_STRING, "description"),
     Field("end", "NULL", ref("DateObject"), "ends_at", _date),
+    Field("event_series_id", sql_prefixed("es_", "e.series_id"), prefixed("es_"), "series_id"),
     Field("images", "NULL", IMAGES.schema()),
     Field("name", "e.title", STRING, "title"),
     Field("online_event", sql_flag("e.online"), BOOL_STRING, "online", flag),
@@ -336,11 +339,12 @@ def orders(rows: Sequence[Any], shape: Shape) -> Objects:
     return out
 
 
-def events(rows: Sequence[Any], ctx: Context) -> Objects:
-    """Events (rows of EVENT_READ: ticket types and groups nested, with their figures)."""
+def events(rows: Sequence[Any], ctx: Context, shape: Shape = EVENT_READ) -> Objects:
+    """Events (rows of EVENT_READ, or of a shape over the same columns: ticket types and groups
+    nested, with their figures)."""
     methods = payment_methods(ctx, bool(rows) and rows[0]["_payments"])
     url = f"{ctx.base_url}/events/{ctx.box_office_slug}/"
-    out = EVENT_READ.objects(rows)
+    out = shape.objects(rows)
     for row, e in zip(rows, out, strict=True):
         zone = row["_zone"]
         published = row["_status"] == "published"
