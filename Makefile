@@ -34,8 +34,8 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check core dialects gateway tests setup.py
 	$(BIN)/mypy core dialects gateway tests/deploy setup.py
 
-# The benchmark (tests/bench, docs/performance.md): about 17 minutes on 2 cores (the one-worker phase on three
-# sides, hand floor, same statements, gateway: ~9 min; soak and ageing ~4; latency, limiter, metrics, two workers ~4);
+# The benchmark (tests/bench, docs/performance.md): about 23 minutes on 2 cores (1,384 s measured on
+# 2026-12-03: the one-worker phase on three sides, hand floor, same statements and gateway, is most of it);
 # never part of `make test`.
 # Installs wrk from the Debian packages when missing (else the harness falls back to its Python loop).
 bench: $(DEV_STAMP)

@@ -40,7 +40,8 @@ STOCK_UPDATE = ("UPDATE ticket_types SET sold = sold + 1, updated_at = now()"
 EVENT_INSERT = ("INSERT INTO events (box_office_id, livemode, title, slug, starts_at, currency, status)"
                 " VALUES ($1, true, $2, $3, now() + interval '30 days', 'USD', 'draft') RETURNING *")
 EVENT_UPDATE = "UPDATE events SET title = $2, updated_at = now() WHERE id = $1 AND box_office_id = $3 RETURNING *"
-REPLAY = ("SELECT response_body FROM idempotency_keys"
+# a response stored by the one-statement create is JSON (migration 8), sent compact as the gateway sends it
+REPLAY = ("SELECT response_body, response_json FROM idempotency_keys"
           " WHERE box_office_id = $1 AND livemode AND key = $2 AND state = 'done'")
 WRITES = {"update": 201, "insert_event": 201, "update_event": 200, "replay": 201}
 
@@ -197,7 +198,9 @@ async def write(kind: str, data: Any) -> Response:
         if kind == "update_event":
             row = await conn.fetchrow(EVENT_UPDATE, v["patch_event"], data["title"], v["write_office"])
             return _json(dict(row), 200)
-        body = await conn.fetchval(REPLAY, v["write_office"], v["replay_key"])
+        stored = await conn.fetchrow(REPLAY, v["write_office"], v["replay_key"])
+    body = None if stored is None else stored["response_body"] or (
+        None if stored["response_json"] is None else orjson.dumps(stored["response_json"]))
     if body is None:  # the gateway has not stored the replayed response (yet)
         return _json({"error": "no stored response"}, 409)
     return Response(body, 201, media_type="application/json")

@@ -107,7 +107,7 @@ async def test_malformed_filters_are_400(tt, seed, path, query):
 
 
 async def test_unknown_query_parameters_are_refused(tt, seed):
-    # issue 17: a filter is applied or refused, never ignored (tickettailor-beyond.md)
+    # issue 17: a filter is applied or refused, never ignored
     for query in ("foo=bar&expand=all", "event=ev_1", "state=completed"):
         response = await tt.get(f"{BASE}/orders?{query}", headers=seed.auth)
         assert response.status_code == 400, query

@@ -14,7 +14,7 @@ from core.checkout import Checkout
 from core.clock import ManualClock
 from core.models import parse
 from core.offers import DiscountCreate, ProductCreate, VoucherCreate, WaitlistSignupCreate
-from tests.tickettailor.conftest import BASE, T0, order_input, unix
+from tests.tickettailor.conftest import BASE, T0, make_event, order_input, unix
 
 
 @pytest.fixture
@@ -173,3 +173,20 @@ def test_a_recorded_request_reads_back_into_the_same_request(path):
     assert client.render(request, request["position"]) == ("GET", path, params)
     with pytest.raises(LookupError, match="Equaticket has no"):  # NoEquivalent, with the reason
         equaticket.render(request)
+
+
+async def test_a_series_lists_the_vouchers_and_products_it_can_use(tt, seed, offers, conn):
+    """``voucher_ids`` and ``add_ons``: those naming the series and those for every series, oldest
+    first; one named for another series only is that series' alone."""
+    other = (await make_event(conn, seed.scope))["series_id"]
+    elsewhere = T0 + timedelta(seconds=9)
+    voucher = await vouchers.create_voucher(conn, seed.scope, parse(VoucherCreate, {
+        "name": "Elsewhere", "value": 500, "currency": "GBP", "series_ids": [other], "codes": ["EL"]}), elsewhere)
+    product = await products.create_product(conn, seed.scope, parse(ProductCreate, {
+        "name": "Elsewhere", "price": 100, "series_ids": [other]}), elsewhere)
+    ours = (await tt.get(f"{BASE}/event_series/es_{offers['series']}", headers=seed.auth)).json()
+    assert ours["voucher_ids"] == [f"vo_{v['id']}" for v in offers["vouchers"]]
+    assert ours["add_ons"] == [f"pr_{p['id']}" for p in offers["products"]]
+    theirs = (await tt.get(f"{BASE}/event_series/es_{other}", headers=seed.auth)).json()
+    assert theirs["voucher_ids"] == [f"vo_{v['id']}" for v in (*offers["vouchers"][1:], voucher)]
+    assert theirs["add_ons"] == [f"pr_{p['id']}" for p in (*offers["products"], product)]

@@ -87,7 +87,7 @@ async def test_the_series_object_field_by_field(tt, weekly, conn, checkout, cloc
         "total_occurrences": 5, "upcoming_occurrences": 5, "total_issued_tickets": 2, "revenue": order["total"],
         "payment_methods": [{"external_id": None, "id": f"pm_{weekly.office['id']}", "instructions": None,
                              "name": None, "type": "stripe"}],
-        "voucher_ids": [], "bundles": [], "add_ons": [], "created_at": unix(s["created_at"]),
+        "voucher_ids": [], "bundles": [], "add_ons": [], "created_at": unix(s["created_at"]),  # none made
     }
 
 

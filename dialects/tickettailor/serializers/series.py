@@ -39,6 +39,11 @@ EMPTY: Schema = array({})  # lists the live API shows that have no core concept 
 _REVENUE = ("(SELECT coalesce(sum(o.total - o.refund_amount), 0) FROM orders o WHERE o.event_id {match}"
             " AND o.status IN ('completed', 'refunded'))")
 _OF_SERIES = "IN (SELECT x.id FROM events x WHERE x.series_id = s.id)"
+# the vouchers usable on a series and the products sold with it (add-ons): those linked to it, and
+# those linked to every series of the box office
+_LINKED = ("(SELECT coalesce(json_agg('{prefix}' || x.id ORDER BY x.created_at, x.id), '[]') FROM {table} x"
+           " WHERE x.box_office_id = s.box_office_id AND x.livemode = s.livemode"
+           " AND (x.all_series OR s.id = ANY(x.series_ids)))")
 
 
 def _head(name: str, prefix: str, column: str) -> tuple[Field, Field]:
@@ -79,9 +84,9 @@ EVENT_SERIES = WireObject("EventSeries", (
     Field("total_issued_tickets", f"(SELECT count(*) FROM issued_tickets t WHERE t.event_id {_OF_SERIES})", INTEGER),
     Field("revenue", _REVENUE.format(match=_OF_SERIES), INTEGER),
     Field("payment_methods", "NULL", array(ref("PaymentMethod"))),
-    Field("voucher_ids", "'[]'::json", array(prefixed("vo_"))),  # vouchers: issue 19b
+    Field("voucher_ids", _LINKED.format(prefix="vo_", table="vouchers"), array(prefixed("vo_"))),
     Field("bundles", "'[]'::json", EMPTY),
-    Field("add_ons", "'[]'::json", EMPTY),  # products: issue 19b
+    Field("add_ons", _LINKED.format(prefix="pr_", table="products"), array(prefixed("pr_"))),
     Field("created_at", sql_unix("s.created_at"), INTEGER, "created_at", from_unix),
 ), hidden=(
     *keyset_columns("s"), ("_zone", "s.timezone"), ("_header", "s.image_header"),
