@@ -174,12 +174,13 @@ def _print_demo(ctx: Context, settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     prefixes = {n: settings.dialect(n).prefix for n in result["keys"] if settings.dialect(n).enabled}
     result["curl"] = demo.curl_lines(base, prefixes, result["keys"])
+    result["examples"] = demo.examples(base, prefixes, result["keys"])
     if ctx.as_json:
         ctx.emit(result)
         return
     click.echo(f"Demo box office '{result['box_office']}'" + (" seeded." if result["seeded"] else "."))
-    for name, line in result["curl"].items():
-        click.echo(f"\n{name} key: {result['keys'][name]}\n  {line}")
+    for name, lines in result["examples"].items():
+        click.echo(f"\n{name} key: {result['keys'][name]}" + "".join(f"\n  {line}" for line in lines))
     click.echo("")
 
 
