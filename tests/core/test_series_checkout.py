@@ -177,6 +177,8 @@ async def test_only_a_capped_occurrence_leaves_the_one_statement_checkout(conn, 
     scope = Scope(box_office["id"], True)
     [[free, free_stalls, _]] = await _occurrences(conn, scope)
     [[capped, capped_stalls, _]] = await _occurrences(conn, scope, max_tickets_sold_per_occurrence=10)
+    for event_id, type_id in ((free, free_stalls), (capped, capped_stalls)):  # statements prepared, types known
+        await checkout.place(conn, scope, _order(event_id, (type_id, 1)))
     uncapped = await _statements(conn, lambda: checkout.place(conn, scope, _order(free, (free_stalls, 1))))
     assert len(uncapped) == 2 and uncapped[1] == BATCH_SQL  # the context, then the order: as before
     capped_ = await _statements(conn, lambda: checkout.place(conn, scope, _order(capped, (capped_stalls, 1))))
