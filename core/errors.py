@@ -13,7 +13,8 @@
     │   ├── CodeUsedUp          code_used_up       a discount past its uses, a voucher code without value
     │   ├── CodeExpired         code_expired       a discount or voucher code past its expiry
     │   ├── CodeNotApplicable   code_not_applicable the code takes nothing off this order
-    │   └── NotSoldOut          not_sold_out       a waitlist signup for an occurrence still selling
+    │   ├── NotSoldOut          not_sold_out       a waitlist signup for an occurrence still selling
+    │   └── SaleWindowClosed    sale_window_closed the event's series sells before or after now, not now
     ├── TermsRequired           api_terms_required the box office has not accepted the API terms
     └── PlanRequired            plan_required      the box office's plan does not include the feature
 
@@ -109,6 +110,10 @@ class CodeNotApplicable(Unprocessable):
 
 class NotSoldOut(Unprocessable):
     code = "not_sold_out"
+
+
+class SaleWindowClosed(Unprocessable):
+    code = "sale_window_closed"
 
 
 class TermsRequired(CoreError):

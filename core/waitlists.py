@@ -1,8 +1,9 @@
 """Waitlist signups: a buyer who asks to hear when an occurrence that sold out has seats again.
 
 A signup names an occurrence (an event) and belongs to its series. It is taken only while the
-occurrence is sold out (its event status says so, or none of its visible ticket types has a
-seat left): for an event still selling, the buyer should buy, so the signup is refused.
+occurrence is sold out (its event status says so, none of its visible ticket types has a
+seat left, or it has sold its series' cap per occurrence): for an event still selling, the
+buyer should buy, so the signup is refused.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from core.errors import NotFound, NotSoldOut
 from core.models import Scope
 from core.offers import WaitlistSignupCreate
 
+# sold out: by its status, by its visible ticket types, or by its series' cap per occurrence
 _EVENT = (
     "SELECT e.id, e.series_id, e.status = 'sold_out' OR coalesce((SELECT bool_and(tt.sold + tt.held >= tt.quantity)"
-    " FROM ticket_types tt WHERE tt.event_id = e.id AND tt.status <> 'hidden' AND NOT tt.hidden), false) AS sold_out"
+    " FROM ticket_types tt WHERE tt.event_id = e.id AND tt.status <> 'hidden' AND NOT tt.hidden), false)"
+    " OR coalesce((SELECT s.max_tickets_sold_per_occurrence FROM event_series s WHERE s.id = e.series_id)"
+    " <= (SELECT sum(tt.sold + tt.held) FROM ticket_types tt WHERE tt.event_id = e.id), false) AS sold_out"
     " FROM events e WHERE e.id = $1 AND e.box_office_id = $2 AND e.livemode = $3"
 )
 _INSERT = (

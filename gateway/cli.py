@@ -174,12 +174,13 @@ def _print_demo(ctx: Context, settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     prefixes = {n: settings.dialect(n).prefix for n in result["keys"] if settings.dialect(n).enabled}
     result["curl"] = demo.curl_lines(base, prefixes, result["keys"])
+    result["examples"] = demo.examples(base, prefixes, result["keys"])
     if ctx.as_json:
         ctx.emit(result)
         return
     click.echo(f"Demo box office '{result['box_office']}'" + (" seeded." if result["seeded"] else "."))
-    for name, line in result["curl"].items():
-        click.echo(f"\n{name} key: {result['keys'][name]}\n  {line}")
+    for name, lines in result["examples"].items():
+        click.echo(f"\n{name} key: {result['keys'][name]}" + "".join(f"\n  {line}" for line in lines))
     click.echo("")
 
 
@@ -299,7 +300,12 @@ operation(series, "create", series_ops.create_series, series_ops.CreateSeries,
           box_office_option, click.option("--name", required=True), click.option("--description"),
           click.option("--currency", help="Default: the box office's."), click.option("--timezone"),
           click.option("--venue", "venue_name"), click.option("--postal-code"), click.option("--country"),
-          click.option("--online", is_flag=True, default=None), mode_option)
+          click.option("--online", is_flag=True, default=None),
+          click.option("--max-tickets-sold-per-occurrence", type=int, help="Cap over all ticket types of a date."),
+          click.option("--tickets-available-at", help="ISO-8601; no order before it."),
+          click.option("--tickets-available-at-message"),
+          click.option("--tickets-unavailable-at", help="ISO-8601; no order from it on."),
+          click.option("--tickets-unavailable-at-message"), mode_option)
 operation(series, "add-ticket-type", series_ops.add_ticket_type, series_ops.AddSeriesTicketType,
           "Add a default ticket type (copied into every occurrence that still sells).",
           box_office_option, series_argument, click.option("--name", required=True),

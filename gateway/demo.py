@@ -1,4 +1,5 @@
-"""The demo box office: a few events, ticket types and orders, a weekly series, and fresh keys."""
+"""The demo box office: a few events, ticket types and orders, a weekly series, a product, a
+discount and a voucher with codes, and fresh keys."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Any
 
 import asyncpg
 
-from core import boxoffices, events, keys, series
+from core import boxoffices, discounts, events, keys, products, series, vouchers
 from core.checkout import Checkout
 from core.errors import NotFound
 from core.models import BoxOfficeCreate, EventCreate, OrderCreate, Scope, parse
+from core.offers import DiscountCreate, ProductCreate, VoucherCreate
 from core.series import OccurrenceCreate, SeriesCreate
 from dialects import registry
 
@@ -48,13 +50,29 @@ async def seed(conn: asyncpg.Connection, checkout: Checkout) -> tuple[asyncpg.Re
         "name": "Demo Box Office", "slug": DEMO_SLUG, "plan": "pro",
         "api_terms_accepted": True, "payments_connected": True}))
     scope = Scope(office["id"], True)
+    made = []
     for position, spec in enumerate(_events(checkout.clock.now())):
-        event = await events.create_event(conn, scope, parse(EventCreate, spec))
+        made.append(event := await events.create_event(conn, scope, parse(EventCreate, spec)))
         if position < 2:
             await events.publish_event(conn, scope, event["id"])
             await _orders(conn, scope, event["id"], checkout)
     await _weekly_series(conn, scope, checkout.clock.now())
+    await _offers(conn, scope, made[0]["id"], checkout.clock.now())
     return office, True
+
+
+async def _offers(conn: asyncpg.Connection, scope: Scope, event_id: int, now: datetime) -> None:
+    """A product sold with every series, a discount code on it and on the first event's general
+    admission, and a gift voucher with codes usable on any event (all in the box office's currency)."""
+    tote = await products.create_product(conn, scope, parse(ProductCreate, {
+        "name": "Tote Bag", "description": "Collect it at the door", "price": 1200, "quantity": 100,
+        "fulfilment_type": "collection"}), now)
+    general = (await events.ticket_types_for(conn, [event_id]))[0]
+    await discounts.create_discount(conn, scope, parse(DiscountCreate, {
+        "name": "Early Bird", "code": "EARLYBIRD", "face_value_amount": 500, "ticket_type_ids": [general["id"]],
+        "product_ids": [tote["id"]], "max_uses": 50}), now)
+    await vouchers.create_voucher(conn, scope, parse(VoucherCreate, {
+        "name": "Gift Card", "value": 5000, "codes": ["GIFT-DEMO-50"], "generate": 2}), now)
 
 
 async def _weekly_series(conn: asyncpg.Connection, scope: Scope, now: datetime) -> None:
@@ -94,11 +112,21 @@ async def fresh_keys(conn: asyncpg.Connection, office_id: int) -> dict[str, str]
     return made
 
 
-def curl_lines(base_url: str, prefixes: dict[str, str], secrets: dict[str, str]) -> dict[str, str]:
-    lines = {
-        "ticketsmart": f'curl -s "{base_url}{{p}}/api/v1/events?limit=5" -H "x-api-key: {{k}}"',
-        "tickettailor": f'curl -s "{base_url}{{p}}/v1/events" -u "{{k}}:"',
-        "equaticket": f'curl -s "{base_url}{{p}}/api/v1/events" -H "Authorization: Bearer {{k}}"',
-    }
-    return {name: lines[name].format(p=prefix, k=secrets[name])
+# the example requests printed per dialect ({b}: base URL, {p}: the dialect's prefix, {k}: its
+# key); the first is the dialect's ``curl`` line
+EXAMPLES = {
+    "ticketsmart": ['curl -s "{b}{p}/api/v1/events?limit=5" -H "x-api-key: {k}"'],
+    "tickettailor": ['curl -s "{b}{p}/v1/events" -u "{k}:"', 'curl -s "{b}{p}/v1/vouchers" -u "{k}:"'],
+    "equaticket": ['curl -s "{b}{p}/api/v1/events" -H "Authorization: Bearer {k}"'],
+}
+
+
+def examples(base_url: str, prefixes: dict[str, str], secrets: dict[str, str]) -> dict[str, list[str]]:
+    """Every example request of each enabled dialect with a key, ready to paste."""
+    return {name: [line.format(b=base_url, p=prefix, k=secrets[name]) for line in EXAMPLES[name]]
             for name, prefix in prefixes.items() if name in secrets}
+
+
+def curl_lines(base_url: str, prefixes: dict[str, str], secrets: dict[str, str]) -> dict[str, str]:
+    """Each dialect's first example request."""
+    return {name: lines[0] for name, lines in examples(base_url, prefixes, secrets).items()}

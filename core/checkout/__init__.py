@@ -29,6 +29,15 @@ created while an order is being placed may miss that one order.
 
 An order with products, a discount code or a voucher code is always placed in a transaction:
 ``offers`` claims them before the order is written and writes them with it.
+
+The event's series rules are read in the same context statement: its sale window
+(``tickets_available_at`` / ``tickets_unavailable_at``: outside it an order is refused with
+``SaleWindowClosed``, saying the series' message when it has one) and its cap per occurrence
+(``max_tickets_sold_per_occurrence``: all ticket types of the occurrence together, sold + held).
+An order of a capped occurrence is always placed in a transaction, which locks every ticket type
+of the occurrence in id order just before taking stock and checks the cap on what it reads then,
+so concurrent orders of one occurrence check the cap one after another; an uncapped event's
+orders take exactly the statements they did before.
 """
 
 from core.checkout.batches import BATCH_MAX, GroupCommit

@@ -6,11 +6,11 @@ Pure functions of rows already read: nothing here touches the database.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from core.checkout.sql import Order
-from core.errors import Conflict, SoldOut, Unprocessable, ValidationFailed
+from core.errors import Conflict, SaleWindowClosed, SoldOut, Unprocessable, ValidationFailed
 from core.events import on_sale_now
 from core.models import OrderCreate, OrderLine, Scope
 
@@ -32,6 +32,27 @@ def new_barcode() -> str:
 def check_event_open(event: dict[str, Any]) -> None:
     if event["status"] in CLOSED_EVENT_STATUSES:
         raise Unprocessable(f"The event is {event['status']} and not selling tickets")
+
+
+def check_sale_window(event: dict[str, Any], now: datetime) -> None:
+    """The event's series sells from ``tickets_available_at`` until ``tickets_unavailable_at``
+    (each optional); outside that window the series' own message, or ours, says why not."""
+    opens, closes = event["opens_at"], event["closes_at"]
+    if opens is not None and now < opens:
+        when = opens.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        raise SaleWindowClosed(event["opens_message"] or f"Tickets for this event go on sale at {when}")
+    if closes is not None and now >= closes:
+        raise SaleWindowClosed(event["closes_message"] or "Tickets for this event are no longer on sale")
+
+
+def check_cap(cap: int | None, taken: int, seats: int) -> None:
+    """``seats`` more fit under the series' cap per occurrence when ``taken`` are sold or held."""
+    if cap is None or taken + seats <= cap:
+        return
+    left = cap - taken
+    if left <= 0:
+        raise SoldOut("This event is sold out")
+    raise SoldOut(f"Only {left} ticket{'s' if left > 1 else ''} left for this event, not {seats}")
 
 
 def check_lines(lines: list[OrderLine], types: dict[int, Any], now: datetime) -> None:

@@ -10,7 +10,15 @@ import asyncpg
 from core import checkins, scoped, tickets
 from core.checkout import offers, rules
 from core.checkout.batches import GroupCommit
-from core.checkout.sql import EVENT_SOLD_OUT_SQL, ORDER_SQL, REFUNDED_SQL, TAKE_STOCK_SQL, Order, context_sql
+from core.checkout.sql import (
+    CAPPED_TYPES_SQL,
+    EVENT_SOLD_OUT_SQL,
+    ORDER_SQL,
+    REFUNDED_SQL,
+    TAKE_STOCK_SQL,
+    Order,
+    context_sql,
+)
 from core.clock import Clock
 from core.errors import CoreError, FieldError, NotFound, ValidationFailed
 from core.events import available
@@ -117,10 +125,13 @@ class Checkout:
         now = self.clock.now()
         scope, event, types, watched = await self._context(conn, office, box_office, livemode, data)
         rules.check_event_open(event)
+        rules.check_sale_window(event, now)
         lines = sorted(data.lines, key=lambda line: line.ticket_type_id)
         rules.check_lines(lines, types, now)
+        rules.check_cap(event["cap"], event["taken"], sum(line.quantity for line in lines))  # full already
         order = rules.price(scope, event, lines, types, data, now)
-        if len(lines) == 1 and not watched and not offers.wanted(data):
+        # a capped occurrence's orders take its lock in a transaction (_within_cap): never at once
+        if len(lines) == 1 and not watched and not offers.wanted(data) and event["cap"] is None:
             return await self._at_once(conn, types[lines[0].ticket_type_id], order)
         return await self._in_transaction(conn, scope, event, lines, types, order, data)
 
@@ -147,9 +158,11 @@ class Checkout:
                 row = await offers.write(conn, row, applied, order.created_at)
             await self.emit(conn, scope, "order.placed", row["id"])
             # Stock last: the UPDATE locks the ticket type's row until COMMIT, and every other buyer
-            # of that type queues on it, so nothing but the sold-out check may run while it is held.
+            # of that type queues on it, so nothing but the sold-out check may run while it is held
+            # (a capped occurrence locks all its types just before, for its cap: _within_cap).
+            filled = event["cap"] is not None and await _within_cap(conn, event, sum(order.line_quantities))
             left = [await _take_stock(conn, types[line.ticket_type_id], line.quantity) for line in lines]
-            if not any(left) and await conn.fetchval(EVENT_SOLD_OUT_SQL, event["id"]):
+            if filled or (not any(left) and await conn.fetchval(EVENT_SOLD_OUT_SQL, event["id"])):
                 await self.emit(conn, scope, "event.sold_out", event["id"])
         return row
 
@@ -165,7 +178,9 @@ class Checkout:
         if first["_event_id"] is None:
             raise NotFound("event", "Event not found")
         event = {"id": first["_event_id"], "status": first["_event_status"], "currency": first["_event_currency"],
-                 "series_id": first["_event_series"]}
+                 "series_id": first["_event_series"], "opens_at": first["_opens_at"],
+                 "opens_message": first["_opens_message"], "closes_at": first["_closes_at"],
+                 "closes_message": first["_closes_message"], "cap": first["_cap"], "taken": first["_taken"]}
         found = {row["id"]: row for row in rows if row["id"] is not None}
         missing = [FieldError(f"lines.{i}.ticket_type_id", "no such ticket type for this event")
                    for i, tid in enumerate(ids) if tid not in found]
@@ -177,6 +192,17 @@ class Checkout:
 def outcome_of(exc: BaseException) -> str:
     """A refused or failed checkout's outcome: the domain error's code (sold_out, not_found, ...)."""
     return exc.code if isinstance(exc, CoreError) else "error"
+
+
+async def _within_cap(conn: asyncpg.Connection, event: dict[str, Any], seats: int) -> bool:
+    """Lock the capped occurrence's ticket types, refuse ``seats`` more past its series' cap;
+    whether they fill it (then the occurrence is sold out).
+
+    Every order of a capped occurrence takes these locks before its stock, so they check the
+    cap one after another, each on what the ones before it committed."""
+    taken = sum(row["taken"] for row in await conn.fetch(CAPPED_TYPES_SQL, event["id"]))
+    rules.check_cap(event["cap"], taken, seats)
+    return bool(taken + seats >= event["cap"])
 
 
 async def _take_stock(conn: asyncpg.Connection, ticket_type: Any, quantity: int) -> bool:

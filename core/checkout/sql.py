@@ -188,16 +188,39 @@ def _batch_sql() -> str:
 BATCH_SQL = _batch_sql()
 
 
+# what checkout reads of the event's series: its sale window and its cap per occurrence, with
+# the seats the occurrence has taken so far (read only for a capped series: CASE skips the sum)
+SERIES_CONTEXT = (
+    " s.tickets_available_at AS _opens_at, s.tickets_available_at_message AS _opens_message,"
+    " s.tickets_unavailable_at AS _closes_at, s.tickets_unavailable_at_message AS _closes_message,"
+    " s.max_tickets_sold_per_occurrence AS _cap, CASE WHEN s.max_tickets_sold_per_occurrence IS NOT NULL"
+    " THEN (SELECT coalesce(sum(x.sold + x.held), 0) FROM ticket_types x WHERE x.event_id = e.id) END AS _taken,"
+)
+
+
 def context_sql(office: str, watching: str) -> str:
-    """The box office (``office``: ``b.id = $1`` or ``b.slug = $1``) in mode $2, its event $3,
-    the event's ticket types among $4 and whether an observer wants the kinds $5: one query."""
+    """The box office (``office``: ``b.id = $1`` or ``b.slug = $1``) in mode $2, its event $3 and
+    the event's series, the event's ticket types among $4 and whether an observer wants the
+    kinds $5: one query."""
     return (
         "SELECT b.id AS _box_office, e.id AS _event_id, e.status AS _event_status,"
-        f" e.currency AS _event_currency, e.series_id AS _event_series, {watching} AS _watched, tt.*"
+        f" e.currency AS _event_currency, e.series_id AS _event_series,{SERIES_CONTEXT}"
+        f" {watching} AS _watched, tt.*"
         " FROM box_offices b LEFT JOIN events e ON e.box_office_id = b.id AND e.livemode = $2 AND e.id = $3"
+        " LEFT JOIN event_series s ON s.id = e.series_id"
         " LEFT JOIN ticket_types tt ON tt.event_id = e.id AND tt.id = ANY($4::bigint[])"
         f" WHERE {office}"
     )
+
+
+# A capped occurrence's ticket types, every one, locked in id order (checkout's lock order for
+# ticket types) with what each has taken: a fresh read of rows no other checkout of the
+# occurrence can change until this one commits. A row lock returns each row's latest version
+# even after waiting for it, which an aggregate over the snapshot taken before the wait would
+# not. NO KEY UPDATE is the stock UPDATE's own lock: it leaves the foreign key checks of other
+# orders' rows (KEY SHARE) free, so they cannot queue behind it crosswise.
+CAPPED_TYPES_SQL = ("SELECT id, sold + held AS taken FROM ticket_types WHERE event_id = $1 ORDER BY id"
+                    " FOR NO KEY UPDATE")
 
 
 # $2 seats of ticket type $1, or no row when too few are left; whether the type still has
