@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
-from core.db import SCHEMA_FILE, dsn_for_database, migrate, parse_migrations
+from core.db import SCHEMA_FILE, migrate, parse_migrations
+from tests.core.test_series_migration import fresh  # noqa: F401  (the fixture)
 
 
-@pytest.fixture
-async def fresh(database_dsn):
-    name = f"tg_offers_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(database_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    conn = await asyncpg.connect(dsn_for_database(database_dsn, name))
-    try:
-        yield conn
-    finally:
-        await conn.close()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
-async def test_existing_orders_keep_their_line_items_and_take_products_after(fresh, tmp_path):
+async def test_existing_orders_keep_their_line_items_and_take_products_after(fresh, tmp_path):  # noqa: F811
     text = SCHEMA_FILE.read_text()
     previous = tmp_path / "v8.sql"
     previous.write_text(text[: text.index("-- migration: 9")])
