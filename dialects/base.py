@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 import asyncpg
 import orjson
-from starlette.exceptions import HTTPException
+from starlette._utils import get_route_path
+from starlette.convertors import Convertor, PathConvertor
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route as StarletteRoute
-from starlette.routing import Router
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.checkout import Checkout
@@ -102,6 +103,8 @@ __all__ = [
     "Endpoint",
     "PublicEndpoint",
     "ByMethod",
+    "Path",
+    "Paths",
     "DialectApp",
 ]
 
@@ -272,15 +275,15 @@ class Dialect(ABC):
     def app(self) -> ASGIApp:
         """The dialect as one ASGI app; unknown paths and methods answer in its format too.
 
-        One router entry per path, whatever the methods on it (``ByMethod``): with one entry per
+        One path entry per path, whatever the methods on it (``ByMethod``): with one entry per
         row, a path served by GET and POST answered a wrong method with the Allow of one of them."""
         paths: dict[str, dict[str, ASGIApp]] = {}
         for r in self.routes:
             paths.setdefault(r.path, {})[r.method] = self.endpoint(r)
-        table = [StarletteRoute(path, ByMethod(self, methods), methods=None) for path, methods in paths.items()]
         # no slash redirects: /events/..%2F answered an undocumented 307; every unknown path is the
         # dialect's own 404
-        return self.middleware(DialectApp(self, Router(routes=table, redirect_slashes=False)))
+        return self.middleware(DialectApp(self, Paths([Path(path, ByMethod(self, methods))
+                                                       for path, methods in paths.items()])))
 
 
 # --- the pipeline as ASGI apps ----------------------------------------------------------------
@@ -360,26 +363,89 @@ class ByMethod:
         await endpoint(scope, receive, send)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Path:
+    """One path of the table, compiled by Starlette's ``compile_path`` (its parameters and their
+    convertors, as a Starlette route has them); the access log and metrics label requests by
+    ``path``, the template."""
+
+    path: str
+    app: ASGIApp
+    regex: re.Pattern[str] = field(init=False)
+    convertors: dict[str, Convertor[Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        regex, _, convertors = compile_path(self.path)
+        object.__setattr__(self, "regex", regex)
+        object.__setattr__(self, "convertors", convertors)
+
+    @property
+    def segments(self) -> int | None:
+        """How many ``/`` a path it matches has; None when a parameter may span several."""
+        return None if any(isinstance(c, PathConvertor) for c in self.convertors.values()) else self.path.count("/")
+
+
+class Paths:
+    """A dialect's paths as a lookup, answering as Starlette's router did (the first path of the
+    table whose pattern matches takes the request) for less: the literal paths are one dict
+    lookup, the others are tried only among those of the request's number of segments. The
+    router tried every row's regular expression in turn and built a child scope for each."""
+
+    __slots__ = ("literal", "patterned", "spanning")
+
+    def __init__(self, table: Sequence[Path]) -> None:
+        self.literal: dict[str, Path] = {}
+        self.patterned: dict[int, list[Path]] = {}
+        self.spanning: list[Path] = []  # paths with a parameter over several segments: tried for every count
+        earlier: list[Path] = []
+        for entry in table:
+            shadowed = any(e.regex.match(entry.path) for e in earlier)  # an earlier pattern takes it first
+            if not entry.convertors and not shadowed:
+                self.literal.setdefault(entry.path, entry)
+                continue
+            earlier.append(entry)
+            count = entry.segments
+            if count is None:
+                self.spanning.append(entry)
+                for rows in self.patterned.values():
+                    rows.append(entry)
+            else:
+                self.patterned.setdefault(count, list(self.spanning)).append(entry)
+
+    def match(self, path: str) -> tuple[Path, dict[str, Any]] | None:
+        """The path of the table taking ``path``, with its parameters converted; or None."""
+        entry = self.literal.get(path)
+        if entry is not None:
+            return entry, {}
+        for entry in self.patterned.get(path.count("/"), self.spanning):
+            found = entry.regex.match(path)
+            if found is not None:
+                return entry, {k: entry.convertors[k].convert(v) for k, v in found.groupdict().items()}
+        return None
+
+
 class DialectApp:
-    """The dialect's router; a path or method it does not serve answers in the dialect's format."""
+    """The dialect's paths; a path or method it does not serve answers in the dialect's format."""
 
-    __slots__ = ("dialect", "router")
+    __slots__ = ("dialect", "paths")
 
-    def __init__(self, dialect: Dialect, router: Router) -> None:
-        self.dialect, self.router = dialect, router
-        router.default = self._not_found
+    def __init__(self, dialect: Dialect, paths: Paths) -> None:
+        self.dialect, self.paths = dialect, paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.router(scope, receive, send)
+        if scope["type"] != "http":  # a lifespan when the dialect is served alone: nothing to start
+            if scope["type"] == "lifespan":
+                await _lifespan(receive, send)
             return
         scope[AREA_KEY] = self.dialect.name
-        try:
-            await self.router(scope, receive, send)
-        except HTTPException as exc:  # Route raises 405 (with Allow) when mounted in a Starlette app
-            failure: DialectError = (MethodNotAllowed(exc.headers.get("Allow", "") if exc.headers else "")
-                                     if exc.status_code == 405 else RouteNotFound())
-            await self.dialect.error_response(Request(scope, receive), failure)(scope, receive, send)
+        found = self.paths.match(get_route_path(scope))
+        if found is None:
+            await self._not_found(scope, receive, send)
+            return
+        entry, params = found
+        scope["route"] = entry
+        scope["path_params"] = {**scope["path_params"], **params} if scope.get("path_params") else params
+        await entry.app(scope, receive, send)
 
     async def _not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -390,3 +456,13 @@ class DialectApp:
             except Exception as exc:  # AuthFailed, a throttled client, an outage: in the dialect's format
                 failure = exc
         await self.dialect.error_response(request, failure)(scope, receive, send)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

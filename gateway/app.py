@@ -1,8 +1,8 @@
 """The app factory: health checks, metrics, public event pages, the operator API and every
 enabled dialect, inside the one outer layer (request ids, metrics, access log).
 
-Routing order, written once here: each dialect's mount prefix first (the hot paths: every
-route tried before the match costs a regular expression), then health and admin paths, then
+Routing order, written once here: each dialect's mount prefix first (the hot paths, looked up
+by prefix in gateway.dispatch before Starlette's router), then health and admin paths, then
 each dialect's host names (vendor bare paths, for requests that match nothing else).
 Prefixes cannot take the health or admin paths (dialects.settings refuses them).
 """
@@ -19,7 +19,6 @@ from contextlib import asynccontextmanager
 from types import FrameType
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,6 +29,7 @@ from dialects.base import Dialect, json_response
 from gateway import pages
 from gateway.admin import admin_app
 from gateway.config import Settings, load_settings
+from gateway.dispatch import GatewayApp
 from gateway.limits import BodyLimit
 from gateway.metrics import CONTENT_TYPE
 from gateway.observe import Observe
@@ -122,24 +122,25 @@ def middleware(gateway: Gateway) -> list[Middleware]:
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)]
 
 
-def build_app(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = None) -> Starlette:
+def build_app(gateway: Gateway, classes: Mapping[str, type[Dialect]] | None = None) -> GatewayApp:
     """The whole app over an already started gateway (tests, embedding).
 
     ``classes`` replaces the dialect implementations (the contract tests use a fake one).
     """
-    app = Starlette(routes=gateway_routes(gateway, classes), middleware=middleware(gateway))
+    app = GatewayApp(middleware=middleware(gateway))
+    app.serve(gateway_routes(gateway, classes))
     app.state.gateway = gateway
     return app
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> GatewayApp:
     """The app for a server: the gateway starts in the lifespan, then routes are mounted."""
     gateway = Gateway(settings or load_settings())
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: GatewayApp) -> AsyncIterator[None]:
         await gateway.start()
-        app.router.routes.extend(gateway_routes(gateway))
+        app.serve(gateway_routes(gateway))
         drain_on_signals(gateway)
         # everything built so far lives as long as the process: out of the collector's sight,
         # full collections only walk what requests allocate (they paused the worker for ms)
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await gateway.stop()
 
-    app = Starlette(lifespan=lifespan, middleware=middleware(gateway))
+    app = GatewayApp(lifespan=lifespan, middleware=middleware(gateway))
     app.state.gateway = gateway
     if gateway.settings.tracing:
         from gateway import tracing
