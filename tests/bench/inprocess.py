@@ -1,0 +1,113 @@
+"""CPU per request in process: the gateway's ASGI app (or the hand floor's) called directly.
+
+``python -m tests.bench.inprocess [ts_event tt_ping ...] [--requests 3000] [--floor] [--no-metrics]``
+
+No sockets and no load generator: each GET scenario's request is built as an ASGI scope and
+sent to the app in a loop, and the process's CPU time per request is printed (the best of three
+rounds, after a warm-up). The database is still a real one (the seeded benchmark database, as
+``make bench`` leaves it), so the figure includes asyncpg's side of the round trip but not the
+server's. What it prices is the Python around one request (routing, authentication, the limiter,
+metrics, the handler, the serializers), which ``make bench``'s requests/s show only through the
+noise of a shared machine: a change of a few microseconds shows here, run against run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.bench.phases import Files, Options
+from tests.bench.run import DEFAULT_SERVER, prepare, public_base_url, write_files
+from tests.bench.scenarios import Scenario
+from tests.bench.servers import gateway_env
+
+DETAIL = ("tt_ping", "ts_event", "ts_availability", "tt_event", "eq_event", "tt_tickets", "eq_attendees")
+Message = dict[str, Any]
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _scope(s: Scenario, floor: bool) -> dict[str, Any]:
+    path, _, query = (f"/s/{s.name}" if floor else s.path).partition("?")
+    headers = [(k.lower().encode(), v.encode()) for k, v in s.headers.items()] + [(b"host", b"127.0.0.1:8000")]
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+            "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+            "headers": headers, "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
+
+
+async def _lifespan(app: Any) -> tuple[asyncio.Queue[Message], asyncio.Task[None]]:
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    started = asyncio.get_running_loop().create_future()
+
+    async def send(message: Message) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            started.set_result(None)
+        elif message["type"] == "lifespan.startup.failed":
+            started.set_exception(RuntimeError(message.get("message", "startup failed")))
+
+    await inbox.put({"type": "lifespan.startup"})
+    task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, send))
+    await started
+    return inbox, task
+
+
+async def measure(app: Any, s: Scenario, floor: bool, requests: int) -> list[float]:
+    scope, statuses = _scope(s, floor), []
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    for _ in range(300):
+        await app(dict(scope), _no_body, send)
+    if statuses[-1] != s.status:
+        raise SystemExit(f"{s.name}: answered {statuses[-1]}, expected {s.status}")
+    rounds = []
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(requests):
+            await app(dict(scope), _no_body, send)
+        rounds.append((time.process_time() - started) / requests * 1e6)
+    return rounds
+
+
+async def main(names: list[str], requests: int, floor: bool, metrics: bool) -> None:
+    dsn, fx, chosen, _ = await prepare(Options(DEFAULT_SERVER))
+    os.environ.update(gateway_env(dsn, metrics=metrics))
+    with tempfile.TemporaryDirectory(prefix="tg-inprocess-") as tmp:
+        if floor:  # the floor reads its values at startup
+            files = Files(Path(tmp) / "floor-params.json", Path(tmp) / "samesql-plan.pickle")
+            write_files(files, fx, chosen, {}, public_base_url())
+            os.environ["BENCH_FLOOR_PARAMS"] = str(files.params)
+            from tests.bench.floor import app
+        else:
+            from gateway.app import create_app
+
+            app = create_app()
+        inbox, task = await _lifespan(app)
+    by_name = {s.name: s for s in chosen}
+    try:
+        for name in names:
+            rounds = await measure(app, by_name[name], floor, requests)
+            print(f"{name:18s} {min(rounds):7.1f} us CPU/request  (rounds: {', '.join(f'{r:.0f}' for r in rounds)})",
+                  flush=True)
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await task
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="*", default=list(DETAIL))
+    parser.add_argument("--requests", type=int, default=3000, help="requests per round (three rounds)")
+    parser.add_argument("--floor", action="store_true", help="the hand floor's app instead of the gateway")
+    parser.add_argument("--no-metrics", action="store_true", help="the gateway with metrics off")
+    args = parser.parse_args()
+    asyncio.run(main(args.scenarios, args.requests, args.floor, not args.no_metrics))
