@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.types import ASGIApp
 
 from core.keys import KeyRules, Principal
@@ -23,6 +25,10 @@ class TicketSmart(Dialect):
     format_error = staticmethod(format_error)
 
     def rate_limit(self, principal: Principal) -> RateLimitPolicy:
+        return self._policy
+
+    @functools.cached_property
+    def _policy(self) -> RateLimitPolicy:
         # documented: 60 requests per key in a rolling 60-second window, every endpoint
         return RateLimitPolicy(self.settings.requests_per_minute, WINDOW_SECONDS, moving=True)
 

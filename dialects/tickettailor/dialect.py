@@ -49,6 +49,10 @@ class TicketTailor(Dialect):
         return functools.update_wrapper(checked, handler)
 
     def rate_limit(self, principal: Principal) -> RateLimitPolicy:
+        return self._policy
+
+    @functools.cached_property
+    def _policy(self) -> RateLimitPolicy:
         # fixed hourly windows: X-Rate-Limit-Reset is "seconds left in the current period"
         return RateLimitPolicy(self.settings.requests_per_hour, 3600, moving=False)
 
