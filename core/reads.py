@@ -86,13 +86,14 @@ class Child:
         lateral subquery, an aggregate without GROUP BY (one row, whatever the children).
 
         One object and a page (``parent`` is then the page's CTE, core.listing.page) alike: each
-        row's children are one index range, ``key = parent.id``, which PostgreSQL cannot turn into
-        anything else. A page's children grouped in one subquery joined to the CTE left the plan
-        to estimates: on the bench's 10,000 events it chose a sequential scan of every ticket type
-        and a hash join, and with the page's ids added as an array (32b26e1, reverted) a fresh,
-        unanalyzed database estimated one row a side and re-ran the whole page's aggregate for
-        every row (1 s for 100 events of 30 types). Measured: docs/performance.md, "2026-12-04: a
-        page's children through the index"."""
+        row's children are one index range, ``key = parent.id``; PostgreSQL does not pull an
+        aggregate's subquery up into a join, so the plan stays one lookup per row. A page's
+        children grouped in one subquery joined to the CTE left the plan to estimates: on the
+        bench's 10,000 events it chose a sequential scan of every ticket type and a hash join, and
+        with the page's ids added as an array (32b26e1, reverted) a fresh, unanalyzed database
+        estimated one row a side and re-ran the whole page's aggregate for every row (1 s for 100
+        events of 30 types). Measured: docs/performance.md, "2026-12-04: a page's children
+        through the index"."""
         condition = f"{self.key} = {parent}.id" + (f" AND ({self.where})" if self.where else "")
         return f" CROSS JOIN LATERAL (SELECT {self._select} FROM {self.table} WHERE {condition}) {alias}"
 
