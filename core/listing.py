@@ -243,7 +243,7 @@ async def page(conn: asyncpg.Connection, columns: str, source: Source, where: Wh
     rows are chosen first, in a CTE named like the source's alias, and only they are projected
     and joined: PostgreSQL evaluates a select list for every row a LIMIT ... OFFSET skips, which
     made page 100 of a projected list seven times slower than page 1; the children's joins
-    (core.reads) read the CTE again, to group the whole page's children in one scan. ``head``
+    (core.reads) are lateral subqueries per chosen row, each an index range. ``head``
     columns (name, SQL on ``where``'s parameters: a total, whether a parent exists) are read once
     by the same statement, empty page or not, and returned as ``Page.head``.
     """

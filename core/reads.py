@@ -2,7 +2,7 @@
 
 A dialect describes what one GET returns as a ``Shape``: the parent's projection (its wire
 fields in the vendor's order, core.projection) and its ``Child`` arrays. Each child is a
-subquery (grouped over a page's CTE, lateral for one object) that aggregates the children of
+lateral subquery (per row of one object or of a page's CTE) that aggregates the children of
 each parent row into a JSON array,
 ``coalesce(json_agg(json_build_object('id', ..., 'name', ...) ORDER BY ...), '[]')``, built
 from the child's own projection (``json_build_object`` keeps the keys in the order given;
@@ -81,17 +81,21 @@ class Child:
         empty = tuple((name, f'coalesce({alias}."{name}", {none})') for name, _, none in self.aggregates)
         return f"coalesce({alias}.{ITEMS}, '[]'::json)", empty
 
-    def join(self, alias: str, parent: str, *, page: bool) -> str:
-        """The children of the rows of ``parent`` (the parent's alias, ``parent.id`` its id).
+    def join(self, alias: str, parent: str) -> str:
+        """The children of each row of ``parent`` (the parent's alias, ``parent.id`` its id): a
+        lateral subquery, an aggregate without GROUP BY (one row, whatever the children).
 
-        One object: a lateral subquery (an aggregate without GROUP BY, one row). A page (``parent``
-        is then the page's CTE, core.listing.page): one subquery grouping every row's children, a
-        single index scan for the page instead of one per row (measured: docs/performance.md)."""
+        One object and a page (``parent`` is then the page's CTE, core.listing.page) alike: each
+        row's children are one index range, ``key = parent.id``; PostgreSQL does not pull an
+        aggregate's subquery up into a join, so the plan stays one lookup per row. A page's
+        children grouped in one subquery joined to the CTE left the plan to estimates: on the
+        bench's 10,000 events it chose a sequential scan of every ticket type and a hash join, and
+        with the page's ids added as an array (32b26e1, reverted) a fresh, unanalyzed database
+        estimated one row a side and re-ran the whole page's aggregate for every row (1 s for 100
+        events of 30 types). Measured: docs/performance.md, "2026-12-04: a page's children
+        through the index"."""
         condition = f"{self.key} = {parent}.id" + (f" AND ({self.where})" if self.where else "")
-        if not page:
-            return f" CROSS JOIN LATERAL (SELECT {self._select} FROM {self.table} WHERE {condition}) {alias}"
-        return (f" LEFT JOIN (SELECT {self.key} AS parent, {self._select} FROM {parent} JOIN {self.table}"
-                f" ON {condition} GROUP BY {self.key}) {alias} ON {alias}.parent = {parent}.id")
+        return f" CROSS JOIN LATERAL (SELECT {self._select} FROM {self.table} WHERE {condition}) {alias}"
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,8 @@ class Shape:
     hidden: tuple[Field, ...] = ()  # more hidden columns (a box office flag, a parent's raw value)
     raw: str = ""  # columns read as they are, before the projection's (rows Python renders by name)
     columns: str = field(init=False)
-    _joins: dict[tuple[str, bool], str] = field(init=False, repr=False, compare=False, default_factory=dict)
-    _bound: dict[tuple[Source, bool, int], tuple[str, Source, tuple[str, ...]]] = field(
+    _joins: dict[str, str] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _bound: dict[tuple[Source, int], tuple[str, Source, tuple[str, ...]]] = field(
         init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -122,29 +126,28 @@ class Shape:
     def objects(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
         return self.parent.objects(rows)
 
-    def joins(self, parent: str, *, page: bool) -> str:
-        joins = self._joins.get((parent, page))
+    def joins(self, parent: str) -> str:
+        joins = self._joins.get(parent)
         if joins is None:
-            joins = self._joins[parent, page] = "".join(
-                c.join(f"c{n}", parent, page=page) for n, c in enumerate(self.children))
+            joins = self._joins[parent] = "".join(c.join(f"c{n}", parent) for n, c in enumerate(self.children))
         return joins
 
-    def bind(self, where: Where, source: Source, *, page: bool = False, **values: Any) -> tuple[str, Source]:
-        """The select list and the source (with the children's joins; ``page``: for core.listing's
-        page functions) for one statement, with the tokens they use bound to ``where``'s next
-        parameters (``now=``, ``box_office=``)."""
-        key = (source, page, len(where.args))  # the placeholders depend only on where they start
+    def bind(self, where: Where, source: Source, **values: Any) -> tuple[str, Source]:
+        """The select list and the source (with the children's joins) for one statement, one
+        object's or core.listing's page functions', with the tokens they use bound to ``where``'s
+        next parameters (``now=``, ``box_office=``)."""
+        key = (source, len(where.args))  # the placeholders depend only on where they start
         bound = self._bound.get(key)
         if bound is None:
-            bound = self._bound[key] = self._statement(source, page, len(where.args))
+            bound = self._bound[key] = self._statement(source, len(where.args))
         columns, source_, used = bound
         for token in used:
             where.bind(values[token[1:]])
         return columns, source_
 
-    def _statement(self, source: Source, page: bool, start: int) -> tuple[str, Source, tuple[str, ...]]:
+    def _statement(self, source: Source, start: int) -> tuple[str, Source, tuple[str, ...]]:
         """The select list, the source and the tokens bound, for parameters numbered from ``start + 1``."""
-        columns, joins = self.columns, source.joins + self.joins(source.alias, page=page)
+        columns, joins = self.columns, source.joins + self.joins(source.alias)
         used = tuple(token for token in TOKENS if token in columns or token in joins)
         for number, token in enumerate(used, start + 1):
             columns, joins = columns.replace(token, f"${number}"), joins.replace(token, f"${number}")
@@ -177,7 +180,7 @@ async def read_one(conn: asyncpg.Connection, shape: Shape, source: Source, scope
 async def page(conn: asyncpg.Connection, shape: Shape, source: Source, where: Where, query: PageQuery,
                head: Sequence[Field] = (), **values: Any) -> Page:
     """core.listing.page through a shape: the page, its children and its head in one statement."""
-    columns, bound = shape.bind(where, source, page=True, **values)
+    columns, bound = shape.bind(where, source, **values)
     return await listing.page(conn, columns, bound, where, query, head)
 
 
@@ -185,6 +188,6 @@ async def page_next_to(conn: asyncpg.Connection, shape: Shape, source: Source, w
                        object_id: int, limit: int, *, before: bool, head: Sequence[Field] = (),
                        **values: Any) -> AnchoredPage:
     """core.listing.page_next_to through a shape (a cursor page, found or not, in one statement)."""
-    columns, bound = shape.bind(where, source, page=True, **values)
+    columns, bound = shape.bind(where, source, **values)
     return await listing.page_next_to(conn, columns, bound, where, scope, object_id, limit, before=before,
                                       head=head)
