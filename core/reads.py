@@ -110,6 +110,8 @@ class Shape:
     _joins: dict[str, str] = field(init=False, repr=False, compare=False, default_factory=dict)
     _bound: dict[tuple[Source, int], tuple[str, Source, tuple[str, ...]]] = field(
         init=False, repr=False, compare=False, default_factory=dict)
+    _statements: dict[tuple[Source, str, int], tuple[str, tuple[str, ...]]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         aliases = {child.field: f"c{n}" for n, child in enumerate(self.children)}
@@ -145,6 +147,20 @@ class Shape:
             where.bind(values[token[1:]])
         return columns, source_
 
+    def statement(self, source: Source, where: str, params: int) -> tuple[str, tuple[str, ...]]:
+        """The whole statement reading one object of ``source`` through this shape, and the names of
+        the request values its tokens take (``now``...), in order. ``where`` is a constant template
+        (``{alias}`` is the source's alias) using parameters $1 to ``$params``; the tokens' follow.
+        Built on the first request: a detail GET then sends the same text every time, instead of
+        building it (and asyncpg hashing it for its statement cache) per request."""
+        key = (source, where, params)
+        statement = self._statements.get(key)
+        if statement is None:
+            columns, bound, used = self._statement(source, params)
+            text = f"SELECT {columns} FROM {bound.tables} WHERE {where.format(alias=source.alias)}"
+            statement = self._statements[key] = (text, tuple(token[1:] for token in used))
+        return statement
+
     def _statement(self, source: Source, start: int) -> tuple[str, Source, tuple[str, ...]]:
         """The select list, the source and the tokens bound, for parameters numbered from ``start + 1``."""
         columns, joins = self.columns, source.joins + self.joins(source.alias)
@@ -154,24 +170,14 @@ class Shape:
         return columns, dataclasses.replace(source, joins=joins), used
 
 
-def scoped_where(scope: Scope, alias: str, object_id: int) -> Where:
-    where = Where()
-    where.add(f"{alias}.id = ? AND {alias}.box_office_id = ? AND {alias}.livemode = ?",
-              object_id, scope.box_office_id, scope.livemode)
-    return where
-
-
-async def one(conn: asyncpg.Connection, columns: str, source: Source, where: Where) -> asyncpg.Record | None:
-    """The row ``where`` selects (one object), through bound columns."""
-    return await conn.fetchrow(f"SELECT {columns} FROM {source.tables} WHERE {where.sql()}", *where.args)
+SCOPED = "{alias}.id = $1 AND {alias}.box_office_id = $2 AND {alias}.livemode = $3"  # one object of a scope
 
 
 async def read_one(conn: asyncpg.Connection, shape: Shape, source: Source, scope: Scope, object_id: int,
                    **values: Any) -> asyncpg.Record:
     """One of the scope's objects with its children, or NotFound (the source's kind and message)."""
-    where = scoped_where(scope, source.alias, object_id)
-    columns, bound = shape.bind(where, source, **values)
-    row = await one(conn, columns, bound, where)
+    sql, names = shape.statement(source, SCOPED, 3)
+    row = await conn.fetchrow(sql, object_id, scope.box_office_id, scope.livemode, *[values[n] for n in names])
     if row is None:
         raise NotFound(source.kind, source.missing)
     return row

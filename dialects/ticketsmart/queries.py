@@ -18,7 +18,7 @@ from core import events as core_events
 from core import listing, reads
 from core.errors import NotFound
 from core.ids import parse_id
-from core.listing import EventFilters, PageQuery, Where
+from core.listing import EventFilters, PageQuery
 from core.models import SLUG_RE, Scope
 from dialects.ticketsmart import serializers
 from dialects.ticketsmart.serializers import AVAILABILITY_READ, EVENT_READ, TICKET_TYPES_READ
@@ -49,21 +49,22 @@ async def event(conn: asyncpg.Connection, scope: Scope, event_id: int, view: Vie
     return body
 
 
+# two index lookups PostgreSQL runs once each (the slug's only when the id finds nothing): an id
+# that names an event wins over another event's slug that reads the same
+_SCOPED = "x.box_office_id = $1 AND x.livemode = $2"
+BY_REF = (f"e.id = coalesce((SELECT x.id FROM events x WHERE x.id = $3::bigint AND {_SCOPED}),"
+          f" (SELECT x.id FROM events x WHERE x.slug = $4 AND {_SCOPED}))")
+
+
 async def by_ref(conn: asyncpg.Connection, shape: reads.Shape, scope: Scope, ref: str, now: datetime) -> Any:
     """The event ``ref`` names (any id form, else its slug) in the scope's box office and mode,
     through ``shape``, in one statement; or 404."""
     number = parse_id("event", ref)
     if number is None and not SLUG_RE.fullmatch(ref):
         raise NotFound("event", "Event not found")  # not an id or slug: no lookup needed
-    where = Where()
-    office, mode = where.bind(scope.box_office_id), where.bind(scope.livemode)
-    scoped = f"x.box_office_id = {office} AND x.livemode = {mode}"
-    # two index lookups PostgreSQL runs once each (the slug's only when the id finds nothing): an
-    # id that names an event wins over another event's slug that reads the same
-    where.parts.append(f"e.id = coalesce((SELECT x.id FROM events x WHERE x.id = {where.bind(number)}::bigint"
-                       f" AND {scoped}), (SELECT x.id FROM events x WHERE x.slug = {where.bind(ref)} AND {scoped}))")
-    columns, source = shape.bind(where, listing.EVENTS, now=now)
-    row = await reads.one(conn, columns, source, where)
+    sql, names = shape.statement(listing.EVENTS, BY_REF, 4)
+    values = {"now": now}
+    row = await conn.fetchrow(sql, scope.box_office_id, scope.livemode, number, ref, *[values[n] for n in names])
     if row is None:
         raise NotFound("event", "Event not found")
     return row
