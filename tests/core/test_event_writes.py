@@ -8,6 +8,7 @@ the first commits or rolls back.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ import pytest
 
 from core import event_writes, idempotency
 from core.db import SCHEMA_FILE, dsn_for_database, init_connection, migrate, parse_migrations
+from core.events import event_fields
 from core.models import EventCreate, Scope, TicketTypeCreate, parse
 from dialects.equaticket import serializers as eq
 from dialects.equaticket.writes import event_created
@@ -73,6 +75,30 @@ async def test_a_keyed_create_writes_event_types_and_record_with_its_response(co
     claim = await idempotency.claim(conn, scope, "k-whole", b"print", NOW, timedelta(days=1))
     assert claim.outcome == "replay" and claim.response is not None
     assert claim.response.body == orjson.dumps(body) and claim.response.status == 201
+
+
+async def test_a_keyed_create_runs_one_statement_text_built_once(conn, box_office):
+    """The text is the shape's (built once, each parameter bound once), the response read from the new
+    types alone and its JSON built once; the types keep their order and the body is as GET reads it."""
+    scope = Scope(box_office["id"], True)
+    seen: list[str] = []
+    conn.add_query_logger(lambda record: seen.append(record.query))
+    first = await event_writes.create_event_keyed(conn, scope, _data("Once"), SHAPE, _keyed("k-once-1"))
+    second = await event_writes.create_event_keyed(conn, scope, _data("Twice"), SHAPE, _keyed("k-once-2"))
+    for _ in range(100):  # asyncpg calls query loggers soon after the query, not within it
+        if len(seen) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert len(seen) == 2 and seen[0] is seen[1]  # the same str: the same prepared statement, no rebuilding
+    sql = seen[0]
+    assert sql.count("row_to_json") == 1 and "UNION ALL SELECT * FROM new_types" not in sql
+    fields = [c for c in event_fields(EventCreate) if c != "slug"]  # one parameter each, after the fixed ones
+    assert max(int(n) for n in re.findall(r"\$(\d+)", sql)) == len(event_writes.CREATE_KEYED_PARAMS) + len(fields)
+    assert "json_populate_record(" not in sql
+    assert [t["name"] for t in first["ticket_types"]] == [t["name"] for t in second["ticket_types"]] == ["GA", "VIP"]
+    read = await conn.fetchrow(f"SELECT row_to_json(r) AS body FROM (SELECT {SHAPE.columns} FROM events e"
+                               f"{SHAPE.joins('e', page=False)} WHERE e.id = $1) r", int(first["id"][4:]))
+    assert read["body"] == first
 
 
 async def test_a_used_key_answers_with_its_record_and_writes_nothing(conn, box_office):
