@@ -97,7 +97,7 @@ async def test_a_keyed_create_runs_one_statement_text_built_once(conn, box_offic
     assert "json_populate_record(" not in sql
     assert [t["name"] for t in first["ticket_types"]] == [t["name"] for t in second["ticket_types"]] == ["GA", "VIP"]
     read = await conn.fetchrow(f"SELECT row_to_json(r) AS body FROM (SELECT {SHAPE.columns} FROM events e"
-                               f"{SHAPE.joins('e', page=False)} WHERE e.id = $1) r", int(first["id"][4:]))
+                               f"{SHAPE.joins('e')} WHERE e.id = $1) r", int(first["id"][4:]))
     assert read["body"] == first
 
 
