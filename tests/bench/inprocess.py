@@ -1,23 +1,29 @@
 """CPU per request in process: the gateway's ASGI app (or the hand floor's) called directly.
 
-``python -m tests.bench.inprocess [ts_event tt_ping ...] [--requests 3000] [--floor] [--no-metrics]``
+``python -m tests.bench.inprocess [ts_event eq_create_event ...] [--requests 3000] [--floor] [--no-metrics]``
 
-No sockets and no load generator: each GET scenario's request is built as an ASGI scope and
-sent to the app in a loop, and the process's CPU time per request is printed (the best of three
-rounds, after a warm-up). The database is still a real one (the seeded benchmark database, as
-``make bench`` leaves it), so the figure includes asyncpg's side of the round trip but not the
-server's. What it prices is the Python around one request (routing, authentication, the limiter,
-metrics, the handler, the serializers), which ``make bench``'s requests/s show only through the
-noise of a shared machine: a change of a few microseconds shows here, run against run.
+No sockets and no load generator: each scenario's request is built as an ASGI scope and sent to
+the app in a loop, and the process's CPU time per request is printed (the best of three rounds,
+after a warm-up). A write scenario sends its body; one with ``unique_key`` gets a fresh
+``Idempotency-Key`` (and ``{n}`` in its body) on every request, as ``make bench`` sends it. The
+database is a real one (the seeded benchmark database, as ``make bench`` leaves it; its
+``prepare`` makes fresh keys, so not while a bench runs), so the figure includes asyncpg's side
+of the round trip but not the server's. What it prices is the Python around one request
+(routing, authentication, the limiter, metrics, the handler, the serializers), which ``make
+bench``'s requests/s show only through the noise of a shared machine: a change of a few
+microseconds shows here, run against run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import tempfile
 import time
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +34,35 @@ from tests.bench.servers import gateway_env
 
 DETAIL = ("tt_ping", "ts_event", "ts_availability", "tt_event", "eq_event", "tt_tickets", "eq_attendees")
 Message = dict[str, Any]
+RUN = uuid.uuid4().hex[:8]  # keys of this run never meet an earlier run's
 
 
-async def _no_body() -> Message:
-    return {"type": "http.request", "body": b"", "more_body": False}
+class Requests:
+    """One scenario's requests as ASGI calls: its scope, and its body (a new key and ``{n}`` each time)."""
 
+    def __init__(self, s: Scenario, floor: bool) -> None:
+        self.scenario, self.serial = s, itertools.count()
+        path, _, query = (f"/s/{s.name}" if floor else s.path).partition("?")
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in s.headers.items()]
+        self.headers += [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json")]
+        self.scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": s.method,
+                      "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
+                      "root_path": "", "headers": self.headers, "client": ("127.0.0.1", 50000),
+                      "server": ("127.0.0.1", 8000), "state": {}}
 
-def _scope(s: Scenario, floor: bool) -> dict[str, Any]:
-    path, _, query = (f"/s/{s.name}" if floor else s.path).partition("?")
-    headers = [(k.lower().encode(), v.encode()) for k, v in s.headers.items()] + [(b"host", b"127.0.0.1:8000")]
-    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-            "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-            "headers": headers, "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
+    def next(self) -> tuple[dict[str, Any], Callable[[], Awaitable[Message]]]:
+        s, body = self.scenario, (self.scenario.body or "")
+        scope = dict(self.scope)
+        if s.unique_key:
+            key = f"inprocess-{RUN}-{next(self.serial)}"
+            scope["headers"] = [*self.headers, (b"idempotency-key", key.encode())]
+            body = body.replace("{n}", key)
+        message = {"type": "http.request", "body": body.encode(), "more_body": False}
+
+        async def receive() -> Message:
+            return message
+
+        return scope, receive
 
 
 async def _lifespan(app: Any) -> tuple[asyncio.Queue[Message], asyncio.Task[None]]:
@@ -59,22 +82,24 @@ async def _lifespan(app: Any) -> tuple[asyncio.Queue[Message], asyncio.Task[None
 
 
 async def measure(app: Any, s: Scenario, floor: bool, requests: int) -> list[float]:
-    scope, statuses = _scope(s, floor), []
+    calls, statuses = Requests(s, floor), []
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
             statuses.append(message["status"])
 
     for _ in range(300):
-        await app(dict(scope), _no_body, send)
+        await app(*calls.next(), send)
     if statuses[-1] != s.status:
         raise SystemExit(f"{s.name}: answered {statuses[-1]}, expected {s.status}")
     rounds = []
     for _ in range(3):
         started = time.process_time()
         for _ in range(requests):
-            await app(dict(scope), _no_body, send)
+            await app(*calls.next(), send)
         rounds.append((time.process_time() - started) / requests * 1e6)
+    if statuses[-1] != s.status:
+        raise SystemExit(f"{s.name}: answered {statuses[-1]} while measured, expected {s.status}")
     return rounds
 
 
@@ -110,4 +135,10 @@ if __name__ == "__main__":
     parser.add_argument("--floor", action="store_true", help="the hand floor's app instead of the gateway")
     parser.add_argument("--no-metrics", action="store_true", help="the gateway with metrics off")
     args = parser.parse_args()
-    asyncio.run(main(args.scenarios, args.requests, args.floor, not args.no_metrics))
+    try:  # the servers' loop: uvicorn takes uvloop when it is installed (uvicorn[standard])
+        import uvloop
+
+        run: Callable[..., None] = uvloop.run
+    except ImportError:
+        run = asyncio.run
+    run(main(args.scenarios, args.requests, args.floor, not args.no_metrics))
