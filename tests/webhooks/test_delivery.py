@@ -331,3 +331,27 @@ async def test_the_worker_goes_on_after_an_unusable_delivery(gateway, conn, box_
     statuses = await conn.fetch("SELECT status, last_error FROM webhook_deliveries WHERE subscription_id = $1", bad)
     assert [s["status"] for s in statuses] == ["failed", "failed"]
     assert all("not a Standard Webhooks key" in s["last_error"] for s in statuses)
+
+
+async def test_an_attempt_that_cannot_be_recorded_leaves_the_others_recorded(gateway, conn, box_office, clock,
+                                                                            receiver, monkeypatch):
+    """One attempt raising (its record not written) neither raises out of the batch nor cuts the
+    others short; its delivery stays leased, so it is retried when the lease ends."""
+    first, _ = await _subscribe(conn, box_office, receiver.url)
+    second, _ = await _subscribe(conn, box_office, receiver.url)
+    await _order(conn, box_office, gateway.checkout)
+    e = engine(gateway, clock)
+    record = e.record
+
+    async def record_but_the_first(due, result) -> None:
+        if due.subscription_id == first:
+            raise RuntimeError("the record was lost")
+        await record(due, result)
+
+    monkeypatch.setattr(e, "record", record_but_the_first)
+    assert await e.run_once() == 2
+    rows = {r["subscription_id"]: r["status"] for r in await conn.fetch(
+        "SELECT subscription_id, status FROM webhook_deliveries WHERE subscription_id = ANY($1::bigint[])",
+        [first, second])}
+    assert rows == {first: "pending", second: "succeeded"} and len(receiver.received) == 2
+    assert await e.run_once() == 0  # still leased
