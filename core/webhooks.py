@@ -55,12 +55,21 @@ Renderer = Callable[[asyncpg.Connection, Scope, str, int], Awaitable[dict[str, A
 # --- signatures (https://www.standardwebhooks.com) ------------------------------------------
 
 def signing_key(secret: str) -> bytes:
-    return base64.b64decode(secret.removeprefix("whsec_"))
+    """The key bytes of a ``whsec_`` secret; ValueError when it is no base64 (or empty): an HMAC
+    key of nothing would sign, but prove nothing to the receiver."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    if not key:
+        raise ValueError("an empty signing key")
+    return key
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    return _signature(signing_key(secret), message_id, timestamp, body)
+
+
+def _signature(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
     signed = f"{message_id}.{timestamp}.".encode() + body
-    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
     return f"v1,{base64.b64encode(digest).decode()}"
 
 
@@ -116,6 +125,7 @@ class SendResult:
     status_code: int | None  # None when no HTTP answer came back
     duration_ms: int
     error: str | None = None
+    final: bool = False  # no later attempt can do better: the delivery fails now, not on the schedule
 
     @property
     def ok(self) -> bool:
@@ -135,6 +145,16 @@ class Due:
     subscription_id: int
     event_id: int
     payload: dict[str, Any]
+
+
+class Unusable(Exception):
+    """A delivery whose row cannot make a request (its secret cannot be opened, or is no key).
+    ``final``: retrying cannot help, so it fails at once. ``reason`` never quotes the secret."""
+
+    def __init__(self, reason: str, *, final: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.final = final
 
 
 _CLAIM = (
@@ -174,29 +194,66 @@ class DeliveryEngine:
                     r["payload"]) for r in rows]
 
     async def run_once(self) -> int:
-        """Send every delivery due now; return how many attempts were made."""
+        """Send every delivery due now; return how many attempts were made.
+
+        Each attempt is on its own: one that raises (its record could not be written) is logged
+        and left to its lease, the others of the batch are still sent and recorded."""
         due = await self.claim()
-        await asyncio.gather(*(self.attempt(d) for d in due))
+        outcomes = await asyncio.gather(*(self.attempt(d) for d in due), return_exceptions=True)
+        for d, outcome in zip(due, outcomes, strict=True):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome  # a cancellation (or an exit) is the worker's, not the delivery's
+            if isinstance(outcome, Exception):
+                log.warning("webhook delivery %d: attempt not recorded (%s); retried when its lease ends",
+                            d.delivery_id, type(outcome).__name__)
         return len(due)
 
     async def attempt(self, due: Due) -> SendResult:
+        """Sign and send one delivery, and record the attempt. A delivery whose request cannot be
+        built is recorded as a failed attempt with the reason, logged once, and never sent."""
         try:
-            secret = self.vault.reveal(due.secret)
-        except Undecryptable:  # its key left encryption_keys: retried, so adding it back delivers
-            result = SendResult(None, 0, "cannot decrypt the subscription's signing secret with the configured"
-                                         " encryption_keys")
+            headers, body = self._signed(due)
+        except Unusable as exc:
+            log.warning("webhook delivery %d (subscription %d) not sent: %s", due.delivery_id,
+                        due.subscription_id, exc.reason)
+            result = SendResult(None, 0, exc.reason, final=exc.final)
         else:
-            result = await self._send(due, secret)
+            result = await self._send(due, headers, body)
         await self.record(due, result)
         return result
 
-    async def _send(self, due: Due, secret: str) -> SendResult:
-        body = orjson.dumps(due.payload)
-        msg_id = message_id(due.event_id)
-        timestamp = int(self.clock.now().timestamp())
+    def _signed(self, due: Due) -> tuple[dict[str, str], bytes]:
+        """The headers and body of the delivery's request; Unusable when its row cannot make one.
+
+        A failure nobody foresaw is Unusable too, retried on the schedule: its reason names only
+        the exception's type, as its message could quote the secret or the payload."""
+        try:
+            key = self._signing_key(due)
+            body = orjson.dumps(due.payload)
+            msg_id = message_id(due.event_id)
+            timestamp = int(self.clock.now().timestamp())
+            signature = _signature(key, msg_id, timestamp, body)
+        except Unusable:
+            raise
+        except Exception as exc:
+            raise Unusable(f"cannot build the request ({type(exc).__name__})", final=False) from None
         headers = {"content-type": "application/json", "user-agent": "ticketgate-webhooks/1",
-                   "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-                   "webhook-signature": sign(secret, msg_id, timestamp, body)}
+                   "webhook-id": msg_id, "webhook-timestamp": str(timestamp), "webhook-signature": signature}
+        return headers, body
+
+    def _signing_key(self, due: Due) -> bytes:
+        try:
+            secret = self.vault.reveal(due.secret)
+        except Undecryptable:  # its key left encryption_keys: retried, so adding it back delivers
+            raise Unusable("cannot decrypt the subscription's signing secret with the configured"
+                           " encryption_keys", final=False) from None
+        try:
+            return signing_key(secret)
+        except ValueError:  # no retry makes it a key: failed now (an operator's resend tries again)
+            raise Unusable("the subscription's signing secret is not a Standard Webhooks key"
+                           " (whsec_ and base64)", final=True) from None
+
+    async def _send(self, due: Due, headers: dict[str, str], body: bytes) -> SendResult:
         try:
             return await self.sender.send(due.url, headers, body, SEND_TIMEOUT)
         except Exception as exc:  # a sender bug must not lose the delivery
@@ -268,7 +325,7 @@ class DeliveryEngine:
 def _next_state(result: SendResult, attempts: int, now: datetime) -> tuple[str, datetime]:
     if result.ok:
         return "succeeded", now
-    if result.status_code == 410 or attempts >= MAX_ATTEMPTS:
+    if result.final or result.status_code == 410 or attempts >= MAX_ATTEMPTS:
         return "failed", now
     return "pending", now + RETRY_DELAYS[attempts - 1]
 

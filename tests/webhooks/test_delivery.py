@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import logging
 from collections.abc import Iterator
 
 import httpx
@@ -270,3 +271,87 @@ async def test_operators_list_and_resend_deliveries(gateway, conn, box_office, c
     assert [r.headers["webhook-id"] for r in receiver.received][0] == receiver.received[1].headers["webhook-id"]
     latest = await operator.list_deliveries(conn, checkout, ListDeliveries(box_office=box_office["slug"]))
     assert latest[0]["status"] == "succeeded"
+
+
+# a subscription secret the worker cannot use, its delivery's status after one attempt, the reason
+UNUSABLE = {
+    "not base64": ("whsec_abcde", "failed", "not a Standard Webhooks key"),
+    "empty key": ("whsec_", "failed", "not a Standard Webhooks key"),
+    "another key's seal": (Vault([Vault.generate_key()]).seal(subscriptions.new_secret()), "pending",
+                           "cannot decrypt the subscription's signing secret"),
+}
+
+
+async def _unusable_subscription(conn, office, url: str, secret: str) -> int:
+    """A subscription stored with ``secret`` as it is (create_subscription would seal a good one)."""
+    return await conn.fetchval(
+        "INSERT INTO webhook_subscriptions (box_office_id, livemode, url, event_types, secret)"
+        " VALUES ($1, true, $2, '{order.placed}', $3) RETURNING id", office["id"], url, secret)
+
+
+@pytest.mark.parametrize(("secret", "status", "reason"), UNUSABLE.values(), ids=UNUSABLE.keys())
+async def test_an_unusable_secret_fails_its_delivery_not_the_batch(gateway, conn, box_office, clock, receiver,
+                                                                  caplog, secret, status, reason):
+    bad = await _unusable_subscription(conn, box_office, receiver.url, secret)
+    _, good_secret = await _subscribe(conn, box_office, receiver.url)
+    await _order(conn, box_office, gateway.checkout)  # one delivery for each subscription
+    with caplog.at_level(logging.WARNING, logger="ticketgate.webhooks"):
+        assert await _flush(gateway, clock) == 2
+    [hit] = receiver.received
+    assert verify(good_secret, hit.headers, hit.body)
+    row = await conn.fetchrow("SELECT id, status, attempts, last_error FROM webhook_deliveries"
+                              " WHERE subscription_id = $1", bad)
+    assert (row["status"], row["attempts"]) == (status, 1) and reason in row["last_error"]
+    attempt = await conn.fetchrow("SELECT status_code, error FROM webhook_attempts WHERE delivery_id = $1", row["id"])
+    assert attempt["status_code"] is None and attempt["error"] == row["last_error"]
+    [logged] = [r for r in caplog.records if f"delivery {row['id']} " in r.getMessage()]
+    assert reason in logged.getMessage()
+    if hidden := secret.removeprefix("whsec_"):
+        assert hidden not in caplog.text
+
+
+async def test_the_worker_goes_on_after_an_unusable_delivery(gateway, conn, box_office, clock, receiver):
+    """The serve worker's loop survives a delivery it cannot sign and keeps delivering the others."""
+    from gateway.webhook_worker import Worker
+
+    bad = await _unusable_subscription(conn, box_office, receiver.url, "sealed")  # plaintext, and no base64
+    await _subscribe(conn, box_office, receiver.url)
+    worker = Worker(gateway.pool, gateway.dsn, clock, GUARD, poll_interval=3600)  # only NOTIFY wakes it in time
+    await worker.start()
+    try:
+        for expected in (1, 2):  # the second order comes after the unusable delivery was met
+            await _order(conn, box_office, gateway.checkout)
+            for _ in range(100):
+                if len(receiver.received) == expected:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(receiver.received) == expected
+    finally:
+        await worker.stop()
+    statuses = await conn.fetch("SELECT status, last_error FROM webhook_deliveries WHERE subscription_id = $1", bad)
+    assert [s["status"] for s in statuses] == ["failed", "failed"]
+    assert all("not a Standard Webhooks key" in s["last_error"] for s in statuses)
+
+
+async def test_an_attempt_that_cannot_be_recorded_leaves_the_others_recorded(gateway, conn, box_office, clock,
+                                                                            receiver, monkeypatch):
+    """One attempt raising (its record not written) neither raises out of the batch nor cuts the
+    others short; its delivery stays leased, so it is retried when the lease ends."""
+    first, _ = await _subscribe(conn, box_office, receiver.url)
+    second, _ = await _subscribe(conn, box_office, receiver.url)
+    await _order(conn, box_office, gateway.checkout)
+    e = engine(gateway, clock)
+    record = e.record
+
+    async def record_but_the_first(due, result) -> None:
+        if due.subscription_id == first:
+            raise RuntimeError("the record was lost")
+        await record(due, result)
+
+    monkeypatch.setattr(e, "record", record_but_the_first)
+    assert await e.run_once() == 2
+    rows = {r["subscription_id"]: r["status"] for r in await conn.fetch(
+        "SELECT subscription_id, status FROM webhook_deliveries WHERE subscription_id = ANY($1::bigint[])",
+        [first, second])}
+    assert rows == {first: "pending", second: "succeeded"} and len(receiver.received) == 2
+    assert await e.run_once() == 0  # still leased
