@@ -4,14 +4,17 @@ Every list is ordered newest first on (created_at, id), which an index of each t
 covers, so a page a million rows deep costs what the first page costs. Dialects
 translate their own paging (ids, signed cursors, page numbers) into ``PageQuery`` and
 choose the columns (their projection, core.projection); every page's columns include
-the rows' positions as the hidden ``_at`` and ``_id`` (``keyset_columns``).
+the rows' positions as the hidden ``_at`` and ``_id`` (``keyset_columns``). ``_at`` is the
+row's ``created_at`` as whole microseconds since the epoch (``position``), an integer: a
+``timestamptz`` costs asyncpg about 1 us a value to decode into a datetime (measured on a
+100-ticket page: 113 us of its 396), and only a cursor's last row needs one (``Page.keyset``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -20,6 +23,18 @@ from core.models import Scope
 from core.projection import Field
 
 KEY_AT, KEY_ID = "_at", "_id"  # each listed row's position (created_at, id), hidden from clients
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def position(column: str) -> str:
+    """A ``timestamptz`` column as whole microseconds since the epoch: exact (``extract`` gives a
+    numeric since PostgreSQL 14), and ordered as the column is."""
+    return f"(extract(epoch FROM {column}) * 1000000)::bigint"
+
+
+def position_time(microseconds: int) -> datetime:
+    """The instant of a ``position``, as asyncpg would have decoded the column (UTC)."""
+    return EPOCH + timedelta(microseconds=microseconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +63,7 @@ class Page:
 
     @staticmethod
     def keyset(row: Any) -> Keyset:
-        return Keyset(row[KEY_AT], row[KEY_ID])
+        return Keyset(position_time(row[KEY_AT]), row[KEY_ID])
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +93,12 @@ CHECK_INS = Source("check_ins", "c", "check_in", "Check-in not found", " JOIN ev
 
 def keyset_columns(alias: str) -> tuple[Field, Field]:
     """The hidden position columns every page's select list carries."""
-    return (KEY_AT, f"{alias}.created_at"), (KEY_ID, f"{alias}.id")
+    return (KEY_AT, position(f"{alias}.created_at")), (KEY_ID, f"{alias}.id")
 
 
 def raw_columns(alias: str) -> str:
     """Every column of the listed table, plus its position (for lists core serves as rows)."""
-    return f"{alias}.*, {alias}.created_at AS {KEY_AT}, {alias}.id AS {KEY_ID}"
+    return f"{alias}.*, {position(f'{alias}.created_at')} AS {KEY_AT}, {alias}.id AS {KEY_ID}"
 
 
 @dataclass

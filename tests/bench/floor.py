@@ -20,7 +20,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +43,7 @@ EVENT_UPDATE = "UPDATE events SET title = $2, updated_at = now() WHERE id = $1 A
 # a response stored by the one-statement create is JSON (migration 8), sent compact as the gateway sends it
 REPLAY = ("SELECT response_body, response_json FROM idempotency_keys"
           " WHERE box_office_id = $1 AND livemode AND key = $2 AND state = 'done'")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 WRITES = {"update": 201, "insert_event": 201, "update_event": 200, "replay": 201}
 
 state: dict[str, Any] = {}
@@ -176,7 +177,8 @@ def _eq_page(s: Statement, objects: list[dict[str, Any]], rows: list[asyncpg.Rec
     cursor = None
     if more:
         last = rows[s.limit - 1]
-        payload = [state["values"]["read_office"], True, s.kind, last["_at"].isoformat(), last["_id"]]
+        at = EPOCH + timedelta(microseconds=last["_at"])
+        payload = [state["values"]["read_office"], True, s.kind, at.isoformat(), last["_id"]]
         cursor = str(state["signers"][s.kind].dumps(payload))
     return {"livemode": True, "data": objects[:s.limit], "has_more": more, "next_cursor": cursor}
 

@@ -262,12 +262,13 @@ EQ_ATTENDEE = f"""json_build_object('id', 'att_' || t.id, 'object', 'attendee', 
 
 
 def _eq_list(table: str, alias: str, doc: str, limit: int, after: bool, join: str = "", first: int = 3) -> str:
-    """A page of ``limit`` (one more read: it says there is more), each row with its position for the cursor."""
+    """A page of ``limit`` (one more read: it says there is more), each row with its position for the cursor
+    (created_at as microseconds since the epoch: an integer decodes in a fraction of a timestamptz's time)."""
     anchor = f" AND ({alias}.created_at, {alias}.id) < (${first}, ${first + 1})" if after else ""
     return f"""
 WITH p AS (SELECT * FROM {table} {alias} WHERE {alias}.box_office_id = $1 AND {alias}.livemode{anchor}
            ORDER BY {alias}.created_at DESC, {alias}.id DESC LIMIT {limit + 1})
-SELECT {columns(doc)}, {alias}.created_at AS "_at", {alias}.id AS "_id"
+SELECT {columns(doc)}, (extract(epoch FROM {alias}.created_at) * 1000000)::bigint AS "_at", {alias}.id AS "_id"
 FROM p {alias} {join} ORDER BY {alias}.created_at DESC, {alias}.id DESC"""
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from core.listing import Source, keyset_columns
+from core.listing import Source, keyset_columns, position_time
 from core.projection import sql_flag, sql_prefixed, sql_text, sql_unix
 from core.reads import NOW, Shape
 from dialects.schema import BOOL_STRING, INTEGER, NULL_STRING, STRING, array, const, enum, nullable, prefixed, ref
@@ -131,7 +131,7 @@ WAITLIST_SIGNUP_READ = Shape(WAITLIST_SIGNUP.projection)
 def products(rows: Sequence[Any]) -> Objects:
     out = PRODUCT_READ.objects(rows)
     for row, p in zip(rows, out, strict=True):
-        p["created_at"] = date_object(row["_at"], ZONE)
+        p["created_at"] = date_object(position_time(row["_at"]), ZONE)
         p["updated_at"] = date_object(row["_updated"], ZONE)
     return out
 
