@@ -94,4 +94,4 @@ async def ticket_types(conn: asyncpg.Connection, scope: Scope, ref: str, now: da
 
 
 async def availability(conn: asyncpg.Connection, scope: Scope, ref: str, now: datetime) -> dict[str, Any]:
-    return serializers.availability(await by_ref(conn, AVAILABILITY_READ, scope, ref, now), now)
+    return serializers.availability(await by_ref(conn, AVAILABILITY_READ, scope, ref, now))

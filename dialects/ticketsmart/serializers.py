@@ -12,7 +12,6 @@ Ids: events ``evt_<n>``, ticket types ``tkt_<n>``. Times: UTC ISO-8601 with mill
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
 from typing import Any, get_args
 
 from pydantic import BaseModel
@@ -129,7 +128,7 @@ EVENT = WireObject("Event", (
     Field("ticketTypes", "NULL", array(ref(TICKET_TYPE.name)), "ticket_types"),
     _time("createdAt", "e.created_at", TIME),
     _time("updatedAt", "e.updated_at", TIME),
-), hidden=(*keyset_columns("e"), ("_slug", "e.slug"), ("_status", "e.status"), ("_starts", "e.starts_at")))
+), hidden=(*keyset_columns("e"), ("_slug", "e.slug")))
 
 # built in Python from the event and its lines (totals over the visible lines): no SQL column
 AVAILABILITY = WireObject("Availability", (
@@ -159,7 +158,8 @@ _LINES = Child("ticketTypes", AVAILABILITY_LINE.projection, "ticket_types tt", "
                    ("_available", f"sum({_AVAILABLE})", "0"), ("_buyable", f"bool_or({_ON_SALE})", "false")))
 AVAILABILITY_READ = Shape(Projection(
     (*((name, _EVENT_SQL[name]) for name in ("id", "status", "currency")), ("ticketTypes", "NULL")),
-    hidden=(("_status", "e.status"), ("_starts", "e.starts_at"))), (_LINES,))
+    # on sale needs the event published and not started yet: one flag, not a timestamptz to decode
+    hidden=(("_upcoming", f"coalesce(e.status = 'published' AND e.starts_at > {NOW}, false)"),)), (_LINES,))
 
 
 def writable(obj: WireObject, model: type[BaseModel]) -> dict[str, str]:
@@ -187,11 +187,11 @@ def events(rows: Sequence[Any], events_page: str) -> list[dict[str, Any]]:
     return out
 
 
-def availability(event: Any, now: datetime) -> dict[str, Any]:
+def availability(event: Any) -> dict[str, Any]:
     """The compact shape for public websites (a row of AVAILABILITY_READ: the lines and their
     totals leave hidden (access-code) types out)."""
     # on sale: published, not started yet, and at least one visible type can be bought now
-    on_sale = event["_status"] == "published" and event["_starts"] > now and event["_buyable"]
+    on_sale = event["_upcoming"] and event["_buyable"]
     return {
         "eventId": event["id"],
         "status": event["status"],
