@@ -52,8 +52,24 @@ def parse_migrations(text: str) -> list[Migration]:
     return migrations
 
 
+OLDEST_SERVER = 14  # core.listing.position: ``extract`` gives an exact numeric since 14 (13: a float)
+
+
+class UnsupportedServer(RuntimeError):
+    pass
+
+
+def check_server(conn: asyncpg.Connection) -> None:
+    """Refuse a PostgreSQL older than OLDEST_SERVER, before anything is written to it."""
+    version = conn.get_server_version()
+    if version.major < OLDEST_SERVER:
+        raise UnsupportedServer(f"ticketgate needs PostgreSQL {OLDEST_SERVER} or later; this server is"
+                                f" {version.major}.{version.minor}")
+
+
 async def migrate(conn: asyncpg.Connection, schema: Path = SCHEMA_FILE) -> int:
     """Apply every migration newer than the database's version; return the resulting version."""
+    check_server(conn)
     migrations = parse_migrations(schema.read_text())
     async with conn.transaction():
         await conn.execute("SET LOCAL statement_timeout = 0")  # an index on a big table may take a while

@@ -7,8 +7,9 @@ import uuid
 
 import asyncpg
 import pytest
+from asyncpg.types import ServerVersion
 
-from core.db import SCHEMA_FILE, dsn_for_database, migrate, parse_migrations
+from core.db import SCHEMA_FILE, UnsupportedServer, dsn_for_database, migrate, parse_migrations
 
 
 def test_schema_file_is_numbered_migrations():
@@ -19,6 +20,18 @@ def test_schema_file_is_numbered_migrations():
 def test_misnumbered_migrations_are_refused():
     with pytest.raises(RuntimeError, match="numbered"):
         parse_migrations("-- migration: 1 a\nSELECT 1;\n-- migration: 3 c\nSELECT 1;\n")
+
+
+class _OldServer:
+    """A connection to a PostgreSQL 13: nothing but its version is asked before the refusal."""
+
+    def get_server_version(self) -> ServerVersion:
+        return ServerVersion(13, 16, 0, "final", 0)
+
+
+async def test_a_server_older_than_14_is_refused_before_any_statement():
+    with pytest.raises(UnsupportedServer, match="PostgreSQL 14 or later; this server is 13.16"):
+        await migrate(_OldServer())  # type: ignore[arg-type]
 
 
 async def test_upgrade_keeps_data_and_concurrent_starts_apply_once(database_dsn, tmp_path):
