@@ -19,7 +19,6 @@ one, leaves as the dialect's own error format. Dialects never import each other;
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -40,6 +39,7 @@ from core.checkout import Checkout
 from core.clock import Clock
 from core.keys import KeyRules, KeyStore, Principal
 from core.subscriptions import Guard
+from dialects.deadlines import Deadlines
 from dialects.refusals import (  # re-exported (__all__): the contract a dialect implements names them
     DATABASE_DOWN,
     AuthFailed,
@@ -206,6 +206,7 @@ class Dialect(ABC):
     def __init__(self, services: Services, settings: Any) -> None:
         self.services = services
         self.settings = settings
+        self.deadlines = Deadlines(services.timeout)  # each request's, on one shared timer
 
     # --- what each dialect provides ---
 
@@ -306,7 +307,7 @@ class Endpoint:
         state: LimitState | None = None
         try:
             # one deadline for the whole request: a frozen database (or limiter) cannot hold it
-            async with asyncio.timeout(dialect.services.timeout):
+            with dialect.deadlines():
                 principal = scope[PRINCIPAL_KEY] = await dialect.authenticate(request)
                 state = await dialect._count(principal)
                 missing = principal.missing(*self.scopes)
@@ -335,7 +336,7 @@ class PublicEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
-            async with asyncio.timeout(self.dialect.services.timeout):
+            with self.dialect.deadlines():
                 response = await self.handler(self.dialect, request, None)
         except Exception as exc:
             response = self.dialect.error_response(request, exc)

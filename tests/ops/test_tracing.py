@@ -56,11 +56,12 @@ async def test_a_request_span_named_by_its_route_with_a_child_per_statement(
     assert server.name == "GET /v1/events/{event_id}"
     assert server.attributes["ticketgate.dialect"] == "tickettailor"
     assert server.attributes["http.route"] == "/v1/events/{event_id}"
-    statements = [s for s in spans if s.kind == SpanKind.CLIENT]
+    # the instrumentation is the process's: a statement the session's background work runs meanwhile
+    # (the webhook worker's poll) is a span too, the root of a trace of its own
+    statements = [s for s in spans if s.kind == SpanKind.CLIENT and s.context.trace_id == server.context.trace_id]
     assert statements, [s.name for s in spans]
     assert all(s.parent is not None and s.parent.span_id == server.context.span_id for s in statements)
-    assert all(s.context.trace_id == server.context.trace_id for s in statements)
-    assert any("SELECT" in str(s.attributes.get("db.statement", "")) for s in statements)
+    assert any("FROM events" in str(s.attributes.get("db.statement", "")) for s in statements)
 
 
 def test_tracing_off_imports_nothing_of_opentelemetry() -> None:
