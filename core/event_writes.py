@@ -96,10 +96,15 @@ def _types_json(types: list[TicketTypeCreate]) -> list[dict[str, Any]]:
 
 
 def _new_types(where: Where, types: list[TicketTypeCreate]) -> str:
+    return _new_types_from(where.bind(_types_json(types)))
+
+
+def _new_types_from(types: str) -> str:
+    """The ``new_types`` CTE, its rows from the JSON array parameter ``types`` (a placeholder)."""
     columns = ", ".join(TICKET_TYPE_COLUMNS)
     picked = ", ".join(f"t.{c}" for c in TICKET_TYPE_COLUMNS)
     return (f"new_types AS (INSERT INTO ticket_types (event_id, {columns}) SELECT e.id, {picked} FROM written e,"
-            f" json_populate_recordset(NULL::ticket_types, {where.bind(_types_json(types))}::json)"
+            f" json_populate_recordset(NULL::ticket_types, {types}::json)"
             " WITH ORDINALITY t ORDER BY t.ordinality RETURNING *)")
 
 
@@ -116,10 +121,39 @@ def _insert_event(where: Where, scope: Scope, data: EventCreate) -> str:
             " ON CONFLICT (box_office_id, livemode, slug) DO NOTHING RETURNING *)")
 
 
-def _unkeyed(where: Where, office: str, mode: str, keyed: Keyed) -> str:
+@dataclass(frozen=True)
+class KeyParams:
+    """The placeholders of a keyed statement's key values, each bound once however often the text
+    uses it (in ``Keyed``'s order, after the box office and mode)."""
+
+    office: str
+    mode: str
+    key: str
+    fingerprint: str
+    now: str
+    expires_at: str
+    status: str
+    headers: str
+    stale_before: str
+
+    @classmethod
+    def bind(cls, where: Where, scope: Scope, keyed: Keyed) -> KeyParams:
+        return cls(*(where.bind(v) for v in cls.values(scope, keyed)))
+
+    @staticmethod
+    def values(scope: Scope, keyed: Keyed) -> tuple[Any, ...]:
+        """The key values in the fields' order (a statement built once binds them as $1 to $9)."""
+        return (scope.box_office_id, scope.livemode, keyed.key, keyed.fingerprint, keyed.now, keyed.expires_at,
+                keyed.status, keyed.headers, keyed.stale_before)
+
+
+KEY_PARAMS = KeyParams(*(f"${n}" for n in range(1, 10)))  # a statement built once binds the key values first
+
+
+def _unkeyed(k: KeyParams) -> str:
     """The key has no record yet (in this statement's snapshot: a concurrent one is caught by ``kept``)."""
-    return (f"NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.box_office_id = {office}"
-            f" AND k.livemode = {mode} AND k.key = {where.bind(keyed.key)})")
+    return (f"NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.box_office_id = {k.office}"
+            f" AND k.livemode = {k.mode} AND k.key = {k.key})")
 
 
 def _reply(where: Where, shape: Shape, values: dict[str, Any], source: Source = WRITTEN) -> str:
@@ -127,13 +161,17 @@ def _reply(where: Where, shape: Shape, values: dict[str, Any], source: Source = 
     return f"SELECT {columns} FROM {bound.tables}"
 
 
-def _kept(where: Where, scope: Scope, keyed: Keyed) -> str:
-    binds = [where.bind(v) for v in (scope.box_office_id, scope.livemode, keyed.key, keyed.fingerprint,
-                                     keyed.now, keyed.expires_at, keyed.status)]
-    return ("kept AS (INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at,"
+def _keyed_sql(writes: str, reply: str, k: KeyParams) -> str:
+    """``writes`` (CTEs) and their ``reply``, stored as the key's record (``kept``: the reply's JSON
+    built once, answered from its RETURNING); or, when the key has a live record, that record."""
+    kept = ("kept AS (INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at,"
             " expires_at, response_status, state, response_headers, response_json)"
-            f" SELECT {', '.join(binds)}, 'done', {where.bind(keyed.headers)}::jsonb, row_to_json(reply)"
-            " FROM reply RETURNING response_json)")
+            f" SELECT {k.office}, {k.mode}, {k.key}, {k.fingerprint}, {k.now}, {k.expires_at}, {k.status}, 'done',"
+            f" {k.headers}::jsonb, row_to_json(reply) FROM reply RETURNING response_json)")
+    return (f"WITH {writes}, reply AS ({reply}), {kept}"
+            " SELECT kept.response_json AS created, NULL::bytea AS fingerprint, NULL::text AS state,"
+            " NULL::integer AS response_status, NULL::jsonb AS response_headers, NULL::bytea AS response_body,"
+            f" NULL::json AS response_json FROM kept UNION ALL {_prior(k)}")
 
 
 async def create_event(conn: asyncpg.Connection, scope: Scope, data: EventCreate, shape: Shape,
@@ -145,14 +183,13 @@ async def create_event(conn: asyncpg.Connection, scope: Scope, data: EventCreate
     return await conn.fetchrow(sql, *where.args)
 
 
-def _prior(where: Where, scope: Scope, keyed: Keyed) -> str:
+def _prior(k: KeyParams) -> str:
     """The key's live record, as the statement found it (core.idempotency.claim's reading of it:
     an expired record, or a claim abandoned running, is not live)."""
-    office, mode, key = where.bind(scope.box_office_id), where.bind(scope.livemode), where.bind(keyed.key)
     return ("SELECT NULL, k.fingerprint, k.state, k.response_status, k.response_headers, k.response_body,"
-            f" k.response_json FROM idempotency_keys k WHERE k.box_office_id = {office} AND k.livemode = {mode}"
-            f" AND k.key = {key} AND k.expires_at > {where.bind(keyed.now)}"
-            f" AND NOT (k.state = 'running' AND k.created_at <= {where.bind(keyed.stale_before)})")
+            f" k.response_json FROM idempotency_keys k WHERE k.box_office_id = {k.office} AND k.livemode = {k.mode}"
+            f" AND k.key = {k.key} AND k.expires_at > {k.now}"
+            f" AND NOT (k.state = 'running' AND k.created_at <= {k.stale_before})")
 
 
 async def create_event_keyed(conn: asyncpg.Connection, scope: Scope, data: EventCreate, shape: Shape,
@@ -167,16 +204,14 @@ async def create_event_keyed(conn: asyncpg.Connection, scope: Scope, data: Event
     request's CPU) and each request binds its values in the statement's fixed order."""
     sql, fields, tokens = _create_keyed_statement(type(data), shape, tuple(sorted(values)))
     # a title's slug taken: None, and core.events finds a free one
-    args = (scope.box_office_id, scope.livemode, keyed.key, data.slug or slugify(data.title),
-            _types_json(data.ticket_types), keyed.fingerprint, keyed.now, keyed.expires_at, keyed.status,
-            keyed.headers, keyed.stale_before, *(getattr(data, c) for c in fields), *(values[t] for t in tokens))
+    args = (*KeyParams.values(scope, keyed), data.slug or slugify(data.title), _types_json(data.ticket_types),
+            *(getattr(data, c) for c in fields), *(values[t] for t in tokens))
     return await _run_keyed(conn, sql, args, keyed)
 
 
-# create_event_keyed's first parameters, in order ($1 ...): each bound once, however often the text uses
-# it; the event's fields follow, one parameter each, then the shape's tokens
-CREATE_KEYED_PARAMS = ("office", "mode", "key", "slug", "types", "fingerprint", "now", "expires_at", "status",
-                       "headers", "stale_before")
+# create_event_keyed's fixed parameters: the key's ($1-$9, KEY_PARAMS), then the slug and the ticket types;
+# the event's fields follow, one parameter each, then the shape's tokens
+CREATE_KEYED_PARAMS = (*KeyParams.__dataclass_fields__, "slug", "types")
 
 
 @functools.cache
@@ -185,42 +220,24 @@ def _create_keyed_statement(model: type[EventCreate], shape: Shape, names: tuple
     """create_event_keyed's text, the event fields it binds after CREATE_KEYED_PARAMS, and the names of
     the shape's values it binds after those.
 
-    The statement ``_insert_event``, ``_new_types`` and ``_keyed`` would build (the key's absence
-    checked by the insert, as ``_unkeyed`` checks it), but for two things: the response's ticket
-    types are read from ``new_types`` alone (``created_shape``), and the event's fields are
+    The statement ``_insert_event`` would write, wrapped by ``_keyed_sql``, but for two things: the response's
+    ticket types are read from ``new_types`` alone (``created_shape``), and the event's fields are
     parameters of their own, which PostgreSQL types by the columns they are inserted into (parsing
     them from one JSON parameter with ``json_populate_record`` cost the server about 35 us)."""
-    p = {name: f"${n}" for n, name in enumerate(CREATE_KEYED_PARAMS, 1)}
+    k, slug, types = KEY_PARAMS, f"${len(CREATE_KEYED_PARAMS) - 1}", f"${len(CREATE_KEYED_PARAMS)}"
     fields = tuple(c for c in event_fields(model) if c != "slug")
-    f = {c: f"${n}" for n, c in enumerate(fields, len(p) + 1)}
+    f = {c: f"${n}" for n, c in enumerate(fields, len(CREATE_KEYED_PARAMS) + 1)}
     picked = [c for c in fields if c != "currency"]
     written = (f"written AS (INSERT INTO events (box_office_id, livemode, {', '.join(picked)}, currency, slug)"
-               f" SELECT {p['office']}, {p['mode']}, {', '.join(f[c] for c in picked)},"
-               f" coalesce({f['currency']}, b.currency), {p['slug']} FROM box_offices b"
-               f" WHERE b.id = {p['office']} AND NOT EXISTS (SELECT 1 FROM idempotency_keys k"
-               f" WHERE k.box_office_id = {p['office']} AND k.livemode = {p['mode']} AND k.key = {p['key']})"
+               f" SELECT {k.office}, {k.mode}, {', '.join(f[c] for c in picked)},"
+               f" coalesce({f['currency']}, b.currency), {slug} FROM box_offices b"
+               f" WHERE b.id = {k.office} AND {_unkeyed(k)}"
                " ON CONFLICT (box_office_id, livemode, slug) DO NOTHING RETURNING *)")
-    columns = ", ".join(TICKET_TYPE_COLUMNS)
-    new_types = (f"new_types AS (INSERT INTO ticket_types (event_id, {columns})"
-                 f" SELECT e.id, {', '.join(f't.{c}' for c in TICKET_TYPE_COLUMNS)} FROM written e,"
-                 f" json_populate_recordset(NULL::ticket_types, {p['types']}::json)"
-                 " WITH ORDINALITY t ORDER BY t.ordinality RETURNING *)")
-    start = len(p) + len(f)
+    start = len(CREATE_KEYED_PARAMS) + len(f)
     where = Where(args=[None] * start)  # the shape's tokens are numbered after the rest
     named: dict[str, Any] = {name: name for name in names}  # bound by name: where.args then names them in order
     reply_columns, bound = created_shape(shape).bind(where, WRITTEN, **named)
-    kept = ("kept AS (INSERT INTO idempotency_keys (box_office_id, livemode, key, fingerprint, created_at,"
-            " expires_at, response_status, state, response_headers, response_json)"
-            f" SELECT {p['office']}, {p['mode']}, {p['key']}, {p['fingerprint']}, {p['now']}, {p['expires_at']},"
-            f" {p['status']}, 'done', {p['headers']}::jsonb, row_to_json(reply) FROM reply RETURNING response_json)")
-    prior = ("SELECT NULL, k.fingerprint, k.state, k.response_status, k.response_headers, k.response_body,"
-             f" k.response_json FROM idempotency_keys k WHERE k.box_office_id = {p['office']}"
-             f" AND k.livemode = {p['mode']} AND k.key = {p['key']} AND k.expires_at > {p['now']}"
-             f" AND NOT (k.state = 'running' AND k.created_at <= {p['stale_before']})")
-    sql = (f"WITH {written}, {new_types}, reply AS (SELECT {reply_columns} FROM {bound.tables}), {kept}"
-           " SELECT kept.response_json AS created, NULL::bytea AS fingerprint, NULL::text AS state,"
-           " NULL::integer AS response_status, NULL::jsonb AS response_headers, NULL::bytea AS response_body,"
-           f" NULL::json AS response_json FROM kept UNION ALL {prior}")
+    sql = _keyed_sql(f"{written}, {_new_types_from(types)}", f"SELECT {reply_columns} FROM {bound.tables}", k)
     return sql, fields, tuple(where.args[start:])
 
 
@@ -230,23 +247,15 @@ async def add_ticket_type_keyed(conn: asyncpg.Connection, scope: Scope, event_id
     locks it) as ``shape`` reads it (the type ``tt``, its event ``e``), like create_event_keyed; None
     also when the event is not the scope's or its currency is not ``currency`` (None: any)."""
     where = Where()
-    office, mode = where.bind(scope.box_office_id), where.bind(scope.livemode)
+    k = KeyParams.bind(where, scope, keyed)
     named = where.bind(currency)
-    event = (f"written AS (SELECT x.* FROM events x WHERE x.id = {where.bind(event_id)} AND x.box_office_id = {office}"
-             f" AND x.livemode = {mode} AND ({named}::text IS NULL OR x.currency = {named})"
-             f" AND {_unkeyed(where, office, mode, keyed)} FOR UPDATE)")
+    event = (f"written AS (SELECT x.* FROM events x WHERE x.id = {where.bind(event_id)}"
+             f" AND x.box_office_id = {k.office} AND x.livemode = {k.mode}"
+             f" AND ({named}::text IS NULL OR x.currency = {named})"
+             f" AND {_unkeyed(k)} FOR UPDATE)")
     added = Source("new_types", "tt", "ticket_type", "Ticket type not found", " JOIN written e ON e.id = tt.event_id")
     writes = f"{event}, {_new_types(where, [data])}"
-    return await _keyed(conn, where, writes, _reply(where, shape, {}, added), scope, keyed)
-
-
-async def _keyed(conn: asyncpg.Connection, where: Where, writes: str, reply: str, scope: Scope, keyed: Keyed) -> Any:
-    """``writes`` (CTEs), their ``reply`` stored as the key's record, or the key's live record. The
-    reply's JSON is built once, stored by ``kept`` and answered from its RETURNING."""
-    sql = (f"WITH {writes}, reply AS ({reply}), {_kept(where, scope, keyed)}"
-           " SELECT kept.response_json AS created, NULL::bytea AS fingerprint, NULL::text AS state,"
-           " NULL::integer AS response_status, NULL::jsonb AS response_headers, NULL::bytea AS response_body,"
-           f" NULL::json AS response_json FROM kept UNION ALL {_prior(where, scope, keyed)}")
+    sql = _keyed_sql(writes, _reply(where, shape, {}, added), k)
     return await _run_keyed(conn, sql, where.args, keyed)
 
 
