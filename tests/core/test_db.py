@@ -69,3 +69,62 @@ async def test_the_server_cancels_a_statement_past_the_timeout(database_dsn):
             assert await conn.fetchval("SELECT 1") == 1  # the connection is still good
     finally:
         await pool.close()
+
+
+class _Spy:
+    """Counts which way DeadlinePool released each connection."""
+
+    def __init__(self, pool, monkeypatch) -> None:
+        self.at_once = self.asyncpg = 0
+        release_now = type(pool)._release_now
+
+        def spied(p, proxy):
+            done = release_now(p, proxy)
+            if done:
+                self.at_once += 1
+            else:
+                self.asyncpg += 1
+            return done
+
+        monkeypatch.setattr(type(pool), "_release_now", spied)
+
+
+async def test_a_connection_left_as_lent_goes_back_at_once_and_serves_again(database_dsn, monkeypatch):
+    from core.db import create_pool
+
+    pool = await create_pool(database_dsn, min_size=1, max_size=1)
+    spy = _Spy(pool, monkeypatch)
+    try:
+        pids = set()
+        for _ in range(3):
+            async with pool.acquire() as conn:
+                pids.add(conn.get_server_pid())
+                async with conn.transaction():  # a finished transaction leaves nothing open
+                    assert await conn.fetchval("SELECT 1") == 1
+            assert conn._con is None  # the proxy is detached: the connection is the pool's again
+        assert (spy.at_once, spy.asyncpg, len(pids)) == (3, 0, 1)  # the one connection, reused
+        assert pool.get_idle_size() == 1
+        assert await pool.fetchval("SELECT 2") == 2
+    finally:
+        await pool.close()  # waits for nothing: every holder was released
+
+
+async def test_what_release_must_clean_up_is_left_to_asyncpg(database_dsn, monkeypatch):
+    from core.db import create_pool
+
+    pool = await create_pool(database_dsn, min_size=1, max_size=1)
+    spy = _Spy(pool, monkeypatch)
+    try:
+        async with pool.acquire() as conn:
+            await conn.execute("BEGIN")  # left open: asyncpg's release rolls it back
+            await conn.execute("CREATE TEMP TABLE released_mid_transaction (x int)")
+        async with pool.acquire() as conn:
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SELECT to_regclass('pg_temp.released_mid_transaction')") is None
+        async with pool.acquire() as conn:
+            conn.terminate()  # a closed connection: asyncpg's release replaces it
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SELECT 3") == 3
+        assert (spy.at_once, spy.asyncpg) == (2, 2)
+    finally:
+        await pool.close()
