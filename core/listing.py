@@ -330,24 +330,30 @@ async def page_next_to(
     """
     a = source.alias
     order, op, back, back_order = ("ASC", ">", "<=", "DESC") if before else ("DESC", "<", ">=", "ASC")
+    # unfiltered (the scope's rows only), the object itself is on its own side: the way back
+    # leads somewhere exactly when the object is found, and the statement need not look
+    unfiltered = where.parts == _scoped(scope, a).parts and where.args == [scope.box_office_id, scope.livemode]
     where = Where(list(where.parts), list(where.args))
     filters = where.sql()
     position = _position(source.table, where, scope, object_id)
-    # a scalar subquery in index order, not EXISTS: PostgreSQL drops an EXISTS's ORDER BY and may
-    # then scan the table from its start for the first row on the far side of a recent object
-    beyond = (f"(SELECT true FROM {source.table} {a} WHERE {filters} AND ({a}.created_at, {a}.id) {back}"
-              f" {position} ORDER BY {a}.created_at {back_order}, {a}.id {back_order} LIMIT 1)")
     sorted_ = f"ORDER BY {a}.created_at {order}, {a}.id {order}"
     sql = (f"WITH {a} AS (SELECT {a}.* FROM {source.table} {a}"
            f" WHERE {filters} AND ({a}.created_at, {a}.id) {op} {position} {sorted_} {_limit(limit)})"
            f" SELECT {columns} FROM {a}{source.joins} {sorted_}")
-    heads = (*head, ("_found", f"EXISTS {position}"), ("_beyond", beyond))
+    heads = (*head, ("_found", f"EXISTS {position}"))
+    if not unfiltered:
+        # a scalar subquery in index order, not EXISTS: PostgreSQL drops an EXISTS's ORDER BY and
+        # may then scan the table from its start for the first row on the far side of a recent object
+        heads += (("_beyond", f"(SELECT true FROM {source.table} {a} WHERE {filters} AND ({a}.created_at, {a}.id)"
+                              f" {back} {position} ORDER BY {a}.created_at {back_order}, {a}.id {back_order}"
+                              f" LIMIT 1)"),)
     rows, values = await _headed(conn, sql, heads, order, where.args)
     has_more = len(rows) > limit
     rows = rows[:limit]
     if before:
         rows.reverse()
-    return AnchoredPage(rows, has_more, values, found=bool(values["_found"]), beyond=bool(values["_beyond"]))
+    found = bool(values["_found"])
+    return AnchoredPage(rows, has_more, values, found=found, beyond=found if unfiltered else bool(values["_beyond"]))
 
 
 Connection: TypeAlias = asyncpg.Connection

@@ -88,6 +88,22 @@ async def test_links_keep_filters_and_the_host_form(make_tt, many):
     assert body["links"]["next"] == f"/orders?starting_after=or_{ids[1]}&{query}"
 
 
+async def test_the_way_back_from_a_cursor_the_filters_leave_out(tt, many):
+    """The link back is there when rows the filters keep lie on the cursor's side, the cursor's own
+    object aside: unfiltered that object is one of them, filtered it may not be."""
+    ids = list(reversed(many["ids"]))  # newest first
+    query = f"limit=2&created_at.gte={unix(T0) + 10}"  # the 240 newest originals: ids[0] to ids[239]
+    body = (await tt.get(f"{BASE}/orders?ending_before=or_{ids[245]}&{query}", headers=many["auth"])).json()
+    assert [o["id"] for o in body["data"]] == [f"or_{ids[238]}", f"or_{ids[239]}"]
+    assert body["links"]["next"] is None  # nothing the filter keeps is older than ids[245]
+    assert body["links"]["previous"] == f"/orders?ending_before=or_{ids[238]}&{query}"
+    plain = (await tt.get(f"{BASE}/orders?ending_before=or_{ids[245]}&limit=2", headers=many["auth"])).json()
+    assert [o["id"] for o in plain["data"]] == [f"or_{ids[243]}", f"or_{ids[244]}"]
+    assert plain["links"]["next"] == f"/orders?starting_after=or_{ids[244]}&limit=2"
+    after = (await tt.get(f"{BASE}/orders?starting_after=or_{ids[5]}&{query}", headers=many["auth"])).json()
+    assert after["links"]["previous"] == f"/orders?ending_before=or_{ids[6]}&{query}"
+
+
 async def test_end_of_list_and_empty_pages(tt, many):
     ids = list(reversed(many["ids"]))
     last = (await tt.get(f"{BASE}/orders?starting_after=or_{ids[-3]}", headers=many["auth"])).json()
