@@ -49,9 +49,14 @@ async def event(conn: asyncpg.Connection, scope: Scope, event_id: int, view: Vie
     return body
 
 
-# two index lookups PostgreSQL runs once each (the slug's only when the id finds nothing): an id
-# that names an event wins over another event's slug that reads the same
+# A reference is an id form, a slug, or both ("2024" may be either): an id form no slug can take
+# (``evt_12``) is read by its id alone and a slug that is no id by its slug alone, each one index
+# lookup; only a reference that may be both takes two (PostgreSQL runs each once, the slug's only
+# when the id finds nothing), since an id that names an event wins over another event's slug that
+# reads the same.
 _SCOPED = "x.box_office_id = $1 AND x.livemode = $2"
+BY_ID = "e.id = $3 AND e.box_office_id = $1 AND e.livemode = $2"
+BY_SLUG = "e.slug = $3 AND e.box_office_id = $1 AND e.livemode = $2"
 BY_REF = (f"e.id = coalesce((SELECT x.id FROM events x WHERE x.id = $3::bigint AND {_SCOPED}),"
           f" (SELECT x.id FROM events x WHERE x.slug = $4 AND {_SCOPED}))")
 
@@ -60,11 +65,18 @@ async def by_ref(conn: asyncpg.Connection, shape: reads.Shape, scope: Scope, ref
     """The event ``ref`` names (any id form, else its slug) in the scope's box office and mode,
     through ``shape``, in one statement; or 404."""
     number = parse_id("event", ref)
-    if number is None and not SLUG_RE.fullmatch(ref):
-        raise NotFound("event", "Event not found")  # not an id or slug: no lookup needed
-    sql, names = shape.statement(listing.EVENTS, BY_REF, 4)
+    keys: tuple[Any, ...]
+    if not SLUG_RE.fullmatch(ref):
+        if number is None:
+            raise NotFound("event", "Event not found")  # not an id or slug: no lookup needed
+        where, keys = BY_ID, (number,)
+    elif number is None:
+        where, keys = BY_SLUG, (ref,)
+    else:
+        where, keys = BY_REF, (number, ref)
+    sql, names = shape.statement(listing.EVENTS, where, 2 + len(keys))
     values = {"now": now}
-    row = await conn.fetchrow(sql, scope.box_office_id, scope.livemode, number, ref, *[values[n] for n in names])
+    row = await conn.fetchrow(sql, scope.box_office_id, scope.livemode, *keys, *[values[n] for n in names])
     if row is None:
         raise NotFound("event", "Event not found")
     return row

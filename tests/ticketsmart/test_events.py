@@ -69,6 +69,26 @@ async def test_get_by_id_and_by_slug(client, auth, box_office, make_event):
     assert_cors(by_id)
 
 
+async def test_a_reference_that_reads_as_an_id_and_a_slug(client, auth, box_office, make_event):
+    """An id form no slug can take is read by id, a slug that is no id by slug; a bare number may be
+    either, and an id that names an event wins over another event's slug that reads the same."""
+    first = await make_event(box_office, slug="first-night")
+    numbered = await make_event(box_office, title="Numbered", slug=str(first["id"]))
+    unused = first["id"] + numbered["id"] + 1000  # no event's id
+    digits = await make_event(box_office, title="Digits", slug=str(unused))
+
+    async def event_id(ref: str) -> str | None:
+        r = await client.get(f"{BASE}/events/{ref}", headers=auth)
+        return r.json()["event"]["id"] if r.status_code == 200 else None
+
+    assert await event_id(str(first["id"])) == f"evt_{first['id']}"  # the id wins over the slug
+    assert await event_id(str(unused)) == f"evt_{digits['id']}"  # no such id: the slug
+    assert await event_id(f"evt_{unused}") is None  # an id form only: never another event's slug
+    assert await event_id(f"evt_{numbered['id']}") == f"evt_{numbered['id']}"
+    assert await event_id("first-night") == f"evt_{first['id']}"
+    assert await event_id("no-such-night") is None
+
+
 async def test_list_shape(client, auth, box_office, make_event):
     first = await make_event(box_office)
     second = await make_event(box_office, title="Second")
