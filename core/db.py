@@ -142,8 +142,8 @@ class DeadlinePool(asyncpg.Pool):
     - a connection left as it was lent (no transaction open, no cancel under way, no listener,
       still current) is put back at once, without a task: asyncpg's release wraps it in
       ``asyncio.shield``, a task and two turns of the event loop per request for a release that,
-      with ``keep_session``, has nothing to wait for (about 14 us of a detail GET's 200 in
-      process, 2026-12-04);
+      with ``keep_session``, has nothing to wait for (about 20 us of a detail GET's 190 in
+      process, 2026-12-04: docs/performance.md);
     - a connection whose query a request's deadline cancelled is released within
       CANCELLED_RELEASE, else terminated: asyncpg waits, shielded, for the server to confirm the
       cancel, which a frozen server never does (the request's 503 came after the thaw).
