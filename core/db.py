@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import asyncpg.protocol
 import orjson
 
 log = logging.getLogger(__name__)
@@ -130,10 +131,16 @@ async def create_pool(
 
 
 CANCELLED_RELEASE = 0.1  # seconds a connection whose query was cancelled may take to settle on release
-# what the immediate release (DeadlinePool._release_now) uses of asyncpg's pool; an asyncpg without
-# it gets asyncpg's own release every time
-_HOLDER_PARTS = ("_con", "_pool", "_timeout", "_generation", "_max_queries", "_release", "_setup_inactive_callback")
-IMMEDIATE_RELEASE = all(hasattr(asyncpg.pool.PoolConnectionHolder, part) for part in _HOLDER_PARTS)
+# what the immediate release (DeadlinePool._release_now) uses of asyncpg's internals; an asyncpg
+# without all of it gets asyncpg's own release every time
+_INTERNALS = {
+    asyncpg.pool.PoolConnectionHolder: ("_con", "_pool", "_timeout", "_generation", "_max_queries", "_release",
+                                        "_setup_inactive_callback"),
+    asyncpg.pool.Pool: ("_reset", "_generation", "_check_init"),
+    asyncpg.connection.Connection: ("_protocol", "_top_xact", "_listeners", "_log_listeners", "_on_release"),
+    asyncpg.protocol.Protocol: ("_is_cancelling", "is_in_transaction", "queries_count"),
+}
+IMMEDIATE_RELEASE = all(hasattr(cls, part) for cls, parts in _INTERNALS.items() for part in parts)
 
 
 class DeadlinePool(asyncpg.Pool):
