@@ -5,7 +5,8 @@ sizes come from the options (defaults fit a full run in about 17 minutes on 2 co
 Order of a full run: seed (or reuse) and prepare keys; record every scenario's SQL and count
 its statements and round trips; one-worker phase (the hand floor checked against the gateway,
 memory soak, the rate limiter on/off, metrics on/off on three lists, then every scenario on the
-hand floor, the same-statements floor and the gateway, the oversell check); latency phase
+hand floor, the same-statements floor and the gateway, the oversell check); the write box office
+dropped and the churned tables vacuumed (seed.undo_writes), so what follows reads the same data; latency phase
 (four GET scenarios through the delaying proxy); two-worker phase; targets, table, JSON.
 """
 
@@ -81,6 +82,8 @@ def main(opts: Options) -> dict[str, Any]:
         write_files(files, fx, chosen, sql, public_base_url())
         bench = Bench(opts, load, log_dir)
         one = phases.one_worker(bench, dsn, files, fx, chosen)
+        if any(not s.is_get for s in chosen):
+            asyncio.run(seed.undo_writes(dsn))
         far = phases.latency(bench, dsn, files, chosen)
         two = phases.two_workers(bench, dsn, files, chosen) if opts.two_workers else {}
     for name, figures in counts.items():

@@ -110,3 +110,21 @@ async def test_the_recorder_counts_each_scenarios_statements_and_round_trips(
     assert counts["tt_ping"] == {"statements": 0, "round_trips": 0}
     assert counts["ts_patch_event"] == {"statements": 1, "round_trips": 1}  # one UPDATE building the answer
     assert [sql for sql, _ in plans["ts_event"]] and "api_keys" not in plans["ts_event"][0][0]
+
+
+async def test_a_run_keeps_a_day_of_keys_and_undoing_the_writes_leaves_the_read_data(
+    bench: tuple[str, seed.Fixture, list[Scenario]]
+) -> None:
+    dsn, fx, _ = bench
+    kept = "SELECT count(*) FROM idempotency_keys WHERE box_office_id = $1 AND expires_at > now()"
+    conn = await asyncpg.connect(dsn)
+    try:
+        assert await conn.fetchval(kept, fx.read_office) == seed.TINY.orders // 20
+        await seed.prepare_run(dsn, seed.TINY)  # renewed, not added to
+        assert await conn.fetchval(kept, fx.read_office) == seed.TINY.orders // 20
+        events = await conn.fetchval("SELECT count(*) FROM events WHERE box_office_id = $1", fx.read_office)
+        await seed.undo_writes(dsn)
+        assert await conn.fetchval("SELECT count(*) FROM box_offices WHERE slug = $1", seed.WRITE_SLUG) == 0
+        assert await conn.fetchval("SELECT count(*) FROM events WHERE box_office_id = $1", fx.read_office) == events
+    finally:
+        await conn.close()
