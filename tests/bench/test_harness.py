@@ -112,7 +112,7 @@ async def test_the_recorder_counts_each_scenarios_statements_and_round_trips(
     assert [sql for sql, _ in plans["ts_event"]] and "api_keys" not in plans["ts_event"][0][0]
 
 
-async def test_a_run_keeps_a_day_of_keys_and_undoing_the_writes_leaves_the_read_data(
+async def test_a_run_keeps_a_day_of_keys_and_undoing_the_writes_leaves_the_read_data_alone(
     bench: tuple[str, seed.Fixture, list[Scenario]]
 ) -> None:
     dsn, fx, _ = bench
@@ -126,5 +126,7 @@ async def test_a_run_keeps_a_day_of_keys_and_undoing_the_writes_leaves_the_read_
         await seed.undo_writes(dsn)
         assert await conn.fetchval("SELECT count(*) FROM box_offices WHERE slug = $1", seed.WRITE_SLUG) == 0
         assert await conn.fetchval("SELECT count(*) FROM events WHERE box_office_id = $1", fx.read_office) == events
+        assert await conn.fetchval("SELECT count(*) FROM event_series s WHERE NOT EXISTS"
+                                   " (SELECT 1 FROM box_offices b WHERE b.id = s.box_office_id)") == 0
     finally:
         await conn.close()
