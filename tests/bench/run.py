@@ -156,7 +156,8 @@ def parse(argv: list[str]) -> Options:
     if a.smoke:
         opts = Options(server_dsn=opts.server_dsn, database="ticketgate_bench_smoke", sizes=seed.TINY,
                        warmup=0.5, seconds=1.0, rounds=1, connections=4, soak_requests=0,
-                       only=opts.only or scenarios.SMOKE, two_workers=False, limiter=False, metrics=False,
+                       only=opts.only or scenarios.SMOKE, two_workers=False, limiter=False,
+                       metrics_scenarios=opts.only or scenarios.SMOKE,
                        latency_scenarios=opts.only or scenarios.SMOKE, proxy_delay_ms=opts.proxy_delay_ms, out=a.out)
     if a.database:
         opts.database = a.database

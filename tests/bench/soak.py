@@ -50,6 +50,12 @@ def prime(load: loadgen.Load, memory: Memory, gets: list[Scenario], requests: in
           f" ({requests} requests of every GET scenario)", flush=True)
 
 
+def warm(load: loadgen.Load, server: Server, gets: list[Scenario], requests: int = PRIME_REQUESTS) -> None:
+    """Every GET scenario for a fixed number of requests, as ``prime`` warms the soak's worker."""
+    for s in gets:
+        loadgen.run_count(load, server.url + s.path, s, requests)
+
+
 def run(load: loadgen.Load, memory: Memory, gets: list[Scenario], requests: int, max_seconds: float) -> None:
     """GET scenarios in rotation on the fresh worker, in chunks, until it has served ``requests``.
 

@@ -58,6 +58,8 @@ async def test_smoke_run_writes_the_results_json(tmp_path: Path) -> None:
     assert result["hand_floor_matches"] == {"ts_events": None}
     assert result["round_trips"]["ts_events"] == {"statements": 1, "round_trips": 1}
     assert scenario["round_trips"] == 1
+    paired = result["metrics"]["metrics:ts_events"]  # its own pair of gateways, metrics off and on
+    assert paired["floor"]["requests"] > 0 and paired["gateway"]["errors"] == 0 and paired["rps_ratio"] > 0
     far = result["latency"]["ts_events"]
     assert far["floor"]["requests"] > 0 and far["gateway"]["errors"] == 0 and far["p50_ratio"] > 0
     assert {t["target"] for t in result["targets"]} >= {
