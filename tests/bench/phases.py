@@ -3,8 +3,8 @@
 One worker: the gateway, the hand floor (floor.py), the same-statements floor (samesql.py) and a
 gateway with rate limits off; the hand floor's answers are checked against the gateway's first,
 then the memory soak ages every process alike, then the limiter comparison, the metrics
-comparison (a fresh pair of gateways of its own), then every scenario on the three sides, then
-the oversell check.
+comparison (a fresh pair of gateways of its own), each deep page against its first page, then
+every scenario on the three sides, then the oversell check.
 Latency: a fresh gateway and hand floor whose database connections pass through the delaying
 proxy (proxy.py). Two workers: the gateway against the hand floor.
 """
@@ -155,6 +155,7 @@ def one_worker(bench: Bench, dsn: str, files: Files, fx: seed.Fixture, chosen: l
             for s in (s for s in chosen if s.name in opts.limiter_scenarios):
                 out["limiter"][f"limiter:{s.name}"] = bench.compare(s, gateway_side(off, s), gateway_side(gw, s))
         out["metrics"] = metrics(bench, dsn, chosen)
+        out["depth"] = depth(bench, gw, chosen)  # before the writes: they add rows
         print("one worker: hand floor, same-statements floor, gateway", flush=True)
         out["results"] = bench.phase(gw, floor, chosen, same)
         if any(s.name == "checkout" for s in chosen):
@@ -178,6 +179,21 @@ def _soak(bench: Bench, chosen: list[Scenario], floors: list[Server], gateways: 
     rotations = [(f, [replace(s, path=f"/s/{s.name}") for s in gets]) for f in floors] + [(g, gets) for g in gateways]
     for server, rotation in rotations:
         soak.age(bench.load, server, rotation, bench.memory.served, opts.soak_max_seconds)
+
+
+def depth(bench: Bench, gw: Server, chosen: list[Scenario]) -> dict[str, Any]:
+    """Each deep page against its list's first page on the gateway, alternating in the same rounds
+    (the "time vs first page" targets). Taken from the main phase instead, two scenarios measured
+    minutes apart, the ratio was the machine's drift as much as the page's: the hand floor's own
+    ratio of the same two pages swung from 0.76 to 1.18 between runs of the same code."""
+    named = {s.name: s for s in chosen}
+    pairs = [(named[tag[5:]], s) for s in chosen for tag in s.tags if tag.startswith("deep:") and tag[5:] in named]
+    if not pairs:
+        return {}
+    print("depth: the first page (floor column) vs a deep page, on the gateway", flush=True)
+    # one scenario for both sides: a deep page and its first page differ by the URL only
+    return {f"depth:{deep.name}": bench.compare(deep, gateway_side(gw, first), gateway_side(gw, deep))
+            for first, deep in pairs}
 
 
 def metrics(bench: Bench, dsn: str, chosen: list[Scenario]) -> dict[str, Any]:

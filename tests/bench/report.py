@@ -69,7 +69,7 @@ def targets(scenarios: list[Scenario], result: dict[str, Any]) -> list[dict[str,
     out = []
     for s in scenarios:
         if s.name in one:
-            out += _scenario_targets(s, one, result.get("hand_floor_matches", {}))
+            out += _scenario_targets(s, one, result.get("hand_floor_matches", {}), result.get("depth", {}))
         if s.is_get and s.floor == "sql" and s.name in result.get("round_trips", {}):
             trips = result["round_trips"][s.name]["round_trips"]
             out.append({**_target(f"{s.name}: round trips per request", trips, GET_ROUND_TRIPS, at_most=True),
@@ -95,7 +95,8 @@ def targets(scenarios: list[Scenario], result: dict[str, Any]) -> list[dict[str,
     return out
 
 
-def _scenario_targets(s: Scenario, one: dict[str, Any], matches: dict[str, str | None]) -> list[dict[str, Any]]:
+def _scenario_targets(s: Scenario, one: dict[str, Any], matches: dict[str, str | None],
+                      depth: dict[str, Any]) -> list[dict[str, Any]]:
     r = one[s.name]
     out = []
     if s.is_get and s.floor == "sql":
@@ -106,11 +107,14 @@ def _scenario_targets(s: Scenario, one: dict[str, Any], matches: dict[str, str |
                            at_most=True, detail=problem))
     if "create" in s.tags:
         out.append(_target(f"{s.name}: rps vs one INSERT", r["rps_ratio"], CREATE_MIN, at_most=False))
+    paired = depth.get(f"depth:{s.name}")  # the deep page over the first, in alternating rounds
     for tag in s.tags:
-        if tag.startswith("deep:") and tag[5:] in one:
-            first, deep = one[tag[5:]]["gateway"]["rps"], r["gateway"]["rps"]
+        if tag.startswith("deep:") and paired:
             limit = PAGE_DEEP_MAX if s.name.startswith("ts_") else CURSOR_DEEP_MAX
-            out.append(_target(f"{s.name}: time vs {tag[5:]}", first / deep if deep else None, limit, at_most=True))
+            ratio = paired["rps_ratio"]
+            out.append(_target(f"{s.name}: time vs {tag[5:]}", 1 / ratio if ratio else None, limit, at_most=True,
+                               detail=f"paired rounds: first page {paired['floor']['rps']:.0f}/s,"
+                               f" deep {paired['gateway']['rps']:.0f}/s"))
     return out
 
 

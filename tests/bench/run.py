@@ -4,7 +4,8 @@ Usage: ``python -m tests.bench.run [--smoke] [--out bench-results.json]``; durat
 sizes come from the options (defaults fit a full run in about 17 minutes on 2 cores).
 Order of a full run: seed (or reuse) and prepare keys; record every scenario's SQL and count
 its statements and round trips; one-worker phase (the hand floor checked against the gateway,
-memory soak, the rate limiter on/off, metrics on/off on three lists, then every scenario on the
+memory soak, the rate limiter on/off, metrics on/off on three lists, each deep page against its
+first page, then every scenario on the
 hand floor, the same-statements floor and the gateway, the oversell check); the write box office
 dropped and the churned tables vacuumed (seed.undo_writes), so what follows reads the same data; latency phase
 (four GET scenarios through the delaying proxy); two-worker phase; targets, table, JSON.
@@ -96,6 +97,7 @@ def main(opts: Options) -> dict[str, Any]:
                    "load_generator": load.tool, "database": opts.database},
         "one_worker": one["results"], "latency": far, "two_workers": two, "limiter": one["limiter"],
         "memory": one.get("memory", {}), "oversell": one.get("oversell", {}), "metrics": one["metrics"],
+        "depth": one["depth"],
         "round_trips": counts, "hand_floor_matches": one["matches"],
     }
     result["targets"] = report.targets(chosen, result)
@@ -115,7 +117,8 @@ def print_summary(result: dict[str, Any], markdown: bool = False) -> None:
     for title, key in (("one worker", "one_worker"), ("latency: through the delaying proxy", "latency"),
                        ("two workers", "two_workers"),
                        ("rate limiter (floor column = limits off)", "limiter"),
-                       ("metrics (floor column = metrics off)", "metrics")):
+                       ("metrics (floor column = metrics off)", "metrics"),
+                       ("depth (floor column = the first page)", "depth")):
         if result.get(key):
             print("\n" + report.table(title, result[key], markdown))
     print("\n" + report.targets_table(result["targets"], markdown))

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from core.db import drop_database
-from tests.bench import check, floor, proxy, run, seed
+from tests.bench import check, floor, proxy, report, run, seed
 from tests.bench.phases import Files, Options
 from tests.bench.recorder import Recorder, record, recording_gateway
 from tests.bench.scenarios import Scenario
@@ -130,3 +130,17 @@ async def test_a_run_keeps_a_day_of_keys_and_undoing_the_writes_leaves_the_read_
                                    " (SELECT 1 FROM box_offices b WHERE b.id = s.box_office_id)") == 0
     finally:
         await conn.close()
+
+
+def test_a_deep_page_is_judged_by_its_paired_rounds_with_the_first_page() -> None:
+    deep = Scenario("tt_tickets_deep", "deep", "/deep", {}, tags=("list", "deep:tt_tickets"))
+    side = {"rps": 100.0, "errors": 0}
+    measured = {"floor": side, "gateway": side, "rps_ratio": 1.0, "p99_ratio": 1.0}
+    result = {"one_worker": {"tt_tickets": measured, "tt_tickets_deep": measured}, "limiter": {}, "memory": {},
+              "oversell": {}, "depth": {"depth:tt_tickets_deep": {
+                  "floor": {"rps": 2000.0}, "gateway": {"rps": 1600.0}, "rps_ratio": 0.8}}}
+    [judged] = [t for t in report.targets([deep], result) if "time vs" in t["target"]]
+    assert judged["target"] == "tt_tickets_deep: time vs tt_tickets"
+    assert judged["value"] == 1.25 and not judged["pass"]  # 1 / 0.8, the limit 1.2
+    result["depth"] = {}
+    assert not [t for t in report.targets([deep], result) if "time vs" in t["target"]]
