@@ -144,3 +144,11 @@ def test_a_deep_page_is_judged_by_its_paired_rounds_with_the_first_page() -> Non
     assert judged["value"] == 1.25 and not judged["pass"]  # 1 / 0.8, the limit 1.2
     result["depth"] = {}
     assert not [t for t in report.targets([deep], result) if "time vs" in t["target"]]
+
+
+def test_a_target_is_judged_by_the_value_it_shows() -> None:
+    at_limit = report._target("metrics cost", 1 - 0.97, 0.03, at_most=True)  # 0.030000000000000027
+    assert at_limit["value"] == 0.03 and at_limit["pass"]
+    assert not report._target("metrics cost", 1 - 0.969, 0.03, at_most=True)["pass"]
+    assert report._target("rps", 0.7996, 0.8, at_most=False)["pass"]  # shown as 0.8
+    assert not report._target("rps", 0.7994, 0.8, at_most=False)["pass"]
