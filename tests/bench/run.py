@@ -5,10 +5,10 @@ sizes come from the options (defaults fit a full run in about 17 minutes on 2 co
 Order of a full run: seed (or reuse) and prepare keys; record every scenario's SQL and count
 its statements and round trips; one-worker phase (the hand floor checked against the gateway,
 memory soak, the rate limiter on/off, metrics on/off on three lists, each deep page against its
-first page, then every scenario on the
-hand floor, the same-statements floor and the gateway, the oversell check); the write box office
-dropped and the churned tables vacuumed (seed.undo_writes), so what follows reads the same data; latency phase
-(four GET scenarios through the delaying proxy); two-worker phase; targets, table, JSON.
+first page, then every scenario on the hand floor, the same-statements floor and the gateway,
+the oversell check); the write box office dropped and the churned tables restored
+(seed.undo_writes), so what follows reads the same data; latency phase (four GET scenarios
+through the delaying proxy); two-worker phase; targets, table, JSON.
 """
 
 from __future__ import annotations
