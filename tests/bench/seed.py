@@ -269,8 +269,8 @@ _WRITE_OFFICE_CLEANUP = (
 
 
 async def undo_writes(dsn: str) -> None:
-    """Drop the write box office and vacuum what its scenarios churned, so that the phases after the
-    writes read the data the first read.
+    """Drop the write box office and restore the tables its scenarios churned (``_restore``), so that
+    the phases after the writes read the data the first read.
 
     With autovacuum off (as on the machine measured) nothing else would update the statistics: after
     the creates, ``events`` holds 15 times the rows its statistics say, and the planner, told that
